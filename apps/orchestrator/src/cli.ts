@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { CliContext, type GlobalOptions } from "./cli-context.js";
+import { health } from "./commands/health.js";
+import { ping } from "./commands/ping.js";
+import { serve } from "./commands/serve.js";
+import { shutdown } from "./commands/shutdown.js";
+import { status } from "./commands/status.js";
+import { describeFailure, ExitCode } from "./exit-codes.js";
+
+function integer(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}`);
+    return n;
+  };
+}
+
+/** Runs a client command with a CliContext built from the global options, and exits with its code. */
+function clientAction<A extends unknown[]>(run: (ctx: CliContext, ...args: A) => Promise<number | void>) {
+  return async (...args: A): Promise<void> => {
+    const command = args[args.length - 1] as Command;
+    const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
+    try {
+      process.exitCode = (await run(ctx, ...args)) ?? ExitCode.ok;
+    } finally {
+      ctx.close();
+    }
+  };
+}
+
+const program = new Command("baaaht")
+  .description("Run and control the baaaht orchestrator.")
+  .addOption(new Option("--socket <path>", "orchestrator socket").env("BAAAHT_SOCKET"))
+  .addOption(new Option("--state-dir <dir>", "state directory (tokens, data)").env("BAAAHT_STATE_DIR"))
+  .option("--json", "print machine-readable JSON")
+  .addOption(new Option("--protocol <name>", "wire protocol of client commands").choices(["grpc", "connect"]).default("grpc"))
+  .showHelpAfterError()
+  .exitOverride();
+
+program
+  .command("serve")
+  .description("start the orchestrator on the socket and serve until shut down")
+  .option("--socket-group <group>", "give this group read/write access to the socket (mode 0660)")
+  .addOption(
+    new Option("--log-level <level>", "log level")
+      .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+      .env("BAAAHT_LOG_LEVEL"),
+  )
+  .action(async (_opts, command: Command) => {
+    await serve(command.optsWithGlobals());
+  });
+
+program
+  .command("ping")
+  .description("measure the round trip to the orchestrator")
+  .option("-c, --count <n>", "number of pings", integer(1), 1)
+  .action(clientAction((ctx, opts: { count: number }) => ping(ctx, opts.count)));
+
+program
+  .command("status")
+  .description("show identity, state, uptime and load")
+  .action(clientAction((ctx) => status(ctx)));
+
+program
+  .command("health")
+  .description("standard gRPC health check (exit 0 when SERVING)")
+  .option("--service <name>", "check one service instead of the whole server", "")
+  .option("--watch", "keep watching and print every change")
+  .action(clientAction((ctx, opts: { service: string; watch?: boolean }) => health(ctx, opts.service, opts.watch ?? false)));
+
+program
+  .command("shutdown")
+  .description("drain and stop the orchestrator")
+  .option("--timeout <seconds>", "cut open work after this many seconds (0 = no limit)", integer(0), 30)
+  .option("--reason <text>", "why it is being stopped")
+  .option("--force", "stop at once without draining")
+  .option("--no-wait", "return once accepted instead of waiting for it to stop")
+  .action(
+    clientAction((ctx, opts: { timeout: number; reason?: string; force?: boolean; wait: boolean }) => shutdown(ctx, opts)),
+  );
+
+try {
+  await program.parseAsync();
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  } else {
+    const failure = describeFailure(err);
+    process.stderr.write(`baaaht: ${failure.message}\n`);
+    process.exitCode = failure.code;
+  }
+}

@@ -1,0 +1,41 @@
+import { createOrchestrator } from "@baaaht/orchestrator-server";
+
+/** Options of `baaaht serve`. */
+export interface ServeOptions {
+  socket?: string;
+  stateDir?: string;
+  socketGroup?: string;
+  logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+}
+
+/** How long a drain started by SIGINT/SIGTERM may take before open work is cut. */
+const SIGNAL_DRAIN_TIMEOUT_MS = 30_000;
+
+/**
+ * Runs the orchestrator until it is shut down (Shutdown RPC, SIGINT or
+ * SIGTERM), then resolves. A second signal stops it at once.
+ */
+export async function serve(options: ServeOptions): Promise<void> {
+  const orchestrator = await createOrchestrator({
+    socketPath: options.socket,
+    stateDir: options.stateDir,
+    socketGroup: options.socketGroup,
+    logLevel: options.logLevel,
+  });
+  process.stdout.write(
+    `baaaht orchestrator ${orchestrator.identity} serving on ${orchestrator.socketPath} (state: ${orchestrator.stateDir})\n`,
+  );
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (orchestrator.phase === "draining") {
+      process.stderr.write(`baaaht: ${signal} again, stopping now\n`);
+      void orchestrator.shutdown({ graceful: false, reason: signal });
+      return;
+    }
+    void orchestrator.shutdown({ graceful: true, timeoutMs: SIGNAL_DRAIN_TIMEOUT_MS, reason: `received ${signal}` });
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  await orchestrator.stopped;
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
+}

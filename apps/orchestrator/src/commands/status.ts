@@ -1,0 +1,29 @@
+import { toJson } from "@bufbuild/protobuf";
+import { durationMs } from "@bufbuild/protobuf/wkt";
+import { ControlService, GetStatusResponseSchema, NodeState } from "@baaaht/proto/control/v1";
+import type { CliContext } from "../cli-context.js";
+
+/** `baaaht status`: identity, state, uptime and load of the orchestrator. */
+export async function status(ctx: CliContext): Promise<void> {
+  const res = await ctx.client(ControlService).getStatus({});
+  const rows: [string, string][] = [
+    ["identity", res.identity],
+    ["state", NodeState[res.state]],
+    ["uptime", formatDuration(res.uptime ? durationMs(res.uptime) : 0)],
+    ["active tasks", String(res.activeTasks)],
+    ...Object.entries(res.metadata).sort(([a], [b]) => a.localeCompare(b)),
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  ctx.print(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n"), toJson(GetStatusResponseSchema, res));
+}
+
+function formatDuration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const parts = [
+    [Math.floor(s / 86400), "d"],
+    [Math.floor((s % 86400) / 3600), "h"],
+    [Math.floor((s % 3600) / 60), "m"],
+  ] as const;
+  const lead = parts.filter(([n]) => n > 0).map(([n, unit]) => `${n}${unit}`);
+  return [...lead, `${s % 60}s`].join(" ");
+}

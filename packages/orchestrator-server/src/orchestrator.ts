@@ -1,0 +1,153 @@
+import { readFileSync } from "node:fs";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { pino, type Logger, type LevelWithSilent } from "pino";
+import { listenOnSocket, resolveSocketPath, resolveStateDir } from "@baaaht/transport";
+import { Authenticator } from "./auth/authenticator.js";
+import { createAuthInterceptor } from "./auth/auth-interceptor.js";
+import { ensureBootstrapTokens, type BootstrapTokens } from "./auth/token-store.js";
+import { createDrainInterceptor } from "./lifecycle/drain-interceptor.js";
+import { InFlightCalls } from "./lifecycle/in-flight-calls.js";
+import { NodeLifecycle, type DrainRequest, type NodePhase } from "./lifecycle/node-lifecycle.js";
+import { createLoggingInterceptor } from "./logging-interceptor.js";
+import { ensureNodeIdentity } from "./node-identity.js";
+import type { NodeInfo } from "./node-info.js";
+import { registerServices } from "./register-services.js";
+
+/** Options of {@link createOrchestrator}. */
+export interface OrchestratorOptions {
+  /** The Unix socket to serve on. Defaults to `$BAAAHT_SOCKET`, then `/tmp/baaaht-grpc.sock`. */
+  socketPath?: string;
+  /**
+   * Where tokens, identity and data live. Defaults to `$BAAAHT_STATE_DIR`, then
+   * `$XDG_STATE_HOME/baaaht`, then `~/.local/state/baaaht`.
+   */
+  stateDir?: string;
+  /** A group (name or gid) given read/write access to the socket (mode 0660). Defaults to none (mode 0600). */
+  socketGroup?: string | number;
+  /** The largest request message accepted, in bytes. Defaults to 4 MiB. */
+  maxRequestBytes?: number;
+  /** A pino logger. Defaults to JSON lines on stderr at `logLevel`. */
+  logger?: Logger;
+  /** The level of the default logger. Defaults to `$BAAAHT_LOG_LEVEL`, then "info". */
+  logLevel?: LevelWithSilent;
+}
+
+/** A running orchestrator. */
+export interface Orchestrator {
+  /** The socket it serves on. */
+  readonly socketPath: string;
+  /** Its state directory. */
+  readonly stateDir: string;
+  /** Its stable identity. */
+  readonly identity: string;
+  /** The tokens of its state directory. */
+  readonly tokens: BootstrapTokens;
+  /** Where it is in its life. */
+  readonly phase: NodePhase;
+  /** Resolves once it has stopped and removed its socket. */
+  readonly stopped: Promise<void>;
+  /**
+   * Stops it (graceful by default, no time limit unless given) and resolves
+   * once stopped. Calling it while already stopping waits for that stop.
+   */
+  shutdown(request?: Partial<DrainRequest>): Promise<void>;
+}
+
+/** Defaults, defined once. */
+export const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+
+const VERSION: string = (
+  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
+
+/**
+ * Starts an orchestrator serving every baaaht service, health and reflection
+ * on a Unix socket, and resolves once it accepts calls. Fails when another
+ * orchestrator is live on the socket.
+ */
+export async function createOrchestrator(options: OrchestratorOptions = {}): Promise<Orchestrator> {
+  const socketPath = resolveSocketPath(options.socketPath);
+  const stateDir = resolveStateDir(options.stateDir);
+  const logger =
+    options.logger ??
+    pino(
+      { level: options.logLevel ?? (process.env.BAAAHT_LOG_LEVEL as LevelWithSilent | undefined) ?? "info" },
+      pino.destination(2),
+    );
+  const tokens = ensureBootstrapTokens(stateDir);
+  const identity = ensureNodeIdentity(stateDir);
+  const lifecycle = new NodeLifecycle();
+  const inFlight = new InFlightCalls();
+  const authenticator = new Authenticator(tokens);
+
+  const info: NodeInfo = {
+    identity,
+    version: VERSION,
+    lifecycle,
+    // Sessions, tasks and containers arrive with their subsystems; none exist yet.
+    load: () => ({ tasks: 0, sessions: 0, containers: 0 }),
+    subsystems: () => ["control", "auth", "health", "reflection"],
+    metadata: () => ({ version: VERSION, pid: String(process.pid), socket: socketPath, state_dir: stateDir }),
+  };
+
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+
+  /** Starts a drain unless one is under way; returns why not when it cannot. */
+  const requestShutdown = (request: DrainRequest): string | undefined => {
+    if (!lifecycle.beginDrain(request)) return `the orchestrator is already ${lifecycle.phase}`;
+    logger.info({ reason: request.reason, graceful: request.graceful, timeoutMs: request.timeoutMs }, "draining");
+    // Let the reply of the call that asked for the shutdown go out first.
+    setImmediate(() => void drainAndStop(request));
+    return undefined;
+  };
+
+  const drainAndStop = async (request: DrainRequest): Promise<void> => {
+    if (request.graceful) {
+      const idle = await inFlight.waitForIdle(request.timeoutMs);
+      if (!idle) logger.warn({ open: inFlight.count }, "drain timed out; cutting open calls");
+    }
+    await server.close({ graceMs: request.graceful ? 1000 : 0 });
+    lifecycle.markStopped();
+    logger.info({ identity }, "stopped");
+    resolveStopped();
+  };
+
+  const handler = connectNodeAdapter({
+    routes: (router: ConnectRouter) => registerServices(router, { info, lifecycle, requestShutdown }),
+    interceptors: [createLoggingInterceptor(logger), createAuthInterceptor(authenticator), createDrainInterceptor(lifecycle)],
+    readMaxBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
+  });
+
+  const server = await listenOnSocket({
+    socketPath,
+    group: options.socketGroup,
+    handler: (req, res) => {
+      const end = inFlight.begin();
+      res.once("close", end);
+      handler(req, res);
+    },
+  });
+  lifecycle.markReady();
+  logger.info({ socket: socketPath, stateDir, identity, version: VERSION }, "orchestrator serving");
+
+  return {
+    socketPath,
+    stateDir,
+    identity,
+    tokens,
+    stopped,
+    get phase() {
+      return lifecycle.phase;
+    },
+    async shutdown(request) {
+      requestShutdown({
+        graceful: request?.graceful ?? true,
+        timeoutMs: request?.timeoutMs ?? 0,
+        reason: request?.reason ?? "shutdown requested",
+      });
+      await stopped;
+    },
+  };
+}

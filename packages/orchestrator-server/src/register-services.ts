@@ -1,0 +1,53 @@
+import type { DescService } from "@bufbuild/protobuf";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { contractFiles } from "@baaaht/proto";
+import { AgentService } from "@baaaht/proto/agent/v1";
+import { ControlService } from "@baaaht/proto/control/v1";
+import { GatewayService } from "@baaaht/proto/gateway/v1";
+import { Health, file_grpc_health_v1_health } from "@baaaht/proto/grpc/health/v1";
+import { ServerReflection as ReflectionV1, file_grpc_reflection_v1_reflection } from "@baaaht/proto/grpc/reflection/v1";
+import {
+  ServerReflection as ReflectionV1alpha,
+  file_grpc_reflection_v1alpha_reflection,
+} from "@baaaht/proto/grpc/reflection/v1alpha";
+import { OrchestratorService } from "@baaaht/proto/orchestrator/v1";
+import type { DrainRequest, NodeLifecycle } from "./lifecycle/node-lifecycle.js";
+import type { NodeInfo } from "./node-info.js";
+import { createControlService } from "./services/control-service.js";
+import { createHealthService } from "./services/health-service.js";
+import { ReflectionIndex } from "./services/reflection-index.js";
+import { createReflectionV1alphaService, createReflectionV1Service } from "./services/reflection-service.js";
+import { createOrchestratorService } from "./services/orchestrator-service.js";
+
+/** What the service handlers are built from. */
+export interface ServiceDeps {
+  info: NodeInfo;
+  lifecycle: NodeLifecycle;
+  requestShutdown(request: DrainRequest): string | undefined;
+}
+
+/** The baaaht contract services, in the order they are listed. */
+export const contractServices: readonly DescService[] = [
+  OrchestratorService,
+  AgentService,
+  GatewayService,
+  ControlService,
+];
+
+/** Registers every service on the router: the contract, health and reflection. */
+export function registerServices(router: ConnectRouter, deps: ServiceDeps): void {
+  const served = [...contractServices, Health, ReflectionV1, ReflectionV1alpha].map((s) => s.typeName);
+  const reflection = new ReflectionIndex(
+    [...contractFiles, file_grpc_health_v1_health, file_grpc_reflection_v1_reflection, file_grpc_reflection_v1alpha_reflection],
+    served,
+  );
+  router
+    .service(OrchestratorService, createOrchestratorService(deps.info))
+    // Filled by the conversation and task issues; until then their calls answer UNIMPLEMENTED.
+    .service(AgentService, {})
+    .service(GatewayService, {})
+    .service(ControlService, createControlService(deps))
+    .service(Health, createHealthService(deps.lifecycle, contractServices.map((s) => s.typeName)))
+    .service(ReflectionV1, createReflectionV1Service(reflection))
+    .service(ReflectionV1alpha, createReflectionV1alphaService(reflection));
+}

@@ -1,0 +1,26 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import { ServerReflection as ServerReflectionV1 } from "@baaaht/proto/grpc/reflection/v1";
+import { ServerReflection as ServerReflectionV1alpha } from "@baaaht/proto/grpc/reflection/v1alpha";
+import type { ReflectionIndex } from "./reflection-index.js";
+
+/** grpc.reflection.v1.ServerReflection: one answer per request, in order. */
+export function createReflectionV1Service(index: ReflectionIndex): ServiceImpl<typeof ServerReflectionV1> {
+  return {
+    async *serverReflectionInfo(requests) {
+      for await (const req of requests) {
+        yield { validHost: req.host, originalRequest: req, messageResponse: index.answer(req.messageRequest) };
+      }
+    },
+  };
+}
+
+/** grpc.reflection.v1alpha.ServerReflection, for older tools; same answers as v1. */
+export function createReflectionV1alphaService(index: ReflectionIndex): ServiceImpl<typeof ServerReflectionV1alpha> {
+  return {
+    async *serverReflectionInfo(requests) {
+      for await (const req of requests) {
+        yield { validHost: req.host, originalRequest: req, messageResponse: index.answer(req.messageRequest) };
+      }
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { resolveStateDir } from "./state-dir.js";
+
+/** The scopes whose bootstrap token the orchestrator writes into its state directory. */
+export type TokenScope = "admin" | "agent" | "gateway";
+
+/** Options of {@link readToken}. */
+export interface ReadTokenOptions {
+  /** The state directory to read from. Defaults to {@link resolveStateDir}(). */
+  stateDir?: string;
+  /** Environment to read `BAAAHT_TOKEN` and the state-dir variables from. Defaults to `process.env`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The path of a scope's token file: `<stateDir>/<scope>.token`. */
+export function tokenPath(scope: TokenScope, stateDir?: string): string {
+  return join(resolveStateDir(stateDir), `${scope}.token`);
+}
+
+/**
+ * The bearer token a client should present: `$BAAAHT_TOKEN` when set, else the
+ * scope's token file in the state directory. Throws an error naming the file
+ * (and how to create it) when there is none.
+ */
+export function readToken(scope: TokenScope, options: ReadTokenOptions = {}): string {
+  const env = options.env ?? process.env;
+  if (env.BAAAHT_TOKEN) return env.BAAAHT_TOKEN.trim();
+  const path = tokenPath(scope, resolveStateDir(options.stateDir, env));
+  try {
+    return readFileSync(path, "utf8").trim();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") {
+      throw new Error(
+        `no ${scope} token at ${path}: start the orchestrator once (pnpm baaaht serve) or point --state-dir / BAAAHT_STATE_DIR at its state directory`,
+      );
+    }
+    throw new Error(`cannot read the ${scope} token at ${path} (${code ?? String(err)})`);
+  }
+}
