@@ -1,0 +1,108 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The built CLI; tests run after `pnpm build`. */
+export const CLI = fileURLToPath(new URL("../../apps/orchestrator/dist/cli.js", import.meta.url));
+
+/** A short temp directory under /tmp (socket paths must stay under 107 bytes). */
+export function shortTempDir(): string {
+  return mkdtempSync("/tmp/bt-");
+}
+
+/** An orchestrator process started by a test. */
+export interface OrchestratorProcess {
+  readonly dir: string;
+  readonly socketPath: string;
+  readonly stateDir: string;
+  readonly child: ChildProcess;
+  /** Resolves with the exit code (or signal) once the process has exited. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** A bootstrap token from the state directory. */
+  token(scope: "admin" | "agent" | "gateway"): string;
+  /** Stops the process (SIGTERM, then SIGKILL after 10 s) and removes its directory. */
+  stop(): Promise<void>;
+}
+
+const running = new Set<OrchestratorProcess>();
+
+/**
+ * Starts `baaaht serve` on a fresh socket and state directory, and resolves
+ * once it serves. Every process started here is stopped by
+ * {@link stopAllOrchestrators}, which tests call in afterEach/afterAll.
+ */
+export async function startOrchestrator(
+  options: { dir?: string; args?: string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<OrchestratorProcess> {
+  const dir = options.dir ?? shortTempDir();
+  const socketPath = join(dir, "o.sock");
+  const stateDir = join(dir, "state");
+  const child = spawn(
+    process.execPath,
+    [CLI, "serve", "--socket", socketPath, "--state-dir", stateDir, ...(options.args ?? [])],
+    { env: { ...process.env, BAAAHT_LOG_LEVEL: "warn", ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
+  const proc: OrchestratorProcess = {
+    dir,
+    socketPath,
+    stateDir,
+    child,
+    exited,
+    output: () => out,
+    token: (scope) => readFileSync(join(stateDir, `${scope}.token`), "utf8").trim(),
+    async stop() {
+      running.delete(proc);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      if (!options.dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  running.add(proc);
+  await new Promise<void>((resolve, reject) => {
+    const onData = () => {
+      if (out.includes("serving on")) {
+        child.stdout?.off("data", onData);
+        resolve();
+      }
+    };
+    child.stdout?.on("data", onData);
+    void exited.then(({ code }) => reject(new Error(`orchestrator exited (${code}) before serving:\n${out}`)));
+  });
+  return proc;
+}
+
+/** Stops every orchestrator process still running. */
+export async function stopAllOrchestrators(): Promise<void> {
+  await Promise.all([...running].map((p) => p.stop()));
+}
+
+/** Runs the CLI to completion and returns its exit code and output. */
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.once("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
