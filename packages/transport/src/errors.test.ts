@@ -29,6 +29,16 @@ describe("mapSocketError", () => {
     expect(mapSocketError(nodeError("ECONNRESET"), "/tmp/x.sock", { responseStarted: true })).toBeUndefined();
   });
 
+  it("maps a stream refused by a server going away to Unavailable", () => {
+    const refused = Object.assign(new Error("Stream closed with error code NGHTTP2_REFUSED_STREAM"), {
+      code: "ERR_HTTP2_STREAM_ERROR",
+    });
+    const mapped = mapSocketError(new ConnectError("x", Code.Internal, undefined, undefined, refused), "/tmp/x.sock");
+    expect(mapped?.code).toBe(Code.Unavailable);
+    expect(mapped?.rawMessage).toMatch(/^the orchestrator on \/tmp\/x\.sock is shutting down/);
+    expect(mapSocketError(nodeError("ERR_HTTP2_GOAWAY_SESSION"), "/tmp/x.sock")?.code).toBe(Code.Unavailable);
+  });
+
   it("leaves other errors alone", () => {
     expect(mapSocketError(new ConnectError("nope", Code.NotFound), "/tmp/x.sock")).toBeUndefined();
     expect(mapSocketError("string", "/tmp/x.sock")).toBeUndefined();

@@ -20,7 +20,9 @@ export interface MapSocketErrorOptions {
  * with a message that names the socket path and says what to do; the
  * original error is kept as `cause`. Looks at the whole `cause` chain for the
  * Node error codes ENOENT, ECONNREFUSED, ENOTSOCK, EACCES and (before any
- * response) ECONNRESET.
+ * response) ECONNRESET, plus HTTP/2 refusals of a new stream by a server
+ * that is going away (REFUSED_STREAM, or a GOAWAY already received): the call
+ * was not processed, so it is as unavailable as a missing server.
  *
  * @returns the mapped error, or `undefined` when `err` is not a socket failure.
  */
@@ -38,6 +40,8 @@ export function mapSocketError(
     message = `no orchestrator is listening on ${socketPath} (${code}): start one with \`pnpm baaaht serve\``;
   } else if (code === "EACCES") {
     message = `permission denied on ${socketPath} (EACCES): the socket belongs to another user or group`;
+  } else if (code === "REFUSED_STREAM") {
+    message = `the orchestrator on ${socketPath} is shutting down and did not take the call: retry once it is back`;
   } else if (code === "ECONNRESET" && options.responseStarted !== true) {
     message = `the connection to ${socketPath} was reset before any response (ECONNRESET): is the orchestrator running? start one with \`pnpm baaaht serve\``;
   } else {
@@ -79,11 +83,22 @@ async function* mapStreamErrors<T>(
 
 const MAPPED_CODES = new Set([...UNREACHABLE_CODES, "EACCES", "ECONNRESET"]);
 
+/** HTTP/2 errors by which a server going away refuses a new stream it never processed. */
+function isRefusedStream(e: NodeJS.ErrnoException): boolean {
+  return (
+    e.code === "ERR_HTTP2_GOAWAY_SESSION" ||
+    (e.code === "ERR_HTTP2_STREAM_ERROR" && e.message.includes("NGHTTP2_REFUSED_STREAM"))
+  );
+}
+
 /** The first mapped Node error code found in the cause chain of `err`. */
 function findSocketErrorCode(err: unknown): string | undefined {
   const seen = new Set<unknown>();
   for (let e = err; e instanceof Error && !seen.has(e); e = e.cause) {
     seen.add(e);
+    if (isRefusedStream(e)) {
+      return "REFUSED_STREAM";
+    }
     const code = (e as NodeJS.ErrnoException).code;
     if (typeof code === "string" && MAPPED_CODES.has(code)) {
       return code;
