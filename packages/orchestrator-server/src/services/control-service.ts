@@ -1,6 +1,7 @@
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import { ControlService, NodeState } from "@baaaht/proto/control/v1";
+import type { ControlService} from "@baaaht/proto/control/v1";
+import { NodeState } from "@baaaht/proto/control/v1";
 import type { NodeInfo } from "../node-info.js";
 import type { DrainRequest, NodePhase } from "../lifecycle/node-lifecycle.js";
 

@@ -1,6 +1,7 @@
 import { on } from "node:events";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "@baaaht/proto/grpc/health/v1";
+import type { Health} from "@baaaht/proto/grpc/health/v1";
+import { HealthCheckResponse_ServingStatus as ServingStatus } from "@baaaht/proto/grpc/health/v1";
 import type { NodeLifecycle } from "../lifecycle/node-lifecycle.js";
 
 /**

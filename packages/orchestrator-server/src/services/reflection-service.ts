@@ -1,6 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
-import { ServerReflection as ServerReflectionV1 } from "@baaaht/proto/grpc/reflection/v1";
-import { ServerReflection as ServerReflectionV1alpha } from "@baaaht/proto/grpc/reflection/v1alpha";
+import type { ServerReflection as ServerReflectionV1 } from "@baaaht/proto/grpc/reflection/v1";
+import type { ServerReflection as ServerReflectionV1alpha } from "@baaaht/proto/grpc/reflection/v1alpha";
 import type { ReflectionIndex } from "./reflection-index.js";
 
 /** grpc.reflection.v1.ServerReflection: one answer per request, in order. */
