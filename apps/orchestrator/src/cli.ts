@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { CliContext, type GlobalOptions } from "./cli-context.js";
 import { health } from "./commands/health.js";
