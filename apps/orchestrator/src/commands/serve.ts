@@ -22,9 +22,6 @@ export async function serve(options: ServeOptions): Promise<void> {
     socketGroup: options.socketGroup,
     logLevel: options.logLevel,
   });
-  process.stdout.write(
-    `baaaht orchestrator ${orchestrator.identity} serving on ${orchestrator.socketPath} (state: ${orchestrator.stateDir})\n`,
-  );
   const onSignal = (signal: NodeJS.Signals) => {
     if (orchestrator.phase === "draining") {
       process.stderr.write(`baaaht: ${signal} again, stopping now\n`);
@@ -35,6 +32,10 @@ export async function serve(options: ServeOptions): Promise<void> {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  // Announced only once signals are handled, so whoever waits for this line may signal at once.
+  process.stdout.write(
+    `baaaht orchestrator ${orchestrator.identity} serving on ${orchestrator.socketPath} (state: ${orchestrator.stateDir})\n`,
+  );
   await orchestrator.stopped;
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
