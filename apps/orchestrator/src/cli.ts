@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { CliContext, type GlobalOptions } from "./cli-context.js";
+import { chat } from "./commands/chat.js";
 import { health } from "./commands/health.js";
 import { ping } from "./commands/ping.js";
 import { serve } from "./commands/serve.js";
@@ -77,6 +78,17 @@ program
   .option("--no-wait", "return once accepted instead of waiting for it to stop")
   .action(
     clientAction((ctx, opts: { timeout: number; reason?: string; force?: boolean; wait: boolean }) => shutdown(ctx, opts)),
+  );
+
+program
+  .command("chat")
+  .description("chat with an agent through the gateway API (gateway token); reads lines from stdin when piped")
+  .option("--session <id>", "resume this gateway session instead of creating one")
+  .option("--name <name>", "name of the new session", "terminal")
+  .action(
+    clientAction((ctx, opts: { session?: string; name: string }, command: Command) =>
+      chat(ctx, { ...opts, protocol: command.optsWithGlobals<GlobalOptions>().protocol }),
+    ),
   );
 
 try {

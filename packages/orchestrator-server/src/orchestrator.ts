@@ -10,6 +10,8 @@ import { createDrainInterceptor } from "./lifecycle/drain-interceptor.js";
 import { InFlightCalls } from "./lifecycle/in-flight-calls.js";
 import { NodeLifecycle, type DrainRequest, type NodePhase } from "./lifecycle/node-lifecycle.js";
 import { createLoggingInterceptor } from "./logging-interceptor.js";
+import { OrchestratorCore } from "./orchestrator-core.js";
+import { createGatewayTokenResolver } from "./auth/gateway-token-files.js";
 import { ensureNodeIdentity } from "./node-identity.js";
 import type { NodeInfo } from "./node-info.js";
 import { registerServices } from "./register-services.js";
@@ -31,6 +33,16 @@ export interface OrchestratorOptions {
   logger?: Logger;
   /** The level of the default logger. Defaults to `$BAAAHT_LOG_LEVEL`, then "info". */
   logLevel?: LevelWithSilent;
+  /** Keep all state in memory (for tests): nothing survives a restart. Defaults to false. */
+  inMemory?: boolean;
+  /** The largest chat message content accepted, in UTF-8 bytes. Defaults to 1 MiB. */
+  maxMessageBytes?: number;
+  /** How often agents must heartbeat. Defaults to 5 s. */
+  heartbeatIntervalMs?: number;
+  /** Heartbeats an agent may miss in a row before it is marked gone. Defaults to 3. */
+  missedHeartbeats?: number;
+  /** Session defaults: idle timeout (30 min), max duration (24 h), cap on open sessions (1000). */
+  sessions?: { idleTimeoutMs?: number; maxDurationMs?: number; maxSessions?: number };
 }
 
 /** A running orchestrator. */
@@ -56,6 +68,7 @@ export interface Orchestrator {
 
 /** Defaults, defined once. */
 export const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 
 const VERSION: string = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
@@ -79,15 +92,25 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
   const identity = ensureNodeIdentity(stateDir);
   const lifecycle = new NodeLifecycle();
   const inFlight = new InFlightCalls();
+  const core = new OrchestratorCore({
+    stateDir,
+    logger,
+    inMemory: options.inMemory,
+    heartbeatIntervalMs: options.heartbeatIntervalMs,
+    missedHeartbeats: options.missedHeartbeats,
+    sessions: options.sessions,
+  });
   const authenticator = new Authenticator(tokens);
+  authenticator.addResolver(core.agents.resolveToken);
+  authenticator.addResolver(createGatewayTokenResolver(stateDir));
 
   const info: NodeInfo = {
     identity,
     version: VERSION,
     lifecycle,
-    // Sessions, tasks and containers arrive with their subsystems; none exist yet.
-    load: () => ({ tasks: 0, sessions: 0, containers: 0 }),
-    subsystems: () => ["control", "auth", "health", "reflection"],
+    // Tasks and containers arrive with their subsystems; none exist yet.
+    load: () => ({ tasks: 0, sessions: core.sessions.countActive(), containers: 0 }),
+    subsystems: () => ["control", "auth", "health", "reflection", "store", "sessions", "agents", "chat"],
     metadata: () => ({ version: VERSION, pid: String(process.pid), socket: socketPath, state_dir: stateDir }),
   };
 
@@ -104,18 +127,31 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
   };
 
   const drainAndStop = async (request: DrainRequest): Promise<void> => {
+    const deadline = request.timeoutMs > 0 ? Date.now() + request.timeoutMs : Infinity;
+    const remaining = () => (deadline === Infinity ? 0 : Math.max(1, deadline - Date.now()));
     if (request.graceful) {
-      const idle = await inFlight.waitForIdle(request.timeoutMs);
+      await core.settle(remaining());
+      const idle = await inFlight.waitForIdle(remaining());
       if (!idle) logger.warn({ open: inFlight.count }, "drain timed out; cutting open calls");
     }
+    core.endStreams();
     await server.close({ graceMs: request.graceful ? 1000 : 0 });
+    core.close();
     lifecycle.markStopped();
     logger.info({ identity }, "stopped");
     resolveStopped();
   };
 
   const handler = connectNodeAdapter({
-    routes: (router: ConnectRouter) => registerServices(router, { info, lifecycle, requestShutdown }),
+    routes: (router: ConnectRouter) =>
+      registerServices(router, {
+        info,
+        lifecycle,
+        requestShutdown,
+        core,
+        logger,
+        maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      }),
     interceptors: [createLoggingInterceptor(logger), createAuthInterceptor(authenticator), createDrainInterceptor(lifecycle)],
     readMaxBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
   });

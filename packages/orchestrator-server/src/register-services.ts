@@ -18,12 +18,23 @@ import { createHealthService } from "./services/health-service.js";
 import { ReflectionIndex } from "./services/reflection-index.js";
 import { createReflectionV1alphaService, createReflectionV1Service } from "./services/reflection-service.js";
 import { createOrchestratorService } from "./services/orchestrator-service.js";
+import { createAgentRpcs } from "./services/agent-rpcs.js";
+import { createChatRpcs } from "./services/chat-rpcs.js";
+import { createGatewayChatRpcs } from "./services/gateway-chat-rpcs.js";
+import { createGatewaySessionRpcs } from "./services/gateway-session-rpcs.js";
+import { createSessionRpcs } from "./services/session-rpcs.js";
+import type { OrchestratorCore } from "./orchestrator-core.js";
+import type { Logger } from "pino";
 
 /** What the service handlers are built from. */
 export interface ServiceDeps {
   info: NodeInfo;
   lifecycle: NodeLifecycle;
   requestShutdown(request: DrainRequest): string | undefined;
+  core: OrchestratorCore;
+  logger: Logger;
+  /** The largest chat message content accepted, in UTF-8 bytes. */
+  maxMessageBytes: number;
 }
 
 /** The baaaht contract services, in the order they are listed. */
@@ -41,11 +52,20 @@ export function registerServices(router: ConnectRouter, deps: ServiceDeps): void
     [...contractFiles, file_grpc_health_v1_health, file_grpc_reflection_v1_reflection, file_grpc_reflection_v1alpha_reflection],
     served,
   );
+  const { core, info, logger, maxMessageBytes } = deps;
+  const chat = { chat: core.chat, hub: core.hub, access: core.access, maxMessageBytes };
   router
-    .service(OrchestratorService, createOrchestratorService(deps.info))
-    // Filled by the conversation and task issues; until then their calls answer UNIMPLEMENTED.
-    .service(AgentService, {})
-    .service(GatewayService, {})
+    .service(OrchestratorService, {
+      ...createOrchestratorService(info),
+      ...createSessionRpcs(core.sessions),
+      ...createChatRpcs(chat),
+    })
+    // Task RPCs arrive with the task scheduler; until then they answer UNIMPLEMENTED.
+    .service(AgentService, createAgentRpcs({ agents: core.agents, chat: core.chat, info, logger }))
+    .service(GatewayService, {
+      ...createGatewaySessionRpcs(core.gatewaySessions),
+      ...createGatewayChatRpcs({ ...chat, answers: core.store.answers, info }),
+    })
     .service(ControlService, createControlService(deps))
     .service(Health, createHealthService(deps.lifecycle, contractServices.map((s) => s.typeName)))
     .service(ReflectionV1, createReflectionV1Service(reflection))

@@ -1,0 +1,109 @@
+import type { ResponseChunk } from "@baaaht/proto/gateway/v1";
+import { AsyncQueue } from "./async-queue.js";
+import { DEFAULT_CANCEL_REASON } from "./defaults.js";
+import type { GatewayError } from "./errors.js";
+
+/**
+ * The answer to one message sent with `Chat.send()`. Iterate it (once) to get
+ * the answer's chunks as they stream: chunk `text` is the new text (a delta).
+ * Iteration ends after the final chunk, or throws a `GatewayError`:
+ * `CancelledError` after a cancel, `NoAgentError` when no agent can answer,
+ * `AnswerFailedError` when the answer failed midway (the failing final chunk
+ * is not yielded), `SessionClosedError` when the session closed or the chat
+ * detached, or the stream's error. Breaking out of the loop cancels the
+ * answer.
+ */
+export interface Answer extends AsyncIterable<ResponseChunk> {
+  /** The id the user message is stored under, once known (from the first chunk); else undefined. */
+  readonly replyToMessageId: string | undefined;
+  /** The id of the assistant message, once the first chunk arrived; else undefined. */
+  readonly messageId: string | undefined;
+  /** Whether the answer is over (complete, failed or cancelled). */
+  readonly done: boolean;
+  /** Consumes the answer and returns its whole text; rejects as iteration throws. */
+  text(): Promise<string>;
+  /**
+   * Cancels the answer if it is still in progress; otherwise does nothing.
+   * `reason` defaults to "cancelled by the client".
+   */
+  cancel(reason?: string): void;
+}
+
+/** The chat-side state of an answer: its ids, and the queue its chunks go to. */
+export class PendingAnswer implements Answer {
+  /** Whether the user message was written up the stream. */
+  written = false;
+  #replyTo: string | undefined;
+  #assistantId: string | undefined;
+  readonly #queue: AsyncQueue<ResponseChunk>;
+  readonly #cancel: (answer: PendingAnswer, reason: string) => void;
+  readonly #cleanups: (() => void)[] = [];
+
+  constructor(cancel: (answer: PendingAnswer, reason: string) => void) {
+    this.#cancel = cancel;
+    this.#queue = new AsyncQueue(() => this.cancel());
+  }
+
+  get replyToMessageId(): string | undefined {
+    return this.#replyTo;
+  }
+
+  get messageId(): string | undefined {
+    return this.#assistantId;
+  }
+
+  get done(): boolean {
+    return this.#queue.ended;
+  }
+
+  /** Whether `chunk` belongs to this answer by its ids. */
+  matches(chunk: ResponseChunk): boolean {
+    return (
+      (chunk.replyToMessageId !== "" && chunk.replyToMessageId === this.#replyTo) ||
+      (chunk.messageId !== "" && chunk.messageId === this.#assistantId)
+    );
+  }
+
+  /** Whether `chunk`, which belongs to no known answer, may be this answer's first chunk. */
+  canClaim(): boolean {
+    return this.written && this.#replyTo === undefined && this.#assistantId === undefined;
+  }
+
+  /** Takes the ids of a chunk of this answer. */
+  claim(chunk: ResponseChunk): void {
+    if (chunk.replyToMessageId !== "") this.#replyTo ??= chunk.replyToMessageId;
+    if (chunk.messageId !== "") this.#assistantId ??= chunk.messageId;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<ResponseChunk> {
+    return this.#queue[Symbol.asyncIterator]();
+  }
+
+  async text(): Promise<string> {
+    let text = "";
+    for await (const chunk of this) text += chunk.text;
+    return text;
+  }
+
+  cancel(reason: string = DEFAULT_CANCEL_REASON): void {
+    if (!this.done) this.#cancel(this, reason);
+  }
+
+  /** Runs `fn` when the answer ends. */
+  onEnd(fn: () => void): void {
+    this.#cleanups.push(fn);
+  }
+
+  /** Hands a chunk to the consumer. */
+  deliver(chunk: ResponseChunk): void {
+    this.#queue.push(chunk);
+  }
+
+  /** Ends the answer, cleanly or with `err`. */
+  end(err?: GatewayError): void {
+    if (this.done) return;
+    if (err === undefined) this.#queue.end();
+    else this.#queue.fail(err);
+    this.#cleanups.splice(0).forEach((fn) => fn());
+  }
+}

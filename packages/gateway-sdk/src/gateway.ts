@@ -1,0 +1,222 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, createClient, type Client } from "@connectrpc/connect";
+import {
+  GatewayService,
+  GatewaySessionSchema,
+  type GatewaySession,
+  type GatewaySessionState,
+} from "@baaaht/proto/gateway/v1";
+import { createSocketTransport, readToken } from "@baaaht/transport";
+import { Chat } from "./chat.js";
+import {
+  DEFAULT_CANCEL_SETTLE_MS,
+  DEFAULT_CLIENT_TYPE,
+  DEFAULT_CLOSE_REASON,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  SDK_VERSION,
+} from "./defaults.js";
+import { toGatewayError, UnauthenticatedError } from "./errors.js";
+
+/** Options of {@link connectGateway}. */
+export interface ConnectGatewayOptions {
+  /** The orchestrator's socket. Defaults to `$BAAAHT_SOCKET`, else `/tmp/baaaht-grpc.sock`. */
+  socketPath?: string;
+  /** The state directory the gateway token is read from. Defaults to `resolveStateDir()` of `@baaaht/transport`. */
+  stateDir?: string;
+  /** The bearer token. Defaults to `$BAAAHT_TOKEN`, else `<stateDir>/gateway.token`. */
+  token?: string;
+  /** The wire protocol. Defaults to "grpc". */
+  protocol?: "grpc" | "connect";
+  /** The `client_type` of the sessions this gateway opens. Defaults to "gateway-sdk". */
+  clientType?: string;
+  /** The `client_version` of the sessions this gateway opens. Defaults to this SDK's version. */
+  clientVersion?: string;
+  /** Interval of the heartbeats each chat sends, in ms; 0 disables them. Defaults to 15 seconds. */
+  heartbeatIntervalMs?: number;
+  /**
+   * How long, after a cancelled or failed answer, a chat holds its next
+   * message while waiting for the answer's last chunk and status. Defaults to 3 seconds.
+   */
+  cancelSettleMs?: number;
+  /**
+   * Check at connect time (GatewayService.HealthCheck) that the orchestrator
+   * answers and accepts the token, so that `connectGateway()` itself throws
+   * `OrchestratorUnavailableError` / `UnauthenticatedError`. Defaults to true.
+   */
+  verify?: boolean;
+}
+
+/** Options of `Gateway.openChat()`. */
+export interface OpenChatOptions {
+  /** The session's name. Defaults to "". */
+  name?: string;
+  /** The end user the session serves. Defaults to "". */
+  userId?: string;
+  /** Labels, matched by `listSessions()` filters. Defaults to none. */
+  labels?: Record<string, string>;
+  /** A description of the session. Defaults to "". */
+  description?: string;
+}
+
+/** Options of `Gateway.listSessions()`. */
+export interface ListSessionsOptions {
+  /** Only sessions in this state. Defaults to any. */
+  state?: GatewaySessionState;
+  /** Only sessions of this user. Defaults to any. */
+  userId?: string;
+  /** Only sessions carrying all these labels. Defaults to none. */
+  labels?: Record<string, string>;
+  /** Sessions fetched per call. Defaults to the orchestrator's default page size. */
+  pageSize?: number;
+}
+
+/**
+ * Connects to the orchestrator as a gateway. The connection itself opens
+ * lazily; unless `verify` is false, a health check is made first. Throws
+ * `UnauthenticatedError` when no token can be read, and (with `verify`)
+ * `OrchestratorUnavailableError` when nothing answers on the socket.
+ */
+export async function connectGateway(options: ConnectGatewayOptions = {}): Promise<Gateway> {
+  let token = options.token;
+  if (token === undefined) {
+    try {
+      token = readToken("gateway", { stateDir: options.stateDir });
+    } catch (err) {
+      throw new UnauthenticatedError(err instanceof Error ? err.message : String(err), Code.Unauthenticated, { cause: err });
+    }
+  }
+  const socket = createSocketTransport({ socketPath: options.socketPath, token, protocol: options.protocol });
+  const gateway = new Gateway(createClient(GatewayService, socket.transport), socket.socketPath, () => socket.close(), options);
+  if (options.verify ?? true) {
+    try {
+      await gateway.client.healthCheck({});
+    } catch (err) {
+      const mapped = toGatewayError(err);
+      if (mapped.code !== Code.Unimplemented) {
+        await gateway.close();
+        throw mapped;
+      }
+    }
+  }
+  return gateway;
+}
+
+/** A connection to the orchestrator's GatewayService. Get one from {@link connectGateway}. */
+export class Gateway {
+  /** The generated GatewayService client, for the calls this class does not wrap (authenticated, same connection). */
+  readonly client: Client<typeof GatewayService>;
+  /** The socket this gateway dials. */
+  readonly socketPath: string;
+  readonly #closeTransport: () => void;
+  readonly #options: ConnectGatewayOptions;
+  readonly #chats = new Set<Chat>();
+
+  /** @internal Use {@link connectGateway}. */
+  constructor(
+    client: Client<typeof GatewayService>,
+    socketPath: string,
+    closeTransport: () => void,
+    options: ConnectGatewayOptions,
+  ) {
+    this.client = client;
+    this.socketPath = socketPath;
+    this.#closeTransport = closeTransport;
+    this.#options = options;
+  }
+
+  /**
+   * Creates a gateway session (with streaming enabled) and attaches a chat
+   * to it. The session stays open until `chat.close()` (or the
+   * orchestrator's timeouts): `chat.detach()` and `gateway.close()` leave it.
+   */
+  async openChat(options: OpenChatOptions = {}): Promise<Chat> {
+    try {
+      const res = await this.client.createGatewaySession({
+        metadata: {
+          name: options.name ?? "",
+          description: options.description ?? "",
+          userId: options.userId ?? "",
+          labels: options.labels ?? {},
+          clientType: this.#options.clientType ?? DEFAULT_CLIENT_TYPE,
+          clientVersion: this.#options.clientVersion ?? SDK_VERSION,
+        },
+        config: { enableStreaming: true, streamConfig: { enableDelta: true } },
+      });
+      const session = res.session ?? create(GatewaySessionSchema);
+      session.id ||= res.sessionId;
+      return this.#attach(session);
+    } catch (err) {
+      throw toGatewayError(err);
+    }
+  }
+
+  /**
+   * Attaches a chat to an existing gateway session. Throws `NotFoundError`
+   * when there is no such session, `PermissionDeniedError` when it belongs
+   * to another gateway.
+   */
+  async resumeChat(sessionId: string): Promise<Chat> {
+    const session = await this.getSession(sessionId);
+    session.id ||= sessionId;
+    return this.#attach(session);
+  }
+
+  /** Returns one gateway session. Throws `NotFoundError` when there is none. */
+  async getSession(sessionId: string): Promise<GatewaySession> {
+    try {
+      const res = await this.client.getGatewaySession({ sessionId });
+      if (res.session === undefined) throw new Error(`GetGatewaySession returned no session for ${sessionId}`);
+      return res.session;
+    } catch (err) {
+      throw toGatewayError(err);
+    }
+  }
+
+  /**
+   * The gateway sessions this gateway may see (its own; all with an admin
+   * token) that match the options, oldest first, as an async iterable that
+   * fetches page after page as it is iterated.
+   */
+  async *listSessions(options: ListSessionsOptions = {}): AsyncIterable<GatewaySession> {
+    const filter = { state: options.state, userId: options.userId ?? "", labels: options.labels ?? {} };
+    let pageToken = "";
+    do {
+      let res;
+      try {
+        res = await this.client.listGatewaySessions({ filter, pageSize: options.pageSize ?? 0, pageToken });
+      } catch (err) {
+        throw toGatewayError(err);
+      }
+      yield* res.sessions;
+      pageToken = res.nextPageToken;
+    } while (pageToken !== "");
+  }
+
+  /**
+   * Closes a gateway session (and its orchestrator session) by id; its
+   * chats end. `reason` defaults to "closed by the client". Idempotent.
+   */
+  async closeSession(sessionId: string, reason: string = DEFAULT_CLOSE_REASON): Promise<void> {
+    try {
+      await this.client.closeGatewaySession({ sessionId, reason });
+    } catch (err) {
+      throw toGatewayError(err);
+    }
+  }
+
+  /** Detaches every chat this gateway opened (their sessions stay open), then closes the connection. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#chats].map((chat) => chat.detach()));
+    this.#closeTransport();
+  }
+
+  #attach(session: GatewaySession): Chat {
+    const chat = new Chat(this.client, session, {
+      heartbeatIntervalMs: this.#options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
+      cancelSettleMs: this.#options.cancelSettleMs ?? DEFAULT_CANCEL_SETTLE_MS,
+      onDetached: (c) => this.#chats.delete(c),
+    });
+    this.#chats.add(chat);
+    return chat;
+  }
+}

@@ -1,0 +1,239 @@
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { timestampNow } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { AgentSchema, AgentState, type Agent, type RegisterRequestSchema } from "@baaaht/proto/agent/v1";
+import { Status } from "@baaaht/proto/common/v1";
+import type { Logger } from "pino";
+import type { Principal } from "../auth/principal.js";
+import type { AgentRepository } from "../store/index.js";
+import { AgentConnection } from "./agent-connection.js";
+import { isChatCapable } from "./chat-capability.js";
+
+/** Defaults of agent liveness, defined once. */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5_000;
+export const DEFAULT_MISSED_HEARTBEATS = 3;
+
+/** Options of {@link AgentRegistry}. */
+export interface AgentRegistryOptions {
+  records: AgentRepository;
+  logger: Logger;
+  /** How often agents must heartbeat. Defaults to 5 s. */
+  heartbeatIntervalMs?: number;
+  /** Heartbeats an agent may miss in a row before it is marked gone. Defaults to 3. */
+  missedHeartbeats?: number;
+}
+
+/** Lifecycle notifications of the registry. */
+export interface AgentRegistryEvents {
+  registered: [agent: Agent];
+  connected: [agent: Agent];
+  /** Missed heartbeats or a dropped stream: its work must be failed or moved. */
+  lost: [agent: Agent, reason: string];
+  unregistered: [agent: Agent, reason: string];
+}
+
+interface LiveAgent {
+  agent: Agent;
+  tokenHash: string;
+  connection?: AgentConnection;
+  timer?: NodeJS.Timeout;
+  /** Chat answers and tasks it is working on. */
+  load: number;
+}
+
+const hashToken = (token: string): string => createHash("sha256").update(token).digest("hex");
+
+/**
+ * The agents the orchestrator knows: registration and tokens, liveness by
+ * heartbeat, the StreamAgent connection of each, and the choice of an agent
+ * for a chat. Agents are persisted; after a restart they are offline until
+ * they open StreamAgent again with their token.
+ */
+export class AgentRegistry extends EventEmitter<AgentRegistryEvents> {
+  readonly #records: AgentRepository;
+  readonly #logger: Logger;
+  readonly #live = new Map<string, LiveAgent>();
+  readonly #byTokenHash = new Map<string, string>();
+  readonly heartbeatIntervalMs: number;
+  readonly #missed: number;
+
+  constructor(options: AgentRegistryOptions) {
+    super();
+    this.#records = options.records;
+    this.#logger = options.logger;
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+    this.#missed = options.missedHeartbeats ?? DEFAULT_MISSED_HEARTBEATS;
+    for (const { agent, tokenHash } of this.#records.list()) {
+      agent.state = AgentState.TERMINATED;
+      agent.status = Status.STOPPED;
+      this.#live.set(agent.id, { agent, tokenHash, load: 0 });
+      this.#byTokenHash.set(tokenHash, agent.id);
+    }
+  }
+
+  /** Adds an agent; returns it with the secret token it must present from now on. */
+  register(input: MessageInitShape<typeof RegisterRequestSchema>): { agent: Agent; token: string } {
+    const token = randomBytes(32).toString("base64url");
+    const agent = create(AgentSchema, {
+      id: randomUUID(),
+      name: input.name,
+      type: input.type,
+      state: AgentState.IDLE,
+      status: Status.RUNNING,
+      registeredAt: timestampNow(),
+      lastHeartbeat: timestampNow(),
+      metadata: input.metadata,
+      capabilities: input.capabilities,
+    });
+    const live: LiveAgent = { agent, tokenHash: hashToken(token), load: 0 };
+    this.#records.upsert(agent, live.tokenHash);
+    this.#live.set(agent.id, live);
+    this.#byTokenHash.set(live.tokenHash, agent.id);
+    this.#arm(live);
+    this.#logger.info({ agentId: agent.id, name: agent.name }, "agent registered");
+    this.emit("registered", agent);
+    return { agent, token };
+  }
+
+  /** The principal of a registration token, for the authenticator. */
+  resolveToken = (token: string): Principal | undefined => {
+    const id = this.#byTokenHash.get(hashToken(token));
+    return id ? { scope: "agent", agentId: id } : undefined;
+  };
+
+  /** An agent by id, or undefined. */
+  get(id: string): Agent | undefined {
+    return this.#live.get(id)?.agent;
+  }
+
+  /** An agent by id; NOT_FOUND naming it when unknown. */
+  require(id: string): Agent {
+    return this.#require(id).agent;
+  }
+
+  /** Every known agent. */
+  list(): Agent[] {
+    return [...this.#live.values()].map((l) => l.agent);
+  }
+
+  /** Agents that are connected and not leaving. */
+  available(): Agent[] {
+    return [...this.#live.values()].filter((l) => this.#isAvailable(l)).map((l) => l.agent);
+  }
+
+  /** Records a heartbeat: the agent is alive (again). */
+  heartbeat(id: string): Agent {
+    const live = this.#require(id);
+    live.agent.lastHeartbeat = timestampNow();
+    this.#records.upsert(live.agent, live.tokenHash);
+    this.#arm(live);
+    return live.agent;
+  }
+
+  /** Opens the agent's StreamAgent connection; a previous one is cut. */
+  attach(id: string): AgentConnection {
+    const live = this.#require(id);
+    live.connection?.close(new ConnectError("replaced by a newer StreamAgent stream of the same agent", Code.Aborted));
+    const connection = new AgentConnection(id);
+    live.connection = connection;
+    this.#setState(live, live.load > 0 ? AgentState.BUSY : AgentState.IDLE, Status.RUNNING);
+    this.heartbeat(id);
+    this.emit("connected", live.agent);
+    return connection;
+  }
+
+  /** The stream ended: when it is still the agent's current one, the agent is lost. */
+  detach(id: string, connection: AgentConnection, reason: string): void {
+    const live = this.#live.get(id);
+    connection.close();
+    if (!live || live.connection !== connection) return;
+    live.connection = undefined;
+    this.#lose(live, reason);
+  }
+
+  /** The agent's open connection, if any. */
+  connection(id: string): AgentConnection | undefined {
+    const live = this.#live.get(id);
+    return live && this.#isAvailable(live) ? live.connection : undefined;
+  }
+
+  /** Removes an agent for good: its token stops working and its stream ends. */
+  unregister(id: string, reason: string): void {
+    const live = this.#require(id);
+    clearTimeout(live.timer);
+    this.#setState(live, AgentState.UNREGISTERING, Status.STOPPING);
+    this.#live.delete(id);
+    this.#byTokenHash.delete(live.tokenHash);
+    this.#records.remove(id);
+    live.connection?.close();
+    this.#logger.info({ agentId: id, reason }, "agent unregistered");
+    this.emit("unregistered", live.agent, reason);
+  }
+
+  /**
+   * The connected chat-capable agent with the least load (earliest registered
+   * on a tie), or undefined when there is none.
+   */
+  pickChatAgent(): Agent | undefined {
+    let best: LiveAgent | undefined;
+    for (const live of this.#live.values()) {
+      if (!this.#isAvailable(live) || !isChatCapable(live.agent)) continue;
+      if (!best || live.load < best.load) best = live;
+    }
+    return best?.agent;
+  }
+
+  /** Adds (or with a negative delta removes) work an agent is doing. */
+  addLoad(id: string, delta: number): void {
+    const live = this.#live.get(id);
+    if (!live) return;
+    live.load = Math.max(0, live.load + delta);
+    if (live.connection) this.#setState(live, live.load > 0 ? AgentState.BUSY : AgentState.IDLE, Status.RUNNING);
+  }
+
+  /** Stops every timer and ends every stream (the orchestrator is stopping). */
+  close(): void {
+    for (const live of this.#live.values()) {
+      clearTimeout(live.timer);
+      live.connection?.close();
+    }
+  }
+
+  #require(id: string): LiveAgent {
+    const live = this.#live.get(id);
+    if (!live) throw new ConnectError(`agent "${id}" not found: register again`, Code.NotFound);
+    return live;
+  }
+
+  #isAvailable(live: LiveAgent): boolean {
+    return live.connection?.open === true && live.agent.state !== AgentState.TERMINATED;
+  }
+
+  #arm(live: LiveAgent): void {
+    clearTimeout(live.timer);
+    const limit = this.heartbeatIntervalMs * this.#missed;
+    live.timer = setTimeout(() => this.#lose(live, `missed ${this.#missed} heartbeats (${limit} ms)`), limit);
+    live.timer.unref();
+  }
+
+  #lose(live: LiveAgent, reason: string): void {
+    clearTimeout(live.timer);
+    if (live.agent.state === AgentState.TERMINATED) return;
+    const connection = live.connection;
+    live.connection = undefined;
+    connection?.close(new ConnectError(`agent marked gone: ${reason}`, Code.Unavailable));
+    live.load = 0;
+    this.#setState(live, AgentState.TERMINATED, Status.ERROR);
+    this.#logger.warn({ agentId: live.agent.id, reason }, "agent lost");
+    this.emit("lost", live.agent, reason);
+  }
+
+  #setState(live: LiveAgent, state: AgentState, status: Status): void {
+    if (live.agent.state === state && live.agent.status === status) return;
+    live.agent.state = state;
+    live.agent.status = status;
+    if (this.#live.has(live.agent.id)) this.#records.upsert(live.agent, live.tokenHash);
+  }
+}

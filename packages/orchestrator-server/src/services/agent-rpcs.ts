@@ -1,0 +1,178 @@
+import { create } from "@bufbuild/protobuf";
+import { durationFromMs, timestampDate, timestampNow } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import {
+  AgentCapabilitiesSchema,
+  AgentState,
+  AgentType,
+  type AgentService,
+  type StreamAgentRequest,
+} from "@baaaht/proto/agent/v1";
+import { Status } from "@baaaht/proto/common/v1";
+import type { Logger } from "pino";
+import type { AgentRegistry } from "../agents/agent-registry.js";
+import { principalKey } from "../auth/principal.js";
+import { requireAgentSelf } from "../auth/require-agent-self.js";
+import type { ChatRouter } from "../chat/chat-router.js";
+import type { NodeInfo } from "../node-info.js";
+import { maxLength, requireId } from "../validation/fields.js";
+
+/** What the agent RPCs are built from. */
+export interface AgentRpcDeps {
+  agents: AgentRegistry;
+  chat: ChatRouter;
+  info: NodeInfo;
+  logger: Logger;
+}
+
+type AgentRpcs = Pick<
+  ServiceImpl<typeof AgentService>,
+  "register" | "unregister" | "heartbeat" | "streamAgent" | "sendMessage" | "healthCheck" | "getStatus" | "getCapabilities"
+>;
+
+/** agent.v1.AgentService: registration, liveness, the agent stream and agent status. */
+export function createAgentRpcs({ agents, chat, info, logger }: AgentRpcDeps): AgentRpcs {
+  const self = (ctx: HandlerContext, agentId: string) => {
+    requireId(agentId, "agent_id");
+    requireAgentSelf(ctx.values.get(principalKey), agentId);
+  };
+
+  const handleUpstream = (agentId: string, req: StreamAgentRequest) => {
+    if (req.payload.case === "heartbeat") {
+      agents.heartbeat(agentId);
+    } else if (req.payload.case === "message") {
+      const payload = req.payload.value.payload;
+      if (payload.case === "chatChunk") chat.onAgentChunk(agentId, payload.value);
+      else logger.debug({ agentId, payload: payload.case }, "ignored agent message");
+    }
+  };
+
+  return {
+    register(req) {
+      requireId(req.name, "name");
+      maxLength(req.name, 128, "name");
+      if (req.type === AgentType.UNSPECIFIED) {
+        throw new ConnectError("type is required (e.g. AGENT_TYPE_WORKER)", Code.InvalidArgument);
+      }
+      if ((req.capabilities?.maxConcurrentTasks ?? 0) < 0) {
+        throw new ConnectError("capabilities.max_concurrent_tasks must not be negative", Code.InvalidArgument);
+      }
+      const { agent, token } = agents.register(req);
+      return {
+        agentId: agent.id,
+        agent,
+        registrationToken: token,
+        heartbeatInterval: durationFromMs(agents.heartbeatIntervalMs),
+      };
+    },
+
+    unregister(req, ctx) {
+      self(ctx, req.agentId);
+      agents.unregister(req.agentId, req.reason || "unregistered by the agent");
+      return { success: true, message: `agent ${req.agentId} unregistered` };
+    },
+
+    heartbeat(req, ctx) {
+      self(ctx, req.agentId);
+      agents.heartbeat(req.agentId);
+      return { timestamp: timestampNow(), pendingTasks: [] };
+    },
+
+    async *streamAgent(requests, ctx) {
+      const iterator = requests[Symbol.asyncIterator]();
+      const first = await iterator.next();
+      if (first.done) return;
+      const agentId = first.value.agentId;
+      self(ctx, agentId);
+      agents.require(agentId);
+      const connection = agents.attach(agentId);
+      const detach = (reason: string) => agents.detach(agentId, connection, reason);
+      ctx.signal.addEventListener("abort", () => detach("the stream was closed"), { once: true });
+      void (async () => {
+        try {
+          handleUpstream(agentId, first.value);
+          for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+            try {
+              handleUpstream(agentId, next.value);
+            } catch (err) {
+              logger.warn({ agentId, err: ConnectError.from(err).message }, "rejected a message from an agent");
+            }
+          }
+          detach("the agent closed its stream");
+        } catch (err) {
+          detach(`the stream failed: ${ConnectError.from(err).message}`);
+        }
+      })();
+      yield* connection.outbound;
+    },
+
+    sendMessage(req, ctx) {
+      self(ctx, req.agentId);
+      const message = req.message;
+      if (!message) throw new ConnectError("message is required", Code.InvalidArgument);
+      if (message.payload.case !== "chatChunk") {
+        throw new ConnectError(
+          `message.payload ${message.payload.case ?? "(empty)"} is not accepted here; send chat_chunk`,
+          Code.InvalidArgument,
+        );
+      }
+      chat.onAgentChunk(req.agentId, message.payload.value);
+      return { messageId: message.id, timestamp: timestampNow() };
+    },
+
+    healthCheck() {
+      return { status: Status.RUNNING, version: info.version, subsystems: ["registry", "chat-router"] };
+    },
+
+    getStatus(req, ctx) {
+      if (!req.agentId) {
+        const busy = chat.activeAnswers > 0;
+        return {
+          status: Status.RUNNING,
+          state: busy ? AgentState.BUSY : AgentState.IDLE,
+          activeTasks: chat.activeAnswers,
+          startedAt: { seconds: BigInt(Math.floor(info.lifecycle.startedAt / 1000)), nanos: 0 },
+          uptime: durationFromMs(Date.now() - info.lifecycle.startedAt),
+        };
+      }
+      const principal = ctx.values.get(principalKey);
+      if (principal?.scope === "agent") requireAgentSelf(principal, req.agentId);
+      const agent = agents.require(req.agentId);
+      const since = agent.registeredAt ? timestampDate(agent.registeredAt).getTime() : Date.now();
+      return {
+        status: agent.status,
+        state: agent.state,
+        activeTasks: agent.activeTasks.length,
+        startedAt: agent.registeredAt,
+        uptime: durationFromMs(Date.now() - since),
+        resources: agent.resources,
+      };
+    },
+
+    getCapabilities(req, ctx) {
+      if (req.agentId) {
+        const principal = ctx.values.get(principalKey);
+        if (principal?.scope === "agent") requireAgentSelf(principal, req.agentId);
+        return { capabilities: agents.require(req.agentId).capabilities };
+      }
+      const union = create(AgentCapabilitiesSchema, {});
+      const tasks = new Set<string>();
+      const tools = new Set<string>();
+      const protocols = new Set<string>();
+      for (const agent of agents.available()) {
+        const caps = agent.capabilities;
+        if (!caps) continue;
+        caps.supportedTasks.forEach((t) => tasks.add(t));
+        caps.supportedTools.forEach((t) => tools.add(t));
+        caps.supportedProtocols.forEach((p) => protocols.add(p));
+        union.maxConcurrentTasks += caps.maxConcurrentTasks;
+        union.supportsStreaming ||= caps.supportsStreaming;
+        union.supportsCancellation ||= caps.supportsCancellation;
+      }
+      union.supportedTasks = [...tasks].sort();
+      union.supportedTools = [...tools].sort();
+      union.supportedProtocols = [...protocols].sort();
+      return { capabilities: union };
+    },
+  };
+}

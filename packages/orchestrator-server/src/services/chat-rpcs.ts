@@ -1,0 +1,110 @@
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { timestampNow } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import {
+  EventSchema,
+  EventType,
+  MessageRole,
+  StreamMessagesResponseSchema,
+  type OrchestratorService,
+  type StreamMessagesResponse,
+} from "@baaaht/proto/orchestrator/v1";
+import { principalKey } from "../auth/principal.js";
+import type { ChatRouter } from "../chat/chat-router.js";
+import type { SessionAccess } from "../chat/session-access.js";
+import type { SessionHub, SessionStreamEvent } from "../chat/session-hub.js";
+import { runSessionStream } from "../chat/session-stream.js";
+import { requireContent } from "./require-content.js";
+import { requireId } from "../validation/fields.js";
+
+/** What the orchestrator's message RPCs are built from. */
+export interface ChatRpcDeps {
+  chat: ChatRouter;
+  hub: SessionHub;
+  access: SessionAccess;
+  maxMessageBytes: number;
+}
+
+type Payload = MessageInitShape<typeof StreamMessagesResponseSchema>["payload"];
+const response = (payload: Payload) => create(StreamMessagesResponseSchema, { payload });
+
+function toStreamMessages(event: SessionStreamEvent): StreamMessagesResponse[] {
+  switch (event.kind) {
+    case "message":
+      return [response({ case: "message", value: event.message })];
+    case "chunk": {
+      const c = event.chunk;
+      return [
+        response({
+          case: "chunk",
+          value: {
+            messageId: c.answerId,
+            replyToMessageId: c.replyToMessageId,
+            sequence: c.sequence,
+            text: c.text,
+            isFinal: c.isFinal,
+            agentId: c.agentId,
+            error: c.error,
+          },
+        }),
+      ];
+    }
+    case "failed":
+      return [
+        response({
+          case: "event",
+          value: create(EventSchema, {
+            type: EventType.MESSAGE_FAILED,
+            source: "chat-router",
+            timestamp: timestampNow(),
+            data: { message_id: event.replyToMessageId, reason: event.reason },
+          }),
+        }),
+      ];
+    case "answer-started":
+      return [];
+  }
+}
+
+/** orchestrator.v1.OrchestratorService SendMessage and StreamMessages. */
+export function createChatRpcs(deps: ChatRpcDeps): Pick<ServiceImpl<typeof OrchestratorService>, "sendMessage" | "streamMessages"> {
+  const { chat, hub, access } = deps;
+  return {
+    sendMessage(req, ctx) {
+      requireId(req.sessionId, "session_id");
+      access.requireSession(ctx.values.get(principalKey), req.sessionId);
+      if (!req.message) throw new ConnectError("message is required", Code.InvalidArgument);
+      if (req.message.role !== MessageRole.USER && req.message.role !== MessageRole.UNSPECIFIED) {
+        throw new ConnectError("message.role must be MESSAGE_ROLE_USER (or unset)", Code.InvalidArgument);
+      }
+      requireContent(req.message.content, "message.content", deps.maxMessageBytes);
+      const { message } = chat.submit(req.sessionId, { content: req.message.content, metadata: req.message.metadata?.extra });
+      return { messageId: message.id, sessionId: req.sessionId, timestamp: message.timestamp };
+    },
+
+    streamMessages(requests, ctx) {
+      return runSessionStream({
+        requests,
+        signal: ctx.signal,
+        hub,
+        attach(first) {
+          requireId(first.sessionId, "session_id");
+          access.requireSession(ctx.values.get(principalKey), first.sessionId);
+          return first.sessionId;
+        },
+        handle(sessionId, req) {
+          if (req.sessionId && req.sessionId !== sessionId) {
+            throw new ConnectError(`session_id must stay ${sessionId} on this stream`, Code.InvalidArgument);
+          }
+          if (req.payload.case === "heartbeat") return [response({ case: "heartbeat", value: timestampNow() })];
+          if (req.payload.case === "message") {
+            requireContent(req.payload.value.content, "message.content", deps.maxMessageBytes);
+            chat.submit(sessionId, { content: req.payload.value.content, metadata: req.payload.value.metadata?.extra });
+          }
+          return [];
+        },
+        map: toStreamMessages,
+      });
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { durationFromMs, timestampFromMs, timestampNow } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { Health, Status } from "@baaaht/proto/common/v1";
+import {
+  GatewayMessageRole,
+  StreamChatResponseSchema,
+  StreamResponsesResponseSchema,
+  type GatewayService,
+} from "@baaaht/proto/gateway/v1";
+import { principalKey } from "../auth/principal.js";
+import type { ChatRouter } from "../chat/chat-router.js";
+import type { SessionAccess } from "../chat/session-access.js";
+import type { SessionHub } from "../chat/session-hub.js";
+import { runSessionStream } from "../chat/session-stream.js";
+import type { NodeInfo } from "../node-info.js";
+import type { AnswerRepository } from "../store/index.js";
+import { requireId } from "../validation/fields.js";
+import { endStatus, toResponseChunk, toStreamChat } from "./gateway-chat-mapping.js";
+import { requireContent } from "./require-content.js";
+
+/** What the gateway chat RPCs are built from. */
+export interface GatewayChatRpcDeps {
+  chat: ChatRouter;
+  hub: SessionHub;
+  access: SessionAccess;
+  answers: AnswerRepository;
+  info: NodeInfo;
+  maxMessageBytes: number;
+}
+
+type GatewayChatRpcs = Pick<
+  ServiceImpl<typeof GatewayService>,
+  "gatewaySendMessage" | "streamChat" | "streamResponses" | "healthCheck" | "getStatus"
+>;
+
+type ResponsesPayload = MessageInitShape<typeof StreamResponsesResponseSchema>["payload"];
+const responses = (payload: ResponsesPayload) => create(StreamResponsesResponseSchema, { payload });
+
+/** gateway.v1.GatewayService: sending, streaming chat, answer replay and status. */
+export function createGatewayChatRpcs(deps: GatewayChatRpcDeps): GatewayChatRpcs {
+  const { chat, hub, access, answers, info } = deps;
+  const checkUserMessage = (role: GatewayMessageRole, content: string) => {
+    if (role !== GatewayMessageRole.USER && role !== GatewayMessageRole.UNSPECIFIED) {
+      throw new ConnectError("message.role must be GATEWAY_MESSAGE_ROLE_USER (or unset)", Code.InvalidArgument);
+    }
+    requireContent(content, "message.content", deps.maxMessageBytes);
+  };
+
+  return {
+    gatewaySendMessage(req, ctx) {
+      requireId(req.sessionId, "session_id");
+      const sessionId = access.requireGatewaySession(ctx.values.get(principalKey), req.sessionId);
+      if (!req.message) throw new ConnectError("message is required", Code.InvalidArgument);
+      checkUserMessage(req.message.role, req.message.content);
+      const { message } = chat.submit(sessionId, { content: req.message.content, metadata: req.message.metadata?.extra });
+      return { messageId: message.id, sessionId: req.sessionId, timestamp: message.timestamp };
+    },
+
+    streamChat(requests, ctx) {
+      return runSessionStream({
+        requests,
+        signal: ctx.signal,
+        hub,
+        attach(first) {
+          requireId(first.sessionId, "session_id");
+          return access.requireGatewaySession(ctx.values.get(principalKey), first.sessionId);
+        },
+        handle(sessionId, req) {
+          switch (req.payload.case) {
+            case "heartbeat":
+              return [create(StreamChatResponseSchema, { payload: { case: "heartbeat", value: timestampNow() } })];
+            case "cancel":
+              chat.cancel(sessionId, req.payload.value.reason || "cancelled by the user");
+              return [];
+            case "message":
+              checkUserMessage(req.payload.value.role, req.payload.value.content);
+              chat.submit(sessionId, { content: req.payload.value.content, metadata: req.payload.value.metadata?.extra });
+              return [];
+            case undefined:
+              return [];
+          }
+        },
+        map: toStreamChat,
+      });
+    },
+
+    async *streamResponses(req, ctx) {
+      requireId(req.sessionId, "session_id");
+      requireId(req.messageId, "message_id");
+      const sessionId = access.requireGatewaySession(ctx.values.get(principalKey), req.sessionId);
+      // Subscribe before reading what is stored, so nothing falls between the two.
+      const { events, detach } = hub.subscribe(sessionId);
+      try {
+        const answer = answers.findByReplyTo(req.messageId);
+        if (!answer || answer.sessionId !== sessionId) {
+          throw new ConnectError(`no answer to message "${req.messageId}" in session ${req.sessionId}`, Code.NotFound);
+        }
+        const stored = answers.chunks(answer.id);
+        const next = stored.length;
+        for (const { seq, text } of stored) {
+          const isFinal = answer.state !== "streaming" && seq === next - 1;
+          yield responses({
+            case: "chunk",
+            value: toResponseChunk({
+              answerId: answer.id,
+              replyToMessageId: answer.replyToMessageId,
+              sequence: seq,
+              text,
+              isFinal,
+              error: isFinal ? answer.error : "",
+              agentId: answer.agentId,
+            }),
+          });
+        }
+        if (answer.state !== "streaming") {
+          yield responses({ case: "status", value: endStatus(answer.state, answer.error) });
+          return;
+        }
+        for await (const event of events) {
+          if (event.kind !== "chunk" || event.chunk.answerId !== answer.id || event.chunk.sequence < next) continue;
+          yield responses({ case: "chunk", value: toResponseChunk(event.chunk) });
+          if (event.chunk.isFinal) {
+            yield responses({ case: "status", value: endStatus(event.outcome ?? "complete", event.chunk.error) });
+            return;
+          }
+        }
+      } finally {
+        detach();
+      }
+    },
+
+    healthCheck() {
+      return { health: info.lifecycle.phase === "ready" ? Health.HEALTHY : Health.DEGRADED, version: info.version, subsystems: ["chat", "sessions"] };
+    },
+
+    getStatus() {
+      return {
+        status: info.lifecycle.phase === "ready" ? Status.RUNNING : Status.STOPPING,
+        activeSessions: info.load().sessions,
+        activeStreams: hub.count(),
+        startedAt: timestampFromMs(info.lifecycle.startedAt),
+        uptime: durationFromMs(Date.now() - info.lifecycle.startedAt),
+      };
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import { StatusSchema } from "@baaaht/proto/common/v1";
+import { GatewaySessionStateSchema, type GatewayService } from "@baaaht/proto/gateway/v1";
+import { principalKey } from "../auth/principal.js";
+import type { GatewaySessionManager } from "../sessions/gateway-session-manager.js";
+import { assertSessionAccess, listScopeOf, ownerGatewayOf, sessionCaller, type SessionCaller } from "../sessions/session-access.js";
+import type { GatewaySessionRecord } from "../store/gateway-session-repository.js";
+import { knownEnum, maxLength, requireId } from "../validation/fields.js";
+import { validateLabels } from "../validation/labels.js";
+import { pageSize } from "../validation/page.js";
+import { MAX_REF_LENGTH, MAX_TEXT_LENGTH } from "../validation/session-input.js";
+
+/** The reason recorded when CloseGatewaySession gives none. */
+const DEFAULT_CLOSE_REASON = "closed by gateway";
+
+type GatewaySessionRpcs = Pick<
+  ServiceImpl<typeof GatewayService>,
+  "createGatewaySession" | "getGatewaySession" | "listGatewaySessions" | "closeGatewaySession"
+>;
+
+/**
+ * The session RPCs of gateway.v1.GatewayService: validate, check that the
+ * caller may act on the session (admin: any; gateway: the ones it created,
+ * else PERMISSION_DENIED; lists are restricted to its own), and map to the
+ * {@link GatewaySessionManager}.
+ */
+export function createGatewaySessionRpcs(gatewaySessions: GatewaySessionManager): GatewaySessionRpcs {
+  const callerOf = (ctx: HandlerContext): SessionCaller => sessionCaller(ctx.values.get(principalKey));
+  const owned = (ctx: HandlerContext, sessionId: string): GatewaySessionRecord => {
+    const caller = callerOf(ctx);
+    requireId(sessionId, "session_id");
+    const record = gatewaySessions.get(sessionId);
+    assertSessionAccess(caller, record.ownerGateway, sessionId, "gateway session");
+    return record;
+  };
+
+  return {
+    createGatewaySession(req, ctx) {
+      const caller = callerOf(ctx);
+      const session = gatewaySessions.create({ metadata: req.metadata, config: req.config, ownerGateway: ownerGatewayOf(caller) });
+      return { sessionId: session.id, session };
+    },
+
+    getGatewaySession(req, ctx) {
+      return { session: owned(ctx, req.sessionId).session };
+    },
+
+    listGatewaySessions(req, ctx) {
+      const caller = callerOf(ctx);
+      const size = pageSize(req.pageSize);
+      const filter = req.filter;
+      if (filter) {
+        knownEnum(filter.state, GatewaySessionStateSchema, "filter.state");
+        knownEnum(filter.status, StatusSchema, "filter.status");
+        maxLength(filter.userId, MAX_REF_LENGTH, "filter.user_id");
+        validateLabels(filter.labels, "filter.labels");
+      }
+      const page = gatewaySessions.list(
+        {
+          state: filter?.state || undefined,
+          status: filter?.status || undefined,
+          userId: filter?.userId || undefined,
+          labels: filter?.labels,
+          ownerGateway: listScopeOf(caller),
+        },
+        { pageSize: size, pageToken: req.pageToken },
+      );
+      return { sessions: page.items.map((r) => r.session), totalCount: page.totalCount, nextPageToken: page.nextPageToken };
+    },
+
+    closeGatewaySession(req, ctx) {
+      owned(ctx, req.sessionId);
+      maxLength(req.reason, MAX_TEXT_LENGTH, "reason");
+      const session = gatewaySessions.close(req.sessionId, req.reason || DEFAULT_CLOSE_REASON);
+      return { sessionId: session.id, state: session.state };
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import { create } from "@bufbuild/protobuf";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import { StatusSchema } from "@baaaht/proto/common/v1";
+import { SessionContextSchema, SessionStateSchema, type OrchestratorService } from "@baaaht/proto/orchestrator/v1";
+import { principalKey } from "../auth/principal.js";
+import { assertSessionAccess, listScopeOf, ownerGatewayOf, sessionCaller, type SessionCaller } from "../sessions/session-access.js";
+import type { SessionManager } from "../sessions/session-manager.js";
+import type { SessionRecord } from "../store/session-repository.js";
+import { knownEnum, maxLength, requireId } from "../validation/fields.js";
+import { validateLabels } from "../validation/labels.js";
+import { pageSize } from "../validation/page.js";
+import { MAX_REF_LENGTH, MAX_TEXT_LENGTH } from "../validation/session-input.js";
+
+/** How many of the latest messages GetSession returns in `context.messages`. */
+export const GET_SESSION_MESSAGE_LIMIT = 1000;
+
+/** The reason recorded when CloseSession gives none. */
+const DEFAULT_CLOSE_REASON = "closed by client";
+
+type SessionRpcs = Pick<
+  ServiceImpl<typeof OrchestratorService>,
+  "createSession" | "getSession" | "listSessions" | "updateSession" | "closeSession"
+>;
+
+/**
+ * The session RPCs of orchestrator.v1.OrchestratorService: validate, check
+ * that the caller may act on the session (admin: any; gateway: the ones it
+ * created, else PERMISSION_DENIED; lists are restricted to its own), and map
+ * to the {@link SessionManager}.
+ */
+export function createSessionRpcs(sessions: SessionManager): SessionRpcs {
+  const callerOf = (ctx: HandlerContext): SessionCaller => sessionCaller(ctx.values.get(principalKey));
+  const owned = (ctx: HandlerContext, sessionId: string): SessionRecord => {
+    const caller = callerOf(ctx);
+    requireId(sessionId, "session_id");
+    const record = sessions.get(sessionId);
+    assertSessionAccess(caller, record.ownerGateway, sessionId);
+    return record;
+  };
+
+  return {
+    createSession(req, ctx) {
+      const caller = callerOf(ctx);
+      const session = sessions.create({ metadata: req.metadata, config: req.config, ownerGateway: ownerGatewayOf(caller) });
+      return { sessionId: session.id, session };
+    },
+
+    getSession(req, ctx) {
+      const { session } = owned(ctx, req.sessionId);
+      const context = (session.context ??= create(SessionContextSchema));
+      context.messages = sessions.history(session.id, GET_SESSION_MESSAGE_LIMIT);
+      return { session };
+    },
+
+    listSessions(req, ctx) {
+      const caller = callerOf(ctx);
+      const size = pageSize(req.pageSize);
+      const filter = req.filter;
+      if (filter) {
+        knownEnum(filter.state, SessionStateSchema, "filter.state");
+        knownEnum(filter.status, StatusSchema, "filter.status");
+        maxLength(filter.ownerId, MAX_REF_LENGTH, "filter.owner_id");
+        validateLabels(filter.labels, "filter.labels");
+      }
+      const page = sessions.list(
+        {
+          state: filter?.state || undefined,
+          status: filter?.status || undefined,
+          ownerId: filter?.ownerId || undefined,
+          labels: filter?.labels,
+          ownerGateway: listScopeOf(caller),
+        },
+        { pageSize: size, pageToken: req.pageToken },
+      );
+      return { sessions: page.items.map((r) => r.session), totalCount: page.totalCount, nextPageToken: page.nextPageToken };
+    },
+
+    updateSession(req, ctx) {
+      owned(ctx, req.sessionId);
+      return { session: sessions.update(req.sessionId, { metadata: req.metadata, context: req.context }) };
+    },
+
+    closeSession(req, ctx) {
+      owned(ctx, req.sessionId);
+      maxLength(req.reason, MAX_TEXT_LENGTH, "reason");
+      const session = sessions.close(req.sessionId, req.reason || DEFAULT_CLOSE_REASON);
+      return { sessionId: session.id, state: session.state };
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
+import { AgentService, AgentType } from "@baaaht/proto/agent/v1";
+import { GatewayService } from "@baaaht/proto/gateway/v1";
+import { MessageRole, OrchestratorService } from "@baaaht/proto/orchestrator/v1";
+import { createSocketTransport, type SocketTransport } from "@baaaht/transport";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startOrchestrator, stopAllOrchestrators, type OrchestratorProcess } from "../support/orchestrator-process.js";
+
+let orch: OrchestratorProcess;
+const transports: SocketTransport[] = [];
+let admin: Client<typeof OrchestratorService>;
+let gateway: Client<typeof GatewayService>;
+let agents: Client<typeof AgentService>;
+
+function client<S extends Parameters<typeof createClient>[0]>(service: S, token: string) {
+  const t = createSocketTransport({ socketPath: orch.socketPath, token });
+  transports.push(t);
+  return createClient(service, t.transport);
+}
+
+/** The code and message a call failed with. */
+async function failure(call: Promise<unknown>): Promise<{ code: Code; message: string }> {
+  try {
+    await call;
+  } catch (err) {
+    const ce = ConnectError.from(err);
+    return { code: ce.code, message: ce.rawMessage };
+  }
+  throw new Error("the call succeeded");
+}
+
+beforeAll(async () => {
+  orch = await startOrchestrator();
+  admin = client(OrchestratorService, orch.token("admin")) as Client<typeof OrchestratorService>;
+  gateway = client(GatewayService, orch.token("gateway")) as Client<typeof GatewayService>;
+  agents = client(AgentService, orch.token("agent")) as Client<typeof AgentService>;
+});
+
+afterAll(async () => {
+  transports.forEach((t) => t.close());
+  await stopAllOrchestrators();
+});
+
+describe("bad input gets the right code and names the field", () => {
+  it("sessions: missing and unknown ids", async () => {
+    expect(await failure(admin.getSession({}))).toMatchObject({ code: Code.InvalidArgument, message: expect.stringContaining("session_id") });
+    expect(await failure(admin.getSession({ sessionId: "nope" }))).toMatchObject({ code: Code.NotFound, message: expect.stringContaining("nope") });
+    expect(await failure(admin.updateSession({}))).toMatchObject({ code: Code.InvalidArgument, message: expect.stringContaining("session_id") });
+    expect(await failure(admin.closeSession({ sessionId: "nope" }))).toMatchObject({ code: Code.NotFound });
+  });
+
+  it("ListSessions: bad page size and page token", async () => {
+    expect(await failure(admin.listSessions({ pageSize: -1 }))).toMatchObject({ code: Code.InvalidArgument, message: expect.stringContaining("page_size") });
+    expect(await failure(admin.listSessions({ pageToken: "%%garbage%%" }))).toMatchObject({ code: Code.InvalidArgument, message: expect.stringContaining("page_token") });
+  });
+
+  it("SendMessage: missing, unknown, empty, oversize, closed", async () => {
+    const { sessionId } = await admin.createSession({ metadata: { name: "bad-input" } });
+    const message = { role: MessageRole.USER, content: "hi" };
+    expect(await failure(admin.sendMessage({ message }))).toMatchObject({ code: Code.InvalidArgument, message: expect.stringContaining("session_id") });
+    expect(await failure(admin.sendMessage({ sessionId: "nope", message }))).toMatchObject({ code: Code.NotFound });
+    expect(await failure(admin.sendMessage({ sessionId }))).toMatchObject({ code: Code.InvalidArgument, message: expect.stringContaining("message") });
+    expect(await failure(admin.sendMessage({ sessionId, message: { content: "  " } }))).toMatchObject({
+      code: Code.InvalidArgument,
+      message: expect.stringContaining("message.content"),
+    });
+    const huge = { content: "x".repeat(1024 * 1024 + 1) };
+    expect(await failure(admin.sendMessage({ sessionId, message: huge }))).toMatchObject({
+      code: Code.InvalidArgument,
+      message: expect.stringContaining("message.content"),
+    });
+    await admin.closeSession({ sessionId, reason: "done" });
+    expect(await failure(admin.sendMessage({ sessionId, message }))).toMatchObject({ code: Code.FailedPrecondition });
+  });
+
+  it("no agent: FAILED_PRECONDITION, and the message is kept", async () => {
+    const { sessionId } = await admin.createSession({ metadata: { name: "no-agent" } });
+    const err = await failure(admin.sendMessage({ sessionId, message: { content: "anyone there?" } }));
+    expect(err.code).toBe(Code.FailedPrecondition);
+    expect(err.message).toMatch(/no chat-capable agent/);
+    const { session } = await admin.getSession({ sessionId });
+    expect(session?.context?.messages.map((m) => m.content)).toEqual(["anyone there?"]);
+  });
+
+  it("agents: register without name or type, act as another agent, unknown agent", async () => {
+    expect(await failure(agents.register({ type: AgentType.WORKER }))).toMatchObject({ code: Code.InvalidArgument, message: expect.stringContaining("name") });
+    expect(await failure(agents.register({ name: "x" }))).toMatchObject({ code: Code.InvalidArgument, message: expect.stringContaining("type") });
+    const a = await agents.register({ name: "a", type: AgentType.WORKER });
+    const b = await agents.register({ name: "b", type: AgentType.WORKER });
+    const asA = client(AgentService, a.registrationToken) as Client<typeof AgentService>;
+    expect(await failure(asA.heartbeat({}))).toMatchObject({ code: Code.InvalidArgument, message: expect.stringContaining("agent_id") });
+    expect(await failure(asA.heartbeat({ agentId: b.agentId }))).toMatchObject({ code: Code.PermissionDenied });
+    expect(await failure(asA.unregister({ agentId: b.agentId }))).toMatchObject({ code: Code.PermissionDenied });
+    expect(await failure(agents.heartbeat({ agentId: a.agentId }))).toMatchObject({
+      code: Code.PermissionDenied,
+      message: expect.stringContaining("registration_token"),
+    });
+    const adminAgents = client(AgentService, orch.token("admin")) as Client<typeof AgentService>;
+    expect(await failure(adminAgents.unregister({ agentId: "nope" }))).toMatchObject({ code: Code.NotFound });
+    expect((await asA.heartbeat({ agentId: a.agentId })).timestamp).toBeDefined();
+  });
+
+  it("gateway: missing and unknown ids", async () => {
+    expect(await failure(gateway.getGatewaySession({ sessionId: "nope" }))).toMatchObject({ code: Code.NotFound });
+    expect(await failure(gateway.gatewaySendMessage({ message: { content: "x" } }))).toMatchObject({
+      code: Code.InvalidArgument,
+      message: expect.stringContaining("session_id"),
+    });
+    const { sessionId } = await gateway.createGatewaySession({ metadata: { name: "g" } });
+    const noId = gateway.streamResponses({ sessionId });
+    expect(await failure((async () => { for await (const _ of noId) void _; })())).toMatchObject({
+      code: Code.InvalidArgument,
+      message: expect.stringContaining("message_id"),
+    });
+    const unknown = gateway.streamResponses({ sessionId, messageId: "nope" });
+    expect(await failure((async () => { for await (const _ of unknown) void _; })())).toMatchObject({ code: Code.NotFound });
+  });
+});
