@@ -1,0 +1,54 @@
+import { Command, InvalidArgumentError, Option } from "commander";
+import { DEFAULT_ECHO_DELAY_MS } from "./echo-handler.js";
+
+/** The settings of the echo-agent command. */
+export interface EchoAgentSettings {
+  /** The orchestrator's socket; undefined lets the SDK resolve it ($BAAAHT_SOCKET, then the default path). */
+  socketPath: string | undefined;
+  /** The orchestrator's state directory; undefined lets the SDK resolve it ($BAAAHT_STATE_DIR, then XDG). */
+  stateDir: string | undefined;
+  /** The agent name. Defaults to "echo". */
+  name: string;
+  /** The pause between chunks. Defaults to {@link DEFAULT_ECHO_DELAY_MS}. */
+  delayMs: number;
+}
+
+/**
+ * Parses the echo-agent command line (without the node and script
+ * arguments). `--help` prints usage and exits; a bad flag exits with code 1.
+ * The token comes from $BAAAHT_TOKEN or `<state-dir>/agent.token`, never
+ * from a flag (command lines are visible to every user).
+ */
+export function parseEchoAgentArgs(args: string[]): EchoAgentSettings {
+  const program = new Command()
+    .name("echo-agent")
+    .description('A demo chat agent: answers "echo: <your words>", streamed one word per chunk.')
+    .addOption(new Option("--socket <path>", "the orchestrator's socket").env("BAAAHT_SOCKET"))
+    .addOption(new Option("--state-dir <dir>", "the orchestrator's state directory").env("BAAAHT_STATE_DIR"))
+    .addOption(new Option("--name <name>", "the agent name").default("echo"))
+    .addOption(
+      new Option("--delay-ms <ms>", "pause between chunks, in milliseconds")
+        .env("BAAAHT_ECHO_DELAY_MS")
+        .default(DEFAULT_ECHO_DELAY_MS)
+        .argParser(parseDelay),
+    )
+    .allowExcessArguments(false)
+    .parse(args, { from: "user" });
+  const opts = program.opts<{ socket?: string; stateDir?: string; name: string; delayMs: number }>();
+  return {
+    socketPath: opts.socket || undefined,
+    stateDir: opts.stateDir || undefined,
+    name: opts.name,
+    delayMs: opts.delayMs,
+  };
+}
+
+/** A delay in whole milliseconds; empty (e.g. `BAAAHT_ECHO_DELAY_MS=`) means the default. */
+function parseDelay(value: string): number {
+  if (value.trim() === "") return DEFAULT_ECHO_DELAY_MS;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new InvalidArgumentError("expected a whole number of milliseconds, 0 or more");
+  }
+  return n;
+}

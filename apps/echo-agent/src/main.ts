@@ -1,0 +1,26 @@
+/**
+ * The echo agent: a chat agent answering "echo: <your words>", streamed one
+ * word per chunk. Start an orchestrator, then `pnpm echo-agent`.
+ */
+import { createAgent } from "@baaaht/agent-sdk";
+import { parseEchoAgentArgs } from "./cli-options.js";
+import { createEchoHandler } from "./echo-handler.js";
+
+const settings = parseEchoAgentArgs(process.argv.slice(2));
+const agent = createAgent({
+  name: settings.name,
+  version: "0.1.0",
+  description: "echoes the user's words back, one word per chunk",
+  labels: { chat: "true" },
+  capabilities: { maxConcurrentTasks: 4 },
+  socketPath: settings.socketPath,
+  stateDir: settings.stateDir,
+  onMessage: createEchoHandler({ delayMs: settings.delayMs }),
+});
+
+try {
+  await agent.run();
+} catch (err) {
+  process.stderr.write(`echo-agent: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,144 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import type { ChatChunkSchema, ChatRequest } from "@baaaht/proto/agent/v1";
+import { abortError, CANCELLED, DRAIN_TIMEOUT } from "./abort-reasons.js";
+import { runChat } from "./chat-runner.js";
+import type { ChunkSink } from "./chat-runner.js";
+import type { ChatContext, ChatHandler, ChatMessage } from "./chat-types.js";
+import { withFields } from "./logger.js";
+import type { Logger } from "./logger.js";
+
+/** A chat chunk to send up the agent's stream. */
+export type ChatChunkInit = MessageInitShape<typeof ChatChunkSchema>;
+
+/** The chunk error of a chat request that arrives while the agent drains (retryable: another agent may answer). */
+export const DRAINING = "the agent is stopping and takes no new messages";
+
+/** The chunk error of a chat request sent to an agent without `onMessage` (retryable). */
+export const NO_CHAT_HANDLER = "this agent does not answer chat messages";
+
+interface InFlight {
+  readonly controller: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * Runs the agent's chat handler once per ChatRequest, several at once, and
+ * keeps the in-flight answers so they can be cancelled, aborted on
+ * connection loss, or drained on stop.
+ */
+export class ChatDispatcher {
+  private readonly inFlight = new Map<string, InFlight>();
+  private accepting = true;
+
+  constructor(
+    private readonly handler: ChatHandler | undefined,
+    private readonly logger: Logger,
+  ) {}
+
+  /** How many answers are running. */
+  get size(): number {
+    return this.inFlight.size;
+  }
+
+  /** Starts answering `req`; every chunk (sequence 0, 1, ..., the last final) goes to `send`. */
+  start(req: ChatRequest, agentId: string, send: (chunk: ChatChunkInit) => void): void {
+    const base = { sessionId: req.sessionId, messageId: req.messageId };
+    const refuse = (error: string) => send({ ...base, sequence: 0, isFinal: true, error, retryable: true });
+    if (!this.accepting) return refuse(DRAINING);
+    if (this.handler === undefined) return refuse(NO_CHAT_HANDLER);
+    if (this.inFlight.has(req.messageId)) {
+      this.logger.warn("ignoring a chat request already being answered", base);
+      return;
+    }
+    const controller = new AbortController();
+    let sequence = 0;
+    const sink: ChunkSink = {
+      chunk: (text) => send({ ...base, sequence: sequence++, text }),
+      final: (error) => send({ ...base, sequence: sequence++, isFinal: true, error: error ?? "", retryable: false }),
+    };
+    const msg = toChatMessage(req);
+    const logger = withFields(this.logger, base);
+    const ctx: ChatContext = {
+      signal: controller.signal,
+      sessionId: msg.sessionId,
+      history: msg.history,
+      logger,
+      agentId,
+    };
+    logger.debug("answering a chat message");
+    // Registered before the handler runs: a plain string answer finishes synchronously.
+    const entry: InFlight = { controller, done: Promise.resolve() };
+    this.inFlight.set(req.messageId, entry);
+    entry.done = runChat(this.handler, msg, ctx, {
+      chunk: sink.chunk,
+      final: (error) => {
+        this.inFlight.delete(req.messageId);
+        if (error !== undefined) logger.info("chat answer ended with an error", { error });
+        sink.final(error);
+      },
+    });
+  }
+
+  /** Cancels the answer to `messageId`; its final chunk carries `reason`. Returns false when none runs. */
+  cancel(messageId: string, reason = CANCELLED): boolean {
+    const entry = this.inFlight.get(messageId);
+    if (entry === undefined) return false;
+    entry.controller.abort(abortError(reason));
+    return true;
+  }
+
+  /** Aborts every running answer with `reason`. */
+  abortAll(reason: string): void {
+    for (const entry of this.inFlight.values()) entry.controller.abort(abortError(reason));
+  }
+
+  /** Refuses new chat requests from now on (retryable error chunk). */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  /**
+   * Waits for the running answers to finish; after `timeoutMs`, or once
+   * `hurry` aborts, aborts the rest (final chunk error {@link DRAIN_TIMEOUT})
+   * and waits for their final chunks.
+   */
+  async drain(timeoutMs: number, hurry?: AbortSignal): Promise<void> {
+    if (this.inFlight.size === 0) return;
+    const all = () => Promise.all([...this.inFlight.values()].map((e) => e.done)).then(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    let onHurry: (() => void) | undefined;
+    const cut = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+      onHurry = resolve;
+      if (hurry?.aborted) resolve();
+      hurry?.addEventListener("abort", onHurry, { once: true });
+    });
+    try {
+      await Promise.race([all(), cut]);
+    } finally {
+      clearTimeout(timer);
+      if (onHurry !== undefined) hurry?.removeEventListener("abort", onHurry);
+    }
+    if (this.inFlight.size > 0) {
+      this.logger.warn("drain timeout: aborting the answers still running", { count: this.inFlight.size });
+      this.abortAll(DRAIN_TIMEOUT);
+      await all();
+    }
+  }
+}
+
+/** The handler's view of a ChatRequest. */
+export function toChatMessage(req: ChatRequest): ChatMessage {
+  return {
+    sessionId: req.sessionId,
+    messageId: req.messageId,
+    content: req.content,
+    history: req.history.map((h) => ({
+      role: h.role,
+      content: h.content,
+      timestamp: h.timestamp === undefined ? new Date(0) : timestampDate(h.timestamp),
+    })),
+    metadata: { ...req.metadata },
+  };
+}

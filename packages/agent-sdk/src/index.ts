@@ -1,0 +1,13 @@
+export { createAgent } from "./agent.js";
+export type { Agent } from "./agent.js";
+export type { AgentEventListener, AgentEventMap, AgentEventName, AgentState } from "./agent-events.js";
+export type { ChatContext, ChatHandler, ChatHistoryEntry, ChatMessage, ChatReply } from "./chat-types.js";
+export { createJsonLogger } from "./logger.js";
+export type { JsonLoggerOptions, LogFields, Logger, LoggerLike, LogLevel, PinoLikeLogger } from "./logger.js";
+export {
+  DEFAULT_DRAIN_TIMEOUT_MS,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_RECONNECT_INITIAL_DELAY_MS,
+  DEFAULT_RECONNECT_MAX_DELAY_MS,
+} from "./options.js";
+export type { AgentCapabilitiesOptions, AgentOptions, ReconnectOptions } from "./options.js";
