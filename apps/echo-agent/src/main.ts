@@ -18,6 +18,8 @@ const agent = createAgent({
   onMessage: createEchoHandler({ delayMs: settings.delayMs }),
 });
 
+agent.on("connected", ({ agentId }) => process.stdout.write(`echo agent connected (agent id ${agentId})\n`));
+
 try {
   await agent.run();
 } catch (err) {
