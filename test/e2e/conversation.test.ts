@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { connectGateway, AnswerFailedError, type Gateway, type ResponseChunk } from "@baaaht/gateway-sdk";
@@ -7,7 +7,7 @@ import { MessageRole, OrchestratorService, type MessageChunk } from "@baaaht/pro
 import { createSocketTransport, type SocketTransport } from "@baaaht/transport";
 import { afterEach, describe, expect, it } from "vitest";
 import { startEchoAgent, stopAllAgents, waitFor } from "../support/agent-process.js";
-import { startOrchestrator, stopAllOrchestrators, type OrchestratorProcess } from "../support/orchestrator-process.js";
+import { runCli, startOrchestrator, stopAllOrchestrators, type OrchestratorProcess } from "../support/orchestrator-process.js";
 
 const gateways: Gateway[] = [];
 const transports: SocketTransport[] = [];
@@ -150,9 +150,10 @@ describe("the conversation path, end to end", () => {
 
   it("keeps each gateway to its own sessions", async () => {
     const orch = await startOrchestrator();
-    mkdirSync(join(orch.stateDir, "gateways"), { mode: 0o700 });
-    const otherToken = "other-gateway-token-0123456789abcdef";
-    writeFileSync(join(orch.stateDir, "gateways", "other.token"), otherToken, { mode: 0o600 });
+    const minted = await runCli(["gateway-token", "other", "--state-dir", orch.stateDir]);
+    expect(minted.code).toBe(0);
+    const otherToken = minted.stdout.trim();
+    expect(statSync(join(orch.stateDir, "gateways", "other.token")).mode & 0o777).toBe(0o600);
     const mine = await (await gatewayFor(orch)).openChat({ name: "mine" });
     const other = await gatewayFor(orch, otherToken);
 

@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { CliContext, type GlobalOptions } from "./cli-context.js";
 import { chat } from "./commands/chat.js";
+import { gatewayToken } from "./commands/gateway-token.js";
 import { health } from "./commands/health.js";
 import { ping } from "./commands/ping.js";
 import { serve } from "./commands/serve.js";
@@ -79,6 +80,11 @@ program
   .action(
     clientAction((ctx, opts: { timeout: number; reason?: string; force?: boolean; wait: boolean }) => shutdown(ctx, opts)),
   );
+
+program
+  .command("gateway-token <name>")
+  .description("print the token of a named gateway (created when missing); each gateway owns its sessions")
+  .action(clientAction((ctx, name: string) => Promise.resolve(gatewayToken(ctx, name))));
 
 program
   .command("chat")

@@ -39,3 +39,11 @@ export function readToken(scope: TokenScope, options: ReadTokenOptions = {}): st
     throw new Error(`cannot read the ${scope} token at ${path} (${code ?? String(err)})`);
   }
 }
+
+/** The folder of the state directory holding one `<name>.token` file per named gateway. */
+export const GATEWAY_TOKENS_DIR = "gateways";
+
+/** The token file of a named gateway: `<stateDir>/gateways/<name>.token`. */
+export function gatewayTokenPath(name: string, stateDir?: string): string {
+  return join(resolveStateDir(stateDir), GATEWAY_TOKENS_DIR, `${name}.token`);
+}

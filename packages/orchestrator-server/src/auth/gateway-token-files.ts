@@ -1,9 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { GATEWAY_TOKENS_DIR } from "@baaaht/transport";
 import type { TokenResolver } from "./authenticator.js";
-
-/** The folder of the state directory that holds one token file per named gateway. */
-export const GATEWAY_TOKENS_DIR = "gateways";
 
 /** How often, at most, the folder is read again when an unknown token arrives. */
 const RESCAN_MS = 1_000;

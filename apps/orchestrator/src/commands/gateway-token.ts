@@ -1,0 +1,30 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { gatewayTokenPath } from "@baaaht/transport";
+import type { CliContext } from "../cli-context.js";
+
+/** Gateway names: what may appear in a token file name. */
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * `baaaht gateway-token NAME`: prints the token of the named gateway, creating
+ * it (in `<state-dir>/gateways/NAME.token`, mode 0600) when missing. Each named
+ * gateway owns the sessions it creates; the orchestrator picks new tokens up
+ * without a restart.
+ */
+export function gatewayToken(ctx: CliContext, name: string): number {
+  if (!NAME.test(name)) {
+    throw new Error(`gateway name "${name}" must be 1-64 letters, digits, dots, dashes or underscores`);
+  }
+  const path = gatewayTokenPath(name, ctx.stateDir);
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    writeFileSync(path, `${randomBytes(32).toString("base64url")}\n`, { mode: 0o600, flag: "wx" });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  }
+  const token = readFileSync(path, "utf8").trim();
+  ctx.print(token, { gateway: name, token, path });
+  return 0;
+}
