@@ -1,4 +1,3 @@
-/* global process, console, setTimeout, URL */
 // Throughput/latency benchmark of the orchestrator's socket, against a bare
 // @grpc/grpc-js baseline measured in the same run. Prints figures and ratios;
 // never asserts on speed (these machines are shared and noisy).
