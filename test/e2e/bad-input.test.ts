@@ -75,11 +75,15 @@ describe("bad input gets the right code and names the field", () => {
 
   it("no agent: FAILED_PRECONDITION, and the message is kept", async () => {
     const { sessionId } = await admin.createSession({ metadata: { name: "no-agent" } });
-    const err = await failure(admin.sendMessage({ sessionId, message: { content: "anyone there?" } }));
+    const err = await failure(admin.sendMessage({ sessionId, message: { id: "client-id-1", content: "anyone there?" } }));
     expect(err.code).toBe(Code.FailedPrecondition);
-    expect(err.message).toMatch(/no chat-capable agent/);
+    expect(err.message).toMatch(/no chat-capable agent is connected; message client-id-1 was stored/);
     const { session } = await admin.getSession({ sessionId });
-    expect(session?.context?.messages.map((m) => m.content)).toEqual(["anyone there?"]);
+    expect(session?.context?.messages.map((m) => [m.id, m.content])).toEqual([["client-id-1", "anyone there?"]]);
+    const again = await failure(admin.sendMessage({ sessionId, message: { id: "client-id-1", content: "twice" } }));
+    expect(again).toMatchObject({ code: Code.AlreadyExists, message: expect.stringContaining("client-id-1") });
+    const long = await failure(admin.sendMessage({ sessionId, message: { id: "x".repeat(129), content: "hi" } }));
+    expect(long).toMatchObject({ code: Code.InvalidArgument, message: expect.stringContaining("message.id") });
   });
 
   it("agents: register without name or type, act as another agent, unknown agent", async () => {

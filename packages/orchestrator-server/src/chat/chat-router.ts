@@ -57,15 +57,18 @@ export class ChatRouter {
   }
 
   /**
-   * Stores a user message and asks an agent to answer it. The message is kept
-   * even when no agent can answer; the error (FAILED_PRECONDITION) then names
-   * the stored message.
+   * Stores a user message (under the caller's id when given, which must be
+   * new) and asks an agent to answer it. The message is kept even when no
+   * agent can answer; the error (FAILED_PRECONDITION) then names it.
    */
-  submit(sessionId: string, input: { content: string; metadata?: Record<string, string> }): { message: Message; answerId: string } {
+  submit(
+    sessionId: string,
+    input: { id?: string; content: string; metadata?: Record<string, string> },
+  ): { message: Message; answerId: string } {
     const message = this.#o.sessions.appendMessage(
       sessionId,
       create(MessageSchema, {
-        id: randomUUID(),
+        id: input.id || randomUUID(),
         timestamp: timestampNow(),
         role: MessageRole.USER,
         content: input.content,

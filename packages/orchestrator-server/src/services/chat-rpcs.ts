@@ -15,7 +15,7 @@ import type { SessionAccess } from "../chat/session-access.js";
 import type { SessionHub, SessionStreamEvent } from "../chat/session-hub.js";
 import { runSessionStream } from "../chat/session-stream.js";
 import { requireContent } from "./require-content.js";
-import { requireId } from "../validation/fields.js";
+import { maxLength, requireId } from "../validation/fields.js";
 
 /** What the orchestrator's message RPCs are built from. */
 export interface ChatRpcDeps {
@@ -78,7 +78,12 @@ export function createChatRpcs(deps: ChatRpcDeps): Pick<ServiceImpl<typeof Orche
         throw new ConnectError("message.role must be MESSAGE_ROLE_USER (or unset)", Code.InvalidArgument);
       }
       requireContent(req.message.content, "message.content", deps.maxMessageBytes);
-      const { message } = chat.submit(req.sessionId, { content: req.message.content, metadata: req.message.metadata?.extra });
+      maxLength(req.message.id, 128, "message.id");
+      const { message } = chat.submit(req.sessionId, {
+        id: req.message.id,
+        content: req.message.content,
+        metadata: req.message.metadata?.extra,
+      });
       return { messageId: message.id, sessionId: req.sessionId, timestamp: message.timestamp };
     },
 
@@ -98,8 +103,10 @@ export function createChatRpcs(deps: ChatRpcDeps): Pick<ServiceImpl<typeof Orche
           }
           if (req.payload.case === "heartbeat") return [response({ case: "heartbeat", value: timestampNow() })];
           if (req.payload.case === "message") {
-            requireContent(req.payload.value.content, "message.content", deps.maxMessageBytes);
-            chat.submit(sessionId, { content: req.payload.value.content, metadata: req.payload.value.metadata?.extra });
+            const { id, content, metadata } = req.payload.value;
+            requireContent(content, "message.content", deps.maxMessageBytes);
+            maxLength(id, 128, "message.id");
+            chat.submit(sessionId, { id, content, metadata: metadata?.extra });
           }
           return [];
         },

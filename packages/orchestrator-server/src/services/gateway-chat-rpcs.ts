@@ -5,6 +5,7 @@ import { Health, Status } from "@baaaht/proto/common/v1";
 import {
   GatewayMessageRole,
   StreamChatResponseSchema,
+  type GatewayMessage,
   StreamResponsesResponseSchema,
   type GatewayService,
 } from "@baaaht/proto/gateway/v1";
@@ -15,7 +16,7 @@ import type { SessionHub } from "../chat/session-hub.js";
 import { runSessionStream } from "../chat/session-stream.js";
 import type { NodeInfo } from "../node-info.js";
 import type { AnswerRepository } from "../store/index.js";
-import { requireId } from "../validation/fields.js";
+import { maxLength, requireId } from "../validation/fields.js";
 import { endStatus, toResponseChunk, toStreamChat } from "./gateway-chat-mapping.js";
 import { requireContent } from "./require-content.js";
 
@@ -40,11 +41,14 @@ const responses = (payload: ResponsesPayload) => create(StreamResponsesResponseS
 /** gateway.v1.GatewayService: sending, streaming chat, answer replay and status. */
 export function createGatewayChatRpcs(deps: GatewayChatRpcDeps): GatewayChatRpcs {
   const { chat, hub, access, answers, info } = deps;
-  const checkUserMessage = (role: GatewayMessageRole, content: string) => {
-    if (role !== GatewayMessageRole.USER && role !== GatewayMessageRole.UNSPECIFIED) {
+  /** Validates a user message and stores it in the session, for an agent to answer. */
+  const submit = (sessionId: string, message: GatewayMessage) => {
+    if (message.role !== GatewayMessageRole.USER && message.role !== GatewayMessageRole.UNSPECIFIED) {
       throw new ConnectError("message.role must be GATEWAY_MESSAGE_ROLE_USER (or unset)", Code.InvalidArgument);
     }
-    requireContent(content, "message.content", deps.maxMessageBytes);
+    requireContent(message.content, "message.content", deps.maxMessageBytes);
+    maxLength(message.id, 128, "message.id");
+    return chat.submit(sessionId, { id: message.id, content: message.content, metadata: message.metadata?.extra });
   };
 
   return {
@@ -52,8 +56,7 @@ export function createGatewayChatRpcs(deps: GatewayChatRpcDeps): GatewayChatRpcs
       requireId(req.sessionId, "session_id");
       const sessionId = access.requireGatewaySession(ctx.values.get(principalKey), req.sessionId);
       if (!req.message) throw new ConnectError("message is required", Code.InvalidArgument);
-      checkUserMessage(req.message.role, req.message.content);
-      const { message } = chat.submit(sessionId, { content: req.message.content, metadata: req.message.metadata?.extra });
+      const { message } = submit(sessionId, req.message);
       return { messageId: message.id, sessionId: req.sessionId, timestamp: message.timestamp };
     },
 
@@ -74,8 +77,7 @@ export function createGatewayChatRpcs(deps: GatewayChatRpcDeps): GatewayChatRpcs
               chat.cancel(sessionId, req.payload.value.reason || "cancelled by the user");
               return [];
             case "message":
-              checkUserMessage(req.payload.value.role, req.payload.value.content);
-              chat.submit(sessionId, { content: req.payload.value.content, metadata: req.payload.value.metadata?.extra });
+              submit(sessionId, req.payload.value);
               return [];
             case undefined:
               return [];

@@ -322,7 +322,10 @@ export const GatewaySessionFilterSchema: GenMessage<GatewaySessionFilter> = /*@_
  */
 export type GatewayMessage = Message<"gateway.v1.GatewayMessage"> & {
   /**
-   * The message id. Leave empty when sending: the orchestrator assigns it.
+   * The message id. Leave empty when sending to have the orchestrator assign
+   * one, or set a unique id (up to 128 characters) of your own to recognise
+   * the answer's chunks (their reply_to_message_id); a duplicate id is
+   * ALREADY_EXISTS.
    *
    * @generated from field: string id = 1;
    */

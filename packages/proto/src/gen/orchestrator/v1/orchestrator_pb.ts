@@ -204,7 +204,10 @@ export const SessionContextSchema: GenMessage<SessionContext> = /*@__PURE__*/
  */
 export type Message = Message$1<"orchestrator.v1.Message"> & {
   /**
-   * The message id. Leave empty when sending: the orchestrator assigns it.
+   * The message id. Leave empty when sending to have the orchestrator assign
+   * one, or set a unique id (up to 128 characters) of your own to recognise
+   * the answer's chunks (their reply_to_message_id); a duplicate id is
+   * ALREADY_EXISTS.
    *
    * @generated from field: string id = 1;
    */
@@ -345,7 +348,7 @@ export type SessionConfig = Message$1<"orchestrator.v1.SessionConfig"> & {
 
   /**
    * How long the session may live, in nanoseconds, before it expires and is
-   * closed; 0 means no limit.
+   * closed; 0 means the orchestrator's default (24 hours unless configured).
    *
    * @generated from field: int64 max_duration_ns = 2;
    */
