@@ -2,11 +2,12 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import { AgentRegistry } from "./agents/agent-registry.js";
-import type { ChatEvent } from "./chat/chat-ports.js";
 import { ChatRouter } from "./chat/chat-router.js";
 import { SessionHub } from "./chat/session-hub.js";
-import { GatewaySessionManager, SessionAuthorizer, SessionManager, type SessionEvent } from "./sessions/index.js";
+import { EventLog, forwardAgentEvents, fromChatEvent, fromSessionEvent, type EventLogOptions } from "./events/index.js";
+import { GatewaySessionManager, SessionAuthorizer, SessionManager } from "./sessions/index.js";
 import { openStore, type Store } from "./store/index.js";
+import { TaskManager } from "./tasks/index.js";
 
 /** Options of the orchestrator's domain core. */
 export interface CoreOptions {
@@ -20,24 +21,29 @@ export interface CoreOptions {
   missedHeartbeats?: number;
   /** Session defaults and cap. */
   sessions?: { idleTimeoutMs?: number; maxDurationMs?: number; maxSessions?: number };
+  /** Event log retention and subscriber buffer. */
+  events?: Pick<EventLogOptions, "retentionCount" | "retentionAgeMs" | "pruneIntervalMs" | "subscriberBuffer">;
 }
 
 /** The database file inside the state directory. */
 export const DATABASE_FILE = "baaaht.db";
 
 /**
- * The orchestrator's domain: the store, sessions and gateway sessions, the
- * agent registry, the chat router and the hub that fans answers out to every
- * attached stream. Handlers are built on it.
+ * The orchestrator's domain: the store and event log, sessions and gateway
+ * sessions, the agent registry, the chat router with the hub that fans
+ * answers out to every attached stream, and the task manager. Handlers are
+ * built on it.
  */
 export class OrchestratorCore {
   readonly store: Store;
+  readonly events: EventLog;
   readonly sessions: SessionManager;
   readonly gatewaySessions: GatewaySessionManager;
   readonly hub = new SessionHub();
   readonly agents: AgentRegistry;
   readonly chat: ChatRouter;
   readonly access: SessionAuthorizer;
+  readonly tasks: TaskManager;
   readonly #logger: Logger;
 
   constructor(options: CoreOptions) {
@@ -46,10 +52,17 @@ export class OrchestratorCore {
     for (const answer of this.store.answers.listStreaming()) {
       this.store.answers.finish(answer.id, { state: "failed", error: "the orchestrator restarted while the answer streamed" });
     }
-    const onEvent = (event: SessionEvent | ChatEvent) => logger.debug({ event }, "event");
+    const events = (this.events = new EventLog({
+      repository: this.store.events,
+      ...options.events,
+      onError: (err) => logger.warn({ err }, "event log"),
+    }));
     this.sessions = new SessionManager({
       store: this.store,
-      onEvent,
+      onEvent: (event) => {
+        const domain = fromSessionEvent(event);
+        if (domain) events.publish(domain);
+      },
       ...options.sessions,
       onError: (err, sessionId) => logger.warn({ err, sessionId }, "session timer failed"),
     });
@@ -62,24 +75,29 @@ export class OrchestratorCore {
       heartbeatIntervalMs: options.heartbeatIntervalMs,
       missedHeartbeats: options.missedHeartbeats,
     });
+    forwardAgentEvents(this.agents, events.publish);
     this.chat = new ChatRouter({
       sessions: this.sessions,
       answers: this.store.answers,
       agents: this.agents,
       hub: this.hub,
       logger,
-      emit: onEvent,
+      emit: (event) => events.publish(fromChatEvent(event)),
     });
     this.access = new SessionAuthorizer(this.sessions, this.gatewaySessions);
+    this.tasks = new TaskManager({ store: this.store, agents: this.agents, logger, emit: events.publish });
+    this.sessions.onClose((session) => this.tasks.cancelSession(session.id, "the session closed"));
   }
 
   /**
-   * Waits (up to `timeoutMs`, 0 = no limit) for the answers in progress to
-   * finish, then ends every long-lived stream (session streams, agent streams).
+   * Waits (up to `timeoutMs`, 0 = no limit) for the answers and tasks in
+   * progress to finish, then ends every long-lived stream (session streams,
+   * agent streams).
    */
   async settle(timeoutMs: number): Promise<void> {
     const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
-    while (this.chat.activeAnswers > 0 && Date.now() < deadline) await sleep(25);
+    const busy = () => this.chat.activeAnswers > 0 || this.tasks.runningCount() > 0;
+    while (busy() && Date.now() < deadline) await sleep(25);
     this.endStreams();
   }
 
@@ -87,6 +105,7 @@ export class OrchestratorCore {
   endStreams(): void {
     this.chat.failAll("the orchestrator is stopping");
     this.hub.endAll();
+    this.tasks.close();
     this.agents.close();
   }
 
@@ -95,6 +114,7 @@ export class OrchestratorCore {
     this.endStreams();
     this.gatewaySessions.dispose();
     this.sessions.stop();
+    this.events.close();
     this.store.close();
     this.#logger.debug("core closed");
   }

@@ -11,6 +11,7 @@ import { InFlightCalls } from "./lifecycle/in-flight-calls.js";
 import { NodeLifecycle, type DrainRequest, type NodePhase } from "./lifecycle/node-lifecycle.js";
 import { createLoggingInterceptor } from "./logging-interceptor.js";
 import { OrchestratorCore } from "./orchestrator-core.js";
+import { systemShutdownEvent, systemStartupEvent } from "./events/index.js";
 import { createGatewayTokenResolver } from "./auth/gateway-token-files.js";
 import { ensureNodeIdentity } from "./node-identity.js";
 import type { NodeInfo } from "./node-info.js";
@@ -43,6 +44,8 @@ export interface OrchestratorOptions {
   missedHeartbeats?: number;
   /** Session defaults: idle timeout (30 min), max duration (24 h), cap on open sessions (1000). */
   sessions?: { idleTimeoutMs?: number; maxDurationMs?: number; maxSessions?: number };
+  /** Event log: retention by count (100 000) and age (7 days), per-subscriber buffer (1000 events). */
+  events?: { retentionCount?: number; retentionAgeMs?: number; subscriberBuffer?: number };
 }
 
 /** A running orchestrator. */
@@ -99,6 +102,7 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
     heartbeatIntervalMs: options.heartbeatIntervalMs,
     missedHeartbeats: options.missedHeartbeats,
     sessions: options.sessions,
+    events: options.events,
   });
   const authenticator = new Authenticator(tokens);
   authenticator.addResolver(core.agents.resolveToken);
@@ -108,9 +112,9 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
     identity,
     version: VERSION,
     lifecycle,
-    // Tasks and containers arrive with their subsystems; none exist yet.
-    load: () => ({ tasks: 0, sessions: core.sessions.countActive(), containers: 0 }),
-    subsystems: () => ["control", "auth", "health", "reflection", "store", "sessions", "agents", "chat"],
+    // Containers arrive with their subsystem; none exist yet.
+    load: () => ({ tasks: core.tasks.runningCount(), sessions: core.sessions.countActive(), containers: 0 }),
+    subsystems: () => ["control", "auth", "health", "reflection", "store", "events", "sessions", "agents", "chat", "tasks"],
     metadata: () => ({ version: VERSION, pid: String(process.pid), socket: socketPath, state_dir: stateDir }),
   };
 
@@ -166,6 +170,8 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
     },
   });
   lifecycle.markReady();
+  core.events.publish(systemStartupEvent({ identity, version: VERSION }));
+  lifecycle.once("drain", (request) => core.events.publish(systemShutdownEvent({ identity, version: VERSION, reason: request.reason })));
   logger.info({ socket: socketPath, stateDir, identity, version: VERSION }, "orchestrator serving");
 
   return {

@@ -23,6 +23,8 @@ import { createChatRpcs } from "./services/chat-rpcs.js";
 import { createGatewayChatRpcs } from "./services/gateway-chat-rpcs.js";
 import { createGatewaySessionRpcs } from "./services/gateway-session-rpcs.js";
 import { createSessionRpcs } from "./services/session-rpcs.js";
+import { createEventRpcs } from "./services/event-rpcs.js";
+import { createTaskRpcs } from "./services/task-rpcs.js";
 import type { OrchestratorCore } from "./orchestrator-core.js";
 import type { Logger } from "pino";
 
@@ -54,17 +56,28 @@ export function registerServices(router: ConnectRouter, deps: ServiceDeps): void
   );
   const { core, info, logger, maxMessageBytes } = deps;
   const chat = { chat: core.chat, hub: core.hub, access: core.access, maxMessageBytes };
+  const events = createEventRpcs({
+    events: core.events,
+    access: core.access,
+    sessions: core.sessions,
+    gatewaySessions: core.gatewaySessions,
+    drainSignal: deps.lifecycle.drainSignal,
+  });
   router
     .service(OrchestratorService, {
       ...createOrchestratorService(info),
       ...createSessionRpcs(core.sessions),
       ...createChatRpcs(chat),
+      ...events.orchestrator,
     })
-    // Task RPCs arrive with the task scheduler; until then they answer UNIMPLEMENTED.
-    .service(AgentService, createAgentRpcs({ agents: core.agents, chat: core.chat, info, logger }))
+    .service(AgentService, {
+      ...createAgentRpcs({ agents: core.agents, chat: core.chat, tasks: core.tasks, info, logger }),
+      ...createTaskRpcs({ tasks: core.tasks, access: core.access, sessions: core.sessions, logger }),
+    })
     .service(GatewayService, {
       ...createGatewaySessionRpcs(core.gatewaySessions),
       ...createGatewayChatRpcs({ ...chat, answers: core.store.answers, info }),
+      ...events.gateway,
     })
     .service(ControlService, createControlService(deps))
     .service(Health, createHealthService(deps.lifecycle, contractServices.map((s) => s.typeName)))

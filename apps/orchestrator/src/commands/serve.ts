@@ -6,6 +6,11 @@ export interface ServeOptions {
   stateDir?: string;
   socketGroup?: string;
   logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  heartbeatIntervalMs?: number;
+  missedHeartbeats?: number;
+  eventRetention?: number;
+  eventRetentionDays?: number;
+  eventBuffer?: number;
 }
 
 /** How long a drain started by SIGINT/SIGTERM may take before open work is cut. */
@@ -21,6 +26,13 @@ export async function serve(options: ServeOptions): Promise<void> {
     stateDir: options.stateDir,
     socketGroup: options.socketGroup,
     logLevel: options.logLevel,
+    heartbeatIntervalMs: options.heartbeatIntervalMs,
+    missedHeartbeats: options.missedHeartbeats,
+    events: {
+      retentionCount: options.eventRetention,
+      retentionAgeMs: options.eventRetentionDays === undefined ? undefined : options.eventRetentionDays * 86_400_000,
+      subscriberBuffer: options.eventBuffer,
+    },
   });
   const onSignal = (signal: NodeJS.Signals) => {
     if (orchestrator.phase === "draining") {

@@ -81,7 +81,7 @@ export class ChatRouter {
     if (!agent) {
       const reason = "no chat-capable agent is connected";
       this.#o.hub.publish(sessionId, { kind: "failed", replyToMessageId: message.id, reason });
-      this.#o.emit({ type: "message.failed", sessionId, data: { message_id: message.id, reason } });
+      this.#o.emit({ type: "message.failed", sessionId, data: { message_id: message.id, reason, stage: "routing" } });
       throw new ConnectError(`${reason}; message ${message.id} was stored and can be answered later`, Code.FailedPrecondition);
     }
     const answer: Answer = {

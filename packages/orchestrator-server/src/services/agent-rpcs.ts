@@ -15,12 +15,14 @@ import { principalKey } from "../auth/principal.js";
 import { requireAgentSelf } from "../auth/require-agent-self.js";
 import type { ChatRouter } from "../chat/chat-router.js";
 import type { NodeInfo } from "../node-info.js";
+import type { TaskManager } from "../tasks/index.js";
 import { maxLength, requireId } from "../validation/fields.js";
 
 /** What the agent RPCs are built from. */
 export interface AgentRpcDeps {
   agents: AgentRegistry;
   chat: ChatRouter;
+  tasks: TaskManager;
   info: NodeInfo;
   logger: Logger;
 }
@@ -31,7 +33,7 @@ type AgentRpcs = Pick<
 >;
 
 /** agent.v1.AgentService: registration, liveness, the agent stream and agent status. */
-export function createAgentRpcs({ agents, chat, info, logger }: AgentRpcDeps): AgentRpcs {
+export function createAgentRpcs({ agents, chat, tasks, info, logger }: AgentRpcDeps): AgentRpcs {
   const self = (ctx: HandlerContext, agentId: string) => {
     requireId(agentId, "agent_id");
     requireAgentSelf(ctx.values.get(principalKey), agentId);
@@ -75,7 +77,7 @@ export function createAgentRpcs({ agents, chat, info, logger }: AgentRpcDeps): A
     heartbeat(req, ctx) {
       self(ctx, req.agentId);
       agents.heartbeat(req.agentId);
-      return { timestamp: timestampNow(), pendingTasks: [] };
+      return { timestamp: timestampNow(), pendingTasks: tasks.pendingFor(req.agentId) };
     },
 
     async *streamAgent(requests, ctx) {
@@ -121,16 +123,16 @@ export function createAgentRpcs({ agents, chat, info, logger }: AgentRpcDeps): A
     },
 
     healthCheck() {
-      return { status: Status.RUNNING, version: info.version, subsystems: ["registry", "chat-router"] };
+      return { status: Status.RUNNING, version: info.version, subsystems: ["registry", "chat-router", "scheduler"] };
     },
 
     getStatus(req, ctx) {
       if (!req.agentId) {
-        const busy = chat.activeAnswers > 0;
+        const running = tasks.runningCount();
         return {
           status: Status.RUNNING,
-          state: busy ? AgentState.BUSY : AgentState.IDLE,
-          activeTasks: chat.activeAnswers,
+          state: running + chat.activeAnswers > 0 ? AgentState.BUSY : AgentState.IDLE,
+          activeTasks: running,
           startedAt: { seconds: BigInt(Math.floor(info.lifecycle.startedAt / 1000)), nanos: 0 },
           uptime: durationFromMs(Date.now() - info.lifecycle.startedAt),
         };
@@ -142,7 +144,7 @@ export function createAgentRpcs({ agents, chat, info, logger }: AgentRpcDeps): A
       return {
         status: agent.status,
         state: agent.state,
-        activeTasks: agent.activeTasks.length,
+        activeTasks: tasks.pendingFor(agent.id).length,
         startedAt: agent.registeredAt,
         uptime: durationFromMs(Date.now() - since),
         resources: agent.resources,

@@ -42,7 +42,7 @@ export function endStatus(outcome: AnswerOutcome, message: string): MessageInitS
 
 /**
  * Maps session traffic to StreamChat responses: a stored user message becomes
- * a MESSAGE_RECEIVED event, an answer is status ACTIVE, its chunks, then a
+ * a MESSAGE_SENT event, an answer is status ACTIVE, its chunks, then a
  * status COMPLETE / ERROR / CANCELLED; a message no agent could take is
  * status ERROR plus an ERROR event.
  */
@@ -56,7 +56,7 @@ export function toStreamChat(event: SessionStreamEvent): StreamChatResponse[] {
           case: "event",
           value: {
             id: m.id,
-            type: GatewayEventType.MESSAGE_RECEIVED,
+            type: GatewayEventType.MESSAGE_SENT,
             source: "orchestrator",
             timestamp: m.timestamp,
             data: { message_id: m.id, role: "user", content: m.content },

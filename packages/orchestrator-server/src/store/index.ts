@@ -10,3 +10,5 @@ export type {
   GatewaySessionRepository,
 } from "./gateway-session-repository.js";
 export type { AgentRecord, AgentRepository } from "./agent-repository.js";
+export type { TaskRecord, TaskFilter, TaskRepository } from "./task-repository.js";
+export type { EventRepository, EventSelector, EventRetention } from "./event-repository.js";

@@ -92,6 +92,49 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: "tasks",
+    sql: `
+      CREATE TABLE tasks (
+        created_seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+        id              TEXT NOT NULL UNIQUE,
+        session_id      TEXT NOT NULL,
+        agent_id        TEXT NOT NULL,
+        pinned_agent_id TEXT NOT NULL,
+        type            INTEGER NOT NULL,
+        state           INTEGER NOT NULL,
+        priority        INTEGER NOT NULL,
+        submitter       TEXT NOT NULL,
+        attempts        INTEGER NOT NULL,
+        created_at      INTEGER NOT NULL,
+        updated_at      INTEGER NOT NULL,
+        blob            BLOB NOT NULL
+      );
+      CREATE INDEX tasks_state ON tasks (state, created_seq);
+      CREATE INDEX tasks_agent ON tasks (agent_id, state);
+      CREATE INDEX tasks_session ON tasks (session_id, created_seq);
+    `,
+  },
+  {
+    version: 3,
+    description: "event log",
+    sql: `
+      CREATE TABLE events (
+        sequence     INTEGER PRIMARY KEY AUTOINCREMENT,
+        id           TEXT NOT NULL,
+        type         INTEGER NOT NULL,
+        source       TEXT NOT NULL,
+        session_id   TEXT NOT NULL,
+        container_id TEXT NOT NULL,
+        priority     INTEGER NOT NULL,
+        labels       TEXT NOT NULL,
+        timestamp_ms INTEGER NOT NULL,
+        blob         BLOB NOT NULL
+      );
+      CREATE INDEX events_session ON events (session_id, sequence) WHERE session_id != '';
+    `,
+  },
 ];
 
 /**

@@ -3,10 +3,12 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { AgentRepository } from "./agent-repository.js";
 import { AnswerRepository } from "./answer-repository.js";
+import { openEventRepository, type EventRepository } from "./event-repository.js";
 import { GatewaySessionRepository } from "./gateway-session-repository.js";
 import { MessageRepository } from "./message-repository.js";
 import { migrate } from "./migrations.js";
 import { SessionRepository } from "./session-repository.js";
+import { TaskRepository } from "./task-repository.js";
 
 /** Options of {@link openStore}. */
 export interface StoreOptions {
@@ -31,6 +33,9 @@ export interface Store {
   readonly answers: AnswerRepository;
   readonly gatewaySessions: GatewaySessionRepository;
   readonly agents: AgentRepository;
+  /** The event log; on a file, written on its own connection (see openEventRepository). */
+  readonly events: EventRepository;
+  readonly tasks: TaskRepository;
   /**
    * Runs `fn` in one transaction: every write in it is kept, or none (when it
    * throws). Nested calls become savepoints. `fn` must be synchronous.
@@ -62,6 +67,7 @@ export function openStore(options: StoreOptions): Store {
     db.pragma("synchronous = FULL");
     db.pragma("foreign_keys = ON");
     const schemaVersion = migrate(db);
+    const events = openEventRepository(db, options.path);
     return {
       path: options.path,
       schemaVersion,
@@ -70,8 +76,11 @@ export function openStore(options: StoreOptions): Store {
       answers: new AnswerRepository(db),
       gatewaySessions: new GatewaySessionRepository(db),
       agents: new AgentRepository(db),
+      events,
+      tasks: new TaskRepository(db),
       transaction: <T>(fn: () => T): T => db.transaction(fn)(),
       close: () => {
+        events.close();
         if (db.open) db.close();
       },
     };

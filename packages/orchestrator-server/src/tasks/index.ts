@@ -1,0 +1,10 @@
+export { TaskManager, DEFAULT_MAX_QUEUED_TASKS } from "./task-manager.js";
+export type { TaskManagerOptions, SubmitTaskInput } from "./task-manager.js";
+export type { TaskReport } from "./task-report.js";
+export type { TaskWatch } from "./task-watchers.js";
+export { DEFAULT_WATCHER_BUFFER } from "./task-watchers.js";
+export { TaskScheduler } from "./task-scheduler.js";
+export type { QueuedTask, AgentSlots, Assignment } from "./task-scheduler.js";
+export { canTransition, isTerminal, assertTransition, taskStateName } from "./task-state.js";
+export { taskTypeName, canRunType, capacityOf } from "./task-capability.js";
+export { validateTaskSubmission, taskFilterOf, MAX_TASK_RETRIES } from "./task-input.js";
