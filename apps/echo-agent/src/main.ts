@@ -1,21 +1,25 @@
 /**
  * The echo agent: a chat agent answering "echo: <your words>", streamed one
- * word per chunk. Start an orchestrator, then `pnpm echo-agent`.
+ * word per chunk, that also runs "custom" `countdown` tasks. Start an
+ * orchestrator, then `pnpm echo-agent`.
  */
 import { createAgent } from "@baaaht/agent-sdk";
 import { parseEchoAgentArgs } from "./cli-options.js";
+import { countdownTask } from "./countdown-task.js";
 import { createEchoHandler } from "./echo-handler.js";
 
 const settings = parseEchoAgentArgs(process.argv.slice(2));
 const agent = createAgent({
   name: settings.name,
   version: "0.1.0",
-  description: "echoes the user's words back, one word per chunk",
+  description: "echoes the user's words back, one word per chunk; runs countdown tasks",
   labels: { chat: "true" },
   capabilities: { maxConcurrentTasks: 4 },
   socketPath: settings.socketPath,
   stateDir: settings.stateDir,
   onMessage: createEchoHandler({ delayMs: settings.delayMs }),
+  taskTypes: ["custom"],
+  onTask: countdownTask,
 });
 
 agent.on("connected", ({ agentId }) => process.stdout.write(`echo agent connected (agent id ${agentId})\n`));

@@ -1,12 +1,14 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { CliContext, type GlobalOptions } from "./cli-context.js";
 import { chat } from "./commands/chat.js";
+import { registerEventsCommand } from "./commands/events.js";
 import { gatewayToken } from "./commands/gateway-token.js";
 import { health } from "./commands/health.js";
 import { ping } from "./commands/ping.js";
 import { serve } from "./commands/serve.js";
 import { shutdown } from "./commands/shutdown.js";
 import { status } from "./commands/status.js";
+import { registerTasksCommand } from "./commands/tasks.js";
 import { describeFailure, ExitCode } from "./exit-codes.js";
 
 function integer(min: number) {
@@ -48,6 +50,11 @@ program
       .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
       .env("BAAAHT_LOG_LEVEL"),
   )
+  .option("--heartbeat-interval-ms <ms>", "how often agents must heartbeat (default 5000)", integer(50))
+  .option("--missed-heartbeats <n>", "heartbeats an agent may miss before it is gone (default 3)", integer(1))
+  .option("--event-retention <n>", "events kept in the log (default 100000)", integer(1))
+  .option("--event-retention-days <n>", "days events are kept (default 7)", integer(1))
+  .option("--event-buffer <n>", "events a slow subscriber may fall behind before it is cut (default 1000)", integer(1))
   .action(async (_opts, command: Command) => {
     await serve(command.optsWithGlobals());
   });
@@ -96,6 +103,9 @@ program
       chat(ctx, { ...opts, protocol: command.optsWithGlobals<GlobalOptions>().protocol }),
     ),
   );
+
+registerTasksCommand(program, clientAction);
+registerEventsCommand(program, clientAction);
 
 try {
   await program.parseAsync();

@@ -61,3 +61,24 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
+
+/**
+ * Waits for `work` to settle, at most `timeoutMs` and only until `hurry`
+ * aborts. Resolves true when it settled in time. Never rejects.
+ */
+export async function settleWithin(work: Promise<unknown>, timeoutMs: number, hurry?: AbortSignal): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  let onHurry: (() => void) | undefined;
+  const cut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+    onHurry = () => resolve(false);
+    if (hurry?.aborted) onHurry();
+    hurry?.addEventListener("abort", onHurry, { once: true });
+  });
+  try {
+    return await Promise.race([work.then(() => true, () => true), cut]);
+  } finally {
+    clearTimeout(timer);
+    if (onHurry !== undefined) hurry?.removeEventListener("abort", onHurry);
+  }
+}

@@ -19,6 +19,8 @@ export interface ConnectionHandlers {
   onConnected(): void;
   /** A message the orchestrator pushed down the stream. */
   onMessage(message: AgentMessage): void;
+  /** The ids of the tasks the agent is running, sent with every heartbeat. */
+  activeTasks(): string[];
 }
 
 /**
@@ -125,7 +127,7 @@ export class AgentConnection {
     const { agentId, token, heartbeatIntervalMs } = this.registration;
     try {
       await this.client.heartbeat(
-        { agentId, activeTasks: [] },
+        { agentId, activeTasks: this.handlers.activeTasks() },
         { headers: bearer(token), signal: this.controller.signal, timeoutMs: heartbeatIntervalMs },
       );
       this.markConnected();

@@ -2,11 +2,16 @@ import { ControlCommand, MessageType } from "@baaaht/proto/agent/v1";
 import type { AgentMessage, ControlMessage } from "@baaaht/proto/agent/v1";
 import type { ChatChunkInit, ChatDispatcher } from "./chat-dispatcher.js";
 import type { Logger } from "./logger.js";
+import type { TaskDispatcher } from "./task-dispatcher.js";
+import type { OpenTaskStream } from "./task-stream.js";
 
 /** What {@link routeAgentMessage} acts on. */
 export interface MessageRoute {
   readonly agentId: string;
   readonly dispatcher: ChatDispatcher;
+  readonly tasks: TaskDispatcher;
+  /** Opens a task's StreamTask stream with the agent's token. */
+  readonly openTaskStream: OpenTaskStream;
   /** Sends a chunk up the stream the message came down. */
   sendChatChunk(chunk: ChatChunkInit): void;
   /** Starts the agent's drain. */
@@ -16,9 +21,9 @@ export interface MessageRoute {
 
 /**
  * Acts on a message the orchestrator pushed: a chat request starts an
- * answer; CANCEL with parameters.message_id cancels that answer; SHUTDOWN
- * drains the agent. Task assignments and other commands are logged and
- * ignored (this SDK version runs no tasks).
+ * answer; a task assignment starts a task; CANCEL with parameters.message_id
+ * (or task_id) cancels that answer (or task); SHUTDOWN drains the agent.
+ * Other messages and commands are logged and ignored.
  */
 export function routeAgentMessage(message: AgentMessage, route: MessageRoute): void {
   const { payload } = message;
@@ -30,7 +35,7 @@ export function routeAgentMessage(message: AgentMessage, route: MessageRoute): v
       onControl(payload.value, route);
       return;
     case "taskAssignment":
-      route.logger.warn("this agent runs no tasks: ignoring a task assignment", { taskId: payload.value.id });
+      route.tasks.start(payload.value, route.agentId, route.openTaskStream);
       return;
     default:
       route.logger.debug("ignoring a message", { type: MessageType[message.type], payload: payload.case });
@@ -42,8 +47,11 @@ function onControl(control: ControlMessage, route: MessageRoute): void {
   switch (control.command) {
     case ControlCommand.CANCEL: {
       const messageId = params["message_id"];
-      if (messageId === undefined || messageId === "") {
-        route.logger.debug("ignoring a cancel that names no chat message", { params });
+      const taskId = params["task_id"];
+      if (taskId !== undefined && taskId !== "") {
+        if (!route.tasks.cancel(taskId, params["reason"])) route.logger.debug("cancel for a task not running", { taskId });
+      } else if (messageId === undefined || messageId === "") {
+        route.logger.debug("ignoring a cancel that names no chat message or task", { params });
       } else if (!route.dispatcher.cancel(messageId)) {
         route.logger.debug("cancel for an answer not running", { messageId });
       }

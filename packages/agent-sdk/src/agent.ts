@@ -19,10 +19,14 @@ import {
   buildRegisterRequest,
   isFatalRegisterError,
   isRegistrationLost,
+  resolveTaskTypes,
   toRegistration,
 } from "./registration.js";
 import type { Registration } from "./registration.js";
 import { onStopSignals } from "./signals.js";
+import { TaskDispatcher } from "./task-dispatcher.js";
+import { taskAbort } from "./task-errors.js";
+import { taskStreamOpener } from "./task-stream.js";
 
 /** How long Register and Unregister may take. */
 const CALL_TIMEOUT_MS = 10_000;
@@ -48,8 +52,8 @@ export interface Agent {
    */
   run(): Promise<void>;
   /**
-   * Drains: takes no new messages, lets in-flight answers finish (aborting
-   * them after `drainTimeoutMs`), calls Unregister with `reason`, closes the
+   * Drains: takes no new messages or tasks, lets in-flight answers and
+   * running tasks finish (aborting them after `drainTimeoutMs`), calls Unregister with `reason`, closes the
    * stream and the transport. Idempotent. `reason` defaults to "stopped".
    */
   stop(reason?: string): Promise<void>;
@@ -64,7 +68,8 @@ export interface Agent {
 /**
  * Creates an agent. Nothing happens until `run()`.
  *
- * @throws TypeError when `name` is empty.
+ * @throws TypeError when `name` is empty, or `taskTypes` is given without
+ * `onTask`, empty or names an unknown task type.
  */
 export function createAgent(options: AgentOptions): Agent {
   if (typeof options.name !== "string" || options.name.trim() === "") {
@@ -78,6 +83,7 @@ class AgentImpl implements Agent {
   private readonly events = new EventEmitter();
   private readonly logger: Logger;
   private readonly dispatcher: ChatDispatcher;
+  private readonly tasks: TaskDispatcher;
   /** Aborted when stopping begins: cancels backoff sleeps and a pending Register. */
   private readonly stopping = new AbortController();
   /** Aborted by a second signal: cuts the drain short. */
@@ -94,6 +100,12 @@ class AgentImpl implements Agent {
     this.name = options.name;
     this.logger = toLogger(options.logger ?? createJsonLogger({ base: { name: options.name } }));
     this.dispatcher = new ChatDispatcher(options.onMessage, this.logger);
+    this.tasks = new TaskDispatcher({
+      handler: options.onTask,
+      taskTypes: resolveTaskTypes(options),
+      capacity: Math.max(1, options.capabilities?.maxConcurrentTasks ?? 1),
+      logger: this.logger,
+    });
   }
 
   get state(): AgentState {
@@ -184,10 +196,13 @@ class AgentImpl implements Agent {
               this.logger.info("connected to the orchestrator", { agentId: registration.agentId });
               this.emit("connected", { agentId: registration.agentId });
             },
+            activeTasks: () => this.tasks.activeTaskIds(),
             onMessage: (message) =>
               routeAgentMessage(message, {
                 agentId: registration.agentId,
                 dispatcher: this.dispatcher,
+                tasks: this.tasks,
+                openTaskStream: taskStreamOpener(client, registration.token),
                 sendChatChunk: (chunk) => conn.sendChatChunk(chunk),
                 stop: (reason) => void this.stop(reason),
                 logger: this.logger,
@@ -200,6 +215,7 @@ class AgentImpl implements Agent {
       } catch (err) {
         this.connection = undefined;
         this.dispatcher.abortAll(CONNECTION_LOST);
+        this.tasks.abortAll(taskAbort(CONNECTION_LOST, "CONNECTION_LOST", true));
         if (stopSignal.aborted) break;
         if (isFatalRegisterError(err)) throw err;
         this.currentState = "connecting";
@@ -244,10 +260,12 @@ class AgentImpl implements Agent {
       return;
     }
     this.currentState = "draining";
-    this.logger.info("draining", { reason, inFlight: this.dispatcher.size });
+    this.logger.info("draining", { reason, inFlight: this.dispatcher.size, runningTasks: this.tasks.size });
     this.dispatcher.stopAccepting();
+    this.tasks.stopAccepting();
     this.stopping.abort();
-    await this.dispatcher.drain(this.options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS, this.hurry.signal);
+    const drainMs = this.options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+    await Promise.all([this.dispatcher.drain(drainMs, this.hurry.signal), this.tasks.drain(drainMs, this.hurry.signal)]);
     const connection = this.connection;
     await connection?.conn.flush(STREAM_CLOSE_GRACE_MS);
     if (this.registration !== undefined && this.client !== undefined) {

@@ -1,7 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { ChatChunkSchema, ChatRequest } from "@baaaht/proto/agent/v1";
-import { abortError, CANCELLED, DRAIN_TIMEOUT } from "./abort-reasons.js";
+import { abortError, CANCELLED, DRAIN_TIMEOUT, settleWithin } from "./abort-reasons.js";
 import { runChat } from "./chat-runner.js";
 import type { ChunkSink } from "./chat-runner.js";
 import type { ChatContext, ChatHandler, ChatMessage } from "./chat-types.js";
@@ -106,20 +106,7 @@ export class ChatDispatcher {
   async drain(timeoutMs: number, hurry?: AbortSignal): Promise<void> {
     if (this.inFlight.size === 0) return;
     const all = () => Promise.all([...this.inFlight.values()].map((e) => e.done)).then(() => undefined);
-    let timer: NodeJS.Timeout | undefined;
-    let onHurry: (() => void) | undefined;
-    const cut = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs);
-      onHurry = resolve;
-      if (hurry?.aborted) resolve();
-      hurry?.addEventListener("abort", onHurry, { once: true });
-    });
-    try {
-      await Promise.race([all(), cut]);
-    } finally {
-      clearTimeout(timer);
-      if (onHurry !== undefined) hurry?.removeEventListener("abort", onHurry);
-    }
+    await settleWithin(all(), timeoutMs, hurry);
     if (this.inFlight.size > 0) {
       this.logger.warn("drain timeout: aborting the answers still running", { count: this.inFlight.size });
       this.abortAll(DRAIN_TIMEOUT);

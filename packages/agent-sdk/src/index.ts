@@ -11,3 +11,16 @@ export {
   DEFAULT_RECONNECT_MAX_DELAY_MS,
 } from "./options.js";
 export type { AgentCapabilitiesOptions, AgentOptions, ReconnectOptions } from "./options.js";
+export { RetryableError } from "./task-errors.js";
+export type { RetryableErrorOptions } from "./task-errors.js";
+export type {
+  Task,
+  TaskContext,
+  TaskFailure,
+  TaskHandler,
+  TaskPriorityName,
+  TaskResultData,
+  TaskResultInit,
+  TaskReturn,
+  TaskTypeName,
+} from "./task-types.js";

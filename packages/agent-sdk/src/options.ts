@@ -1,5 +1,6 @@
 import type { ChatHandler } from "./chat-types.js";
 import type { LoggerLike } from "./logger.js";
+import type { TaskHandler } from "./task-types.js";
 
 /** How often an agent calls Heartbeat when the orchestrator's RegisterResponse does not say: 5 seconds. */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5_000;
@@ -17,12 +18,16 @@ export const DEFAULT_RECONNECT_MAX_DELAY_MS = 5_000;
 export interface AgentCapabilitiesOptions {
   /**
    * Task types the agent accepts (TaskType names such as "CODE_EXECUTION",
-   * or custom names). "chat" is added when `onMessage` is set. Defaults to none.
+   * or custom names). "chat" is added when `onMessage` is set, the
+   * `taskTypes` when `onTask` is set. Defaults to none.
    */
   supportedTasks?: string[];
   /** Tools the agent can use. Defaults to none. */
   supportedTools?: string[];
-  /** How many tasks the agent runs at once. Defaults to 1. */
+  /**
+   * How many tasks the agent runs at once; the orchestrator sends no more.
+   * An assignment beyond it is refused with a retryable error. Defaults to 1.
+   */
   maxConcurrentTasks?: number;
 }
 
@@ -53,6 +58,24 @@ export interface AgentOptions {
    * requests with a retryable error chunk.
    */
   onMessage?: ChatHandler;
+  /**
+   * Runs tasks: return a string (the result's output text), a result object
+   * (`{ outputText, outputData, exitCode, errorText, metadata }`) or nothing;
+   * throw to fail the task (a `RetryableError`, or any error with
+   * `retryable: true`, lets the orchestrator retry it). `ctx.progress()` and
+   * `ctx.output()` report as it runs; `ctx.signal` aborts on cancel or
+   * timeout. Defaults to none: the agent declares no task types.
+   */
+  onTask?: TaskHandler;
+  /**
+   * The task types `onTask` accepts, as short names ("custom",
+   * "code_execution", "file_operation", "network_request",
+   * "data_processing", "container_operation", "tool_execution", any case,
+   * "TASK_TYPE_" prefix allowed) or "*" for all; declared in
+   * `capabilities.supported_tasks`. Only valid with `onTask`. Defaults to
+   * `["custom"]` when `onTask` is set.
+   */
+  taskTypes?: string[];
   /** The orchestrator's socket. Defaults to `resolveSocketPath()` (`$BAAAHT_SOCKET`, then /tmp/baaaht-grpc.sock). */
   socketPath?: string;
   /** The orchestrator's state directory, where the agent bootstrap token is read. Defaults to `resolveStateDir()`. */

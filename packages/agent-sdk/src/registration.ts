@@ -6,6 +6,7 @@ import { AgentType } from "@baaaht/proto/agent/v1";
 import type { RegisterRequestSchema, RegisterResponse } from "@baaaht/proto/agent/v1";
 import { DEFAULT_HEARTBEAT_INTERVAL_MS } from "./options.js";
 import type { AgentOptions } from "./options.js";
+import { normalizeTaskType, TASK_TYPE_NAMES } from "./task-runner.js";
 
 /** What Register gave the agent. */
 export interface Registration {
@@ -24,6 +25,9 @@ export function buildRegisterRequest(options: AgentOptions): MessageInitShape<ty
   const supportedTasks = [...(caps.supportedTasks ?? [])];
   if (options.onMessage !== undefined && !supportedTasks.includes(CHAT_TASK)) {
     supportedTasks.push(CHAT_TASK);
+  }
+  for (const type of resolveTaskTypes(options)) {
+    if (!supportedTasks.includes(type)) supportedTasks.push(type);
   }
   return {
     name: options.name,
@@ -44,6 +48,32 @@ export function buildRegisterRequest(options: AgentOptions): MessageInitShape<ty
       supportedProtocols: ["grpc"],
     },
   };
+}
+
+/** The task types used when `onTask` is set without `taskTypes`. */
+export const DEFAULT_TASK_TYPES: readonly string[] = ["custom"];
+
+/**
+ * The normalized task types an agent declares: none without `onTask`, else
+ * `taskTypes` (default {@link DEFAULT_TASK_TYPES}).
+ *
+ * @throws TypeError for `taskTypes` without `onTask`, an empty list or an unknown type.
+ */
+export function resolveTaskTypes(options: Pick<AgentOptions, "onTask" | "taskTypes">): string[] {
+  if (options.onTask === undefined) {
+    if (options.taskTypes !== undefined && options.taskTypes.length > 0) {
+      throw new TypeError("createAgent: `taskTypes` needs `onTask`");
+    }
+    return [];
+  }
+  const types = (options.taskTypes ?? DEFAULT_TASK_TYPES).map(normalizeTaskType);
+  if (types.length === 0) throw new TypeError("createAgent: `taskTypes` must name at least one task type");
+  for (const type of types) {
+    if (type !== "*" && !TASK_TYPE_NAMES.includes(type)) {
+      throw new TypeError(`createAgent: unknown task type "${type}" (expected one of ${TASK_TYPE_NAMES.join(", ")} or "*")`);
+    }
+  }
+  return [...new Set(types)];
 }
 
 /** Reads a RegisterResponse; a missing or zero heartbeat interval becomes `fallbackMs`. */

@@ -1,6 +1,6 @@
 /**
- * Test kit for agent authors: run a chat handler without an orchestrator.
- * Import from "@baaaht/agent-sdk/testing".
+ * Test kit for agent authors: run a chat or task handler without an
+ * orchestrator. Import from "@baaaht/agent-sdk/testing".
  */
 import { abortError, CANCELLED } from "./abort-reasons.js";
 import { runChat } from "./chat-runner.js";
@@ -8,6 +8,10 @@ import type { ChatContext, ChatHandler, ChatMessage } from "./chat-types.js";
 import { silentLogger, toLogger, withFields } from "./logger.js";
 import type { LoggerLike } from "./logger.js";
 import type { AgentOptions } from "./options.js";
+import { resolveTaskTypes } from "./registration.js";
+import { cancelledAbort } from "./task-errors.js";
+import { runTaskHandler } from "./task-runner.js";
+import type { Task, TaskFailure, TaskHandler, TaskResultData } from "./task-types.js";
 
 /** The chat message {@link runHandler} hands to the handler. */
 export interface RunHandlerInput {
@@ -87,4 +91,123 @@ export async function runHandler(
   const result: RunHandlerResult = { chunks, text: chunks.join("") };
   if (error !== undefined) result.error = error;
   return result;
+}
+
+/** The task {@link runTask} hands to the handler: any field left out takes a default. */
+export type RunTaskInput = Partial<Task>;
+
+/** Options of {@link runTask}. */
+export interface RunTaskOptions {
+  /** Aborting it cancels the task like the orchestrator's CANCEL would (error code "CANCELLED"). Defaults to none. */
+  signal?: AbortSignal;
+  /** Called with each progress report as it is made (e.g. to abort after the first). Defaults to none. */
+  onProgress?: (progress: TaskProgressEntry, index: number) => void;
+  /** Called with each piece of output as it is made. Defaults to none. */
+  onOutput?: (output: TaskOutputEntry, index: number) => void;
+  /** The handler's `ctx.logger`. Defaults to a logger that drops everything. */
+  logger?: LoggerLike;
+  /** The handler's `ctx.agentId`. Defaults to "test-agent". */
+  agentId?: string;
+}
+
+/** One progress report. */
+export interface TaskProgressEntry {
+  /** 0..100 (clamped). */
+  percent: number;
+  /** "" when none was given. */
+  message: string;
+}
+
+/** One piece of output: `text` for a string, `data` for bytes. */
+export interface TaskOutputEntry {
+  stream: string;
+  text?: string;
+  data?: Uint8Array;
+}
+
+/** What a task run reported. */
+export interface RunTaskResult {
+  /** The result, when the task completed. */
+  result?: TaskResultData;
+  /** The failure (code, message, retryable), when it failed, was refused or cancelled. */
+  error?: TaskFailure;
+  progress: TaskProgressEntry[];
+  output: TaskOutputEntry[];
+}
+
+/**
+ * Runs a task handler (or the `onTask` of agent options) exactly as an agent
+ * would, and collects what it reports. Defaults of the task: id "test-task",
+ * type "custom", session "test-session", priority "normal", everything else
+ * empty. With agent options, a task whose type is not in `taskTypes` is
+ * refused ("UNSUPPORTED_TASK_TYPE", retryable). A `timeoutMs` > 0 aborts the
+ * signal after that long, like the orchestrator's timeout ("cancelled: timeout").
+ *
+ * @throws TypeError when given agent options without `onTask` (or with invalid `taskTypes`).
+ */
+export async function runTask(
+  agent: TaskHandler | Pick<AgentOptions, "onTask" | "taskTypes">,
+  input: RunTaskInput = {},
+  options: RunTaskOptions = {},
+): Promise<RunTaskResult> {
+  const handler = typeof agent === "function" ? agent : agent.onTask;
+  if (handler === undefined) throw new TypeError("runTask: the agent options have no onTask");
+  const task = testTask(input);
+  const report: RunTaskResult = { progress: [], output: [] };
+  if (typeof agent !== "function") {
+    const types = resolveTaskTypes(agent);
+    if (!types.includes("*") && !types.includes(task.type)) {
+      report.error = { code: "UNSUPPORTED_TASK_TYPE", message: `this agent does not run ${task.type} tasks`, retryable: true };
+      return report;
+    }
+  }
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(cancelledAbort());
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  const timer =
+    task.timeoutMs > 0 ? setTimeout(() => controller.abort(cancelledAbort("timeout")), task.timeoutMs) : undefined;
+  try {
+    const outcome = await runTaskHandler(handler, {
+      task,
+      signal: controller.signal,
+      agentId: options.agentId ?? "test-agent",
+      logger: withFields(toLogger(options.logger ?? silentLogger), { taskId: task.id }),
+      sink: {
+        progress: (percent, message) => {
+          report.progress.push({ percent, message });
+          options.onProgress?.({ percent, message }, report.progress.length - 1);
+        },
+        output: (chunk, stream) => {
+          const entry: TaskOutputEntry = typeof chunk === "string" ? { stream, text: chunk } : { stream, data: chunk };
+          report.output.push(entry);
+          options.onOutput?.(entry, report.output.length - 1);
+        },
+      },
+    });
+    if (outcome.ok) report.result = outcome.result;
+    else report.error = outcome.error;
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+  return report;
+}
+
+function testTask(input: RunTaskInput): Task {
+  return {
+    id: "test-task",
+    name: "",
+    type: "custom",
+    sessionId: "test-session",
+    priority: "normal",
+    command: "",
+    arguments: [],
+    parameters: {},
+    inputData: new Uint8Array(),
+    environment: {},
+    workingDirectory: "",
+    timeoutMs: 0,
+    ...input,
+  };
 }

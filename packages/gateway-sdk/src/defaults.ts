@@ -20,3 +20,6 @@ export const DEFAULT_CANCEL_REASON = "cancelled by the client";
 
 /** The reason sent with CloseGatewaySession when none is given. */
 export const DEFAULT_CLOSE_REASON = "closed by the client";
+
+/** The name of the gateway session a gateway creates for the tasks it submits without a `sessionId`. */
+export const DEFAULT_TASKS_SESSION_NAME = "tasks";

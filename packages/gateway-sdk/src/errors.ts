@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { TaskState, type TaskError } from "@baaaht/proto/agent/v1";
 
 /** Options of the {@link GatewayError} constructors. */
 export interface GatewayErrorOptions {
@@ -59,6 +60,60 @@ export class ChatBusyError extends GatewayError {}
  * final chunk with `error`, or stream status ERROR. Code `ABORTED`.
  */
 export class AnswerFailedError extends GatewayError {}
+
+/** What every task error carries besides the Connect code. */
+export interface TaskErrorInfo {
+  /** The task's id. */
+  taskId: string;
+  /** The task's final state (FAILED, CANCELLED or TIMEOUT). */
+  state: TaskState;
+  /** The error the agent or the orchestrator reported (code, message, retryable), when there is one. */
+  taskError: TaskError | undefined;
+}
+
+/** The task ended FAILED: its agent reported an error (retries exhausted) or was lost. Code `ABORTED`. */
+export class TaskFailedError extends GatewayError implements TaskErrorInfo {
+  readonly taskId: string;
+  readonly state: TaskState;
+  readonly taskError: TaskError | undefined;
+
+  constructor(message: string, info: TaskErrorInfo, code: Code = Code.Aborted) {
+    super(message, code);
+    this.taskId = info.taskId;
+    this.state = info.state;
+    this.taskError = info.taskError;
+  }
+}
+
+/** The task ended CANCELLED (by this client or anyone else). Code `CANCELED`; also a {@link CancelledError}. */
+export class TaskCancelledError extends CancelledError implements TaskErrorInfo {
+  readonly taskId: string;
+  readonly state: TaskState;
+  readonly taskError: TaskError | undefined;
+
+  constructor(message: string, info: TaskErrorInfo) {
+    super(message, Code.Canceled);
+    this.taskId = info.taskId;
+    this.state = info.state;
+    this.taskError = info.taskError;
+  }
+}
+
+/** The task ran past its timeout and ended TIMEOUT. Code `DEADLINE_EXCEEDED`. */
+export class TaskTimeoutError extends TaskFailedError {
+  constructor(message: string, info: TaskErrorInfo) {
+    super(message, info, Code.DeadlineExceeded);
+  }
+}
+
+/** The typed error of a task that ended in `state` (FAILED, CANCELLED or TIMEOUT). */
+export function taskError(taskId: string, state: TaskState, error: TaskError | undefined): GatewayError {
+  const info = { taskId, state, taskError: error };
+  const detail = error === undefined ? "" : `: ${error.code ? `${error.code}: ` : ""}${error.message}`;
+  if (state === TaskState.CANCELLED) return new TaskCancelledError(`task ${taskId} was cancelled${detail}`, info);
+  if (state === TaskState.TIMEOUT) return new TaskTimeoutError(`task ${taskId} timed out${detail}`, info);
+  return new TaskFailedError(`task ${taskId} failed${detail}`, info);
+}
 
 /** Messages by which the orchestrator says that no agent can answer. */
 const NO_AGENT = /\bno\b[^.;:]*\bagents?\b/i;

@@ -1,5 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, createClient, type Client } from "@connectrpc/connect";
+import { AgentService, type Task } from "@baaaht/proto/agent/v1";
 import {
   GatewayService,
   GatewaySessionSchema,
@@ -16,6 +17,8 @@ import {
   SDK_VERSION,
 } from "./defaults.js";
 import { toGatewayError, UnauthenticatedError } from "./errors.js";
+import type { TaskHandle } from "./task-handle.js";
+import { GatewayTasks, type ListTasksOptions, type SubmitTaskOptions } from "./tasks.js";
 
 /** Options of {@link connectGateway}. */
 export interface ConnectGatewayOptions {
@@ -86,7 +89,13 @@ export async function connectGateway(options: ConnectGatewayOptions = {}): Promi
     }
   }
   const socket = createSocketTransport({ socketPath: options.socketPath, token, protocol: options.protocol });
-  const gateway = new Gateway(createClient(GatewayService, socket.transport), socket.socketPath, () => socket.close(), options);
+  const gateway = new Gateway(
+    createClient(GatewayService, socket.transport),
+    socket.socketPath,
+    () => socket.close(),
+    options,
+    createClient(AgentService, socket.transport),
+  );
   if (options.verify ?? true) {
     try {
       await gateway.client.healthCheck({});
@@ -110,6 +119,7 @@ export class Gateway {
   readonly #closeTransport: () => void;
   readonly #options: ConnectGatewayOptions;
   readonly #chats = new Set<Chat>();
+  readonly #tasks: GatewayTasks;
 
   /** @internal Use {@link connectGateway}. */
   constructor(
@@ -117,7 +127,9 @@ export class Gateway {
     socketPath: string,
     closeTransport: () => void,
     options: ConnectGatewayOptions,
+    agentClient: Client<typeof AgentService>,
   ) {
+    this.#tasks = new GatewayTasks(agentClient, client);
     this.client = client;
     this.socketPath = socketPath;
     this.#closeTransport = closeTransport;
@@ -204,8 +216,44 @@ export class Gateway {
     }
   }
 
-  /** Detaches every chat this gateway opened (their sessions stay open), then closes the connection. */
+  /**
+   * Submits a task (ExecuteTask) and returns its handle: iterate
+   * `handle.events()`, await `handle.result()`, or `handle.cancel()`. The
+   * task belongs to `options.sessionId` (a gateway session of this gateway)
+   * or, without one, to a gateway session named "tasks" that the gateway
+   * creates once, on its first such task. Throws `NotFoundError` (agent or
+   * session), `GatewayError` with FAILED_PRECONDITION (the named agent cannot
+   * run the type) or RESOURCE_EXHAUSTED (queue full), INVALID_ARGUMENT for bad options.
+   */
+  submitTask(options: SubmitTaskOptions): Promise<TaskHandle> {
+    return this.#tasks.submit(options);
+  }
+
+  /** A handle on an existing task, to watch, await or cancel it (nothing is called until then). */
+  watchTask(taskId: string): TaskHandle {
+    return this.#tasks.watch(taskId);
+  }
+
+  /** Returns one task with its state, progress, result and error. Throws `NotFoundError` when there is none. */
+  getTask(taskId: string): Promise<Task> {
+    return this.#tasks.get(taskId);
+  }
+
+  /**
+   * The tasks this gateway may see (those of its sessions; all with an admin
+   * token) that match the options, oldest first, as an async iterable that
+   * fetches page after page.
+   */
+  listTasks(options: ListTasksOptions = {}): AsyncIterable<Task> {
+    return this.#tasks.list(options);
+  }
+
+  /**
+   * Detaches every chat this gateway opened (their sessions stay open), stops
+   * watching tasks (the tasks go on), then closes the connection.
+   */
   async close(): Promise<void> {
+    this.#tasks.close();
     await Promise.all([...this.#chats].map((chat) => chat.detach()));
     this.#closeTransport();
   }

@@ -2,6 +2,8 @@ export { connectGateway } from "./gateway.js";
 export type { ConnectGatewayOptions, Gateway, ListSessionsOptions, OpenChatOptions } from "./gateway.js";
 export type { Chat, ChatEventMap, SendOptions } from "./chat.js";
 export type { Answer } from "./answer.js";
+export type { CancelTaskResult, TaskEvent, TaskHandle } from "./task-handle.js";
+export type { ListTasksOptions, SubmitTaskOptions, TaskPriorityName, TaskTypeName } from "./tasks.js";
 export {
   AnswerFailedError,
   CancelledError,
@@ -12,8 +14,13 @@ export {
   OrchestratorUnavailableError,
   PermissionDeniedError,
   SessionClosedError,
+  TaskCancelledError,
+  TaskFailedError,
+  TaskTimeoutError,
   UnauthenticatedError,
 } from "./errors.js";
-export type { GatewayErrorOptions } from "./errors.js";
+export type { GatewayErrorOptions, TaskErrorInfo } from "./errors.js";
+export { TaskPriority, TaskState, TaskType } from "@baaaht/proto/agent/v1";
+export type { Task, TaskError, TaskResult } from "@baaaht/proto/agent/v1";
 export { GatewaySessionState, StreamState } from "@baaaht/proto/gateway/v1";
 export type { GatewayEvent, GatewaySession, ResponseChunk, StreamStatus } from "@baaaht/proto/gateway/v1";

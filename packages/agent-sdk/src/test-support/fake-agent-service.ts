@@ -1,10 +1,10 @@
 /**
  * A fake orchestrator for the SDK's tests (not built into dist): just enough
- * of AgentService (Register, Heartbeat, StreamAgent, Unregister) on a real
- * Unix socket, recording every call.
+ * of AgentService (Register, Heartbeat, StreamAgent, Unregister, StreamTask)
+ * on a real Unix socket, recording every call.
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { durationFromMs } from "@bufbuild/protobuf/wkt";
+import { durationFromMs, timestampNow } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { HandlerContext } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -18,6 +18,9 @@ import type {
   RegisterRequest,
   StreamAgentRequest,
   StreamAgentResponseSchema,
+  StreamTaskRequest,
+  StreamTaskResponseSchema,
+  TaskSchema,
   UnregisterRequest,
 } from "@baaaht/proto/agent/v1";
 import { listenOnSocket } from "@baaaht/transport";
@@ -25,6 +28,18 @@ import type { SocketServer } from "@baaaht/transport";
 import { Outbox } from "../outbox.js";
 
 type StreamAgentResponseInit = MessageInitShape<typeof StreamAgentResponseSchema>;
+
+/** A StreamTask call as the fake saw it. */
+export interface SeenTaskStream {
+  taskId: string;
+  authorization: string | null;
+  /** The payload case of the first request (undefined when it only named the task). */
+  firstPayload: string | undefined;
+  /** The requests after the first, in arrival order. */
+  reports: StreamTaskRequest["payload"][];
+  /** False once the stream ended. */
+  open: boolean;
+}
 
 /** A call as the fake saw it. */
 export interface Seen<T> {
@@ -51,6 +66,11 @@ export class FakeAgentService {
   readonly streamOpens: Seen<StreamAgentRequest>[] = [];
   /** Messages agents sent up their streams, in arrival order. */
   readonly received: AgentMessage[] = [];
+  /** StreamTask calls, in arrival order. */
+  readonly taskStreams: SeenTaskStream[] = [];
+  /** When set, StreamTask fails with this code after reading the first request. */
+  refuseTaskStreams: Code | undefined;
+  private readonly taskCuts = new Map<string, (err: ConnectError) => void>();
   private readonly streams = new Map<string, Outbox<StreamAgentResponseInit>>();
   private server: SocketServer | undefined;
 
@@ -97,6 +117,31 @@ export class FakeAgentService {
         value: { type: MessageType.CONTROL, payload: { case: "controlMessage", value: { command, parameters } } },
       },
     });
+  }
+
+  /** Pushes a task assignment down the agent's stream. */
+  pushTask(agentId: string, task: MessageInitShape<typeof TaskSchema>): void {
+    this.push(agentId, {
+      payload: {
+        case: "message",
+        value: { type: MessageType.TASK_REQUEST, payload: { case: "taskAssignment", value: task } },
+      },
+    });
+  }
+
+  /** What was reported up StreamTask about `taskId` (all its streams), in arrival order. */
+  taskReports(taskId: string): StreamTaskRequest["payload"][] {
+    return this.taskStreams.filter((t) => t.taskId === taskId).flatMap((t) => t.reports);
+  }
+
+  /** The final report (complete or errorMsg) of `taskId`, if any. */
+  finalReport(taskId: string): StreamTaskRequest["payload"] | undefined {
+    return this.taskReports(taskId).find((r) => r.case === "complete" || r.case === "errorMsg");
+  }
+
+  /** Ends the open StreamTask of `taskId` with `err`, as the orchestrator does when it refuses a report. */
+  cutTaskStream(taskId: string, err: ConnectError): void {
+    this.taskCuts.get(taskId)?.(err);
   }
 
   /** The chat chunks received for `messageId`, in arrival order. */
@@ -157,7 +202,47 @@ export class FakeAgentService {
       },
       streamAgent: (requests: AsyncIterable<StreamAgentRequest>, ctx: HandlerContext) =>
         this.streamAgent(requests, ctx, seen),
+      streamTask: (requests: AsyncIterable<StreamTaskRequest>, ctx: HandlerContext) => this.streamTask(requests, ctx),
     };
+  }
+
+  /** Records an agent's reports; ends with OK after the final one (after one heartbeat response). */
+  private async *streamTask(
+    requests: AsyncIterable<StreamTaskRequest>,
+    ctx: HandlerContext,
+  ): AsyncGenerator<MessageInitShape<typeof StreamTaskResponseSchema>> {
+    const it = requests[Symbol.asyncIterator]();
+    const first = await it.next();
+    if (first.done === true) return;
+    const authorization = ctx.requestHeader.get("authorization");
+    const seen: SeenTaskStream = {
+      taskId: first.value.taskId,
+      authorization,
+      firstPayload: first.value.payload.case,
+      reports: [],
+      open: true,
+    };
+    this.taskStreams.push(seen);
+    try {
+      if (![...this.agents.values()].some((token) => authorization === `Bearer ${token}`)) {
+        throw new ConnectError("refused by the fake (Unauthenticated)", Code.Unauthenticated);
+      }
+      if (this.refuseTaskStreams !== undefined) {
+        throw new ConnectError(`refused by the fake (${Code[this.refuseTaskStreams]})`, this.refuseTaskStreams);
+      }
+      const cut = new Promise<never>((_resolve, reject) => this.taskCuts.set(seen.taskId, reject));
+      cut.catch(() => undefined);
+      yield { payload: { case: "heartbeat", value: timestampNow() } };
+      for (;;) {
+        const r = await Promise.race([it.next(), cut]);
+        if (r.done === true) return;
+        seen.reports.push(r.value.payload);
+        if (r.value.payload.case === "complete" || r.value.payload.case === "errorMsg") return;
+      }
+    } finally {
+      seen.open = false;
+      this.taskCuts.delete(seen.taskId);
+    }
   }
 
   private async *streamAgent(

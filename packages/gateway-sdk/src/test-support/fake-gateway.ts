@@ -21,6 +21,7 @@ import {
 } from "@baaaht/proto/gateway/v1";
 import { listenOnSocket, type SocketServer } from "@baaaht/transport";
 import { AsyncQueue } from "../async-queue.js";
+import { FakeTasks } from "./fake-tasks.js";
 
 type Payload = MessageInitShape<typeof StreamChatResponseSchema>["payload"];
 
@@ -77,6 +78,8 @@ export interface FakeGateway {
   readonly chatRequests: StreamChatRequest[];
   readonly createRequests: CreateGatewaySessionRequest[];
   readonly closedSessions: string[];
+  /** The task RPCs (AgentService) served on the same socket. */
+  readonly tasks: FakeTasks;
   /** The `authorization` header of every call. */
   readonly authorizations: (string | null)[];
   /** How to react to a user message. Defaults to {@link answerInThreeChunks}. */
@@ -105,6 +108,7 @@ export async function startFakeGateway(): Promise<FakeGateway> {
     chatRequests: [],
     createRequests: [],
     closedSessions: [],
+    tasks: new FakeTasks(),
     authorizations: [],
     onMessage: answerInThreeChunks,
     onCancel: undefined,
@@ -122,6 +126,7 @@ export async function startFakeGateway(): Promise<FakeGateway> {
     },
     async close() {
       for (const set of streams.values()) for (const q of set) q.end();
+      fake.tasks.close();
       await listening.server?.close({ graceMs: 0 });
       rmSync(dir, { recursive: true, force: true });
     },
@@ -133,7 +138,8 @@ export async function startFakeGateway(): Promise<FakeGateway> {
     return s;
   };
 
-  const routes = (router: ConnectRouter) =>
+  const routes = (router: ConnectRouter) => {
+    fake.tasks.register(router);
     router.service(GatewayService, {
       createGatewaySession(req) {
         fake.createRequests.push(req);
@@ -186,6 +192,7 @@ export async function startFakeGateway(): Promise<FakeGateway> {
         }
       },
     });
+  };
 
   listening.server = await listenOnSocket({
     socketPath: fake.socketPath,

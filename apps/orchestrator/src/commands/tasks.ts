@@ -1,0 +1,296 @@
+import { toJson, type MessageInitShape } from "@bufbuild/protobuf";
+import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+import { InvalidArgumentError, Option, type Command } from "commander";
+import {
+  AgentService,
+  CancelTaskResponseSchema,
+  ExecuteTaskResponseSchema,
+  TaskErrorSchema,
+  TaskPriority,
+  TaskResultSchema,
+  TaskSchema,
+  TaskState,
+  TaskType,
+  type ExecuteTaskRequestSchema,
+  type ListTasksRequestSchema,
+  type Task,
+} from "@baaaht/proto/agent/v1";
+import { connectGateway, type TaskEvent } from "@baaaht/gateway-sdk";
+import { readToken } from "@baaaht/transport";
+import type { CliContext, GlobalOptions } from "../cli-context.js";
+
+/** Wraps a client command into a commander action (cli.ts's clientAction). */
+export type ClientAction = <A extends unknown[]>(
+  run: (ctx: CliContext, ...args: A) => Promise<number | void>,
+) => (...args: A) => Promise<void>;
+
+/** Exit codes of `baaaht tasks run`: by the task's final state. */
+export const TaskExit = { completed: 0, failed: 1, cancelled: 130 } as const;
+
+/** Options of `baaaht tasks list`. */
+export interface ListOptions {
+  state?: TaskState;
+  session?: string;
+  agent?: string;
+  limit?: number;
+}
+
+/** Options of `baaaht tasks run`. */
+export interface RunOptions {
+  type: TaskType;
+  command: string;
+  param?: Record<string, string>;
+  arg?: string[];
+  priority: TaskPriority;
+  timeout?: number;
+  retries?: number;
+  agent?: string;
+  session?: string;
+  follow: boolean;
+}
+
+/** Adds `baaaht tasks list|get|cancel|run` to `program`. */
+export function registerTasksCommand(program: Command, action: ClientAction): Command {
+  const tasks = program.command("tasks").description("list, inspect, cancel and run tasks (admin token)");
+  tasks
+    .command("list")
+    .description("list tasks, oldest first (a table, or JSON with --json)")
+    .option("--state <state>", "only tasks in this state (queued, running, completed, ...)", parseTaskState)
+    .option("--session <id>", "only tasks of this orchestrator session")
+    .option("--agent <id>", "only tasks of this agent")
+    .option("--limit <n>", "show at most n tasks", count(1))
+    .action(action((ctx, opts: ListOptions) => listTasks(ctx, opts)));
+  tasks
+    .command("get <id>")
+    .description("show one task with its state, progress, result and error")
+    .action(action((ctx, id: string) => getTask(ctx, id)));
+  tasks
+    .command("cancel <id>")
+    .description("cancel a task (cancelling an ended task is not an error)")
+    .option("--reason <text>", "why", "cancelled with baaaht tasks cancel")
+    .action(action((ctx, id: string, opts: { reason: string }) => cancelTask(ctx, id, opts.reason)));
+  tasks
+    .command("run")
+    .description(
+      "submit a task and follow it: progress on stderr, output on stdout; Ctrl-C cancels it. " +
+        "Exit 0 when COMPLETED, 1 when FAILED or TIMEOUT, 130 when CANCELLED",
+    )
+    .addOption(new Option("--type <type>", "task type (custom, code_execution, ...)").argParser(parseTaskType).default(TaskType.CUSTOM, "custom"))
+    .requiredOption("--command <name>", "the command, or for custom tasks the operation")
+    .option("--param <key=value>", "a task parameter (repeatable)", collectParam)
+    .option("--arg <value>", "a command argument (repeatable)", (v: string, all: string[] = []) => [...all, v])
+    .addOption(new Option("--priority <p>", "low, normal, high or critical").argParser(parsePriority).default(TaskPriority.NORMAL, "normal"))
+    .option("--timeout <seconds>", "limit the running time (TIMEOUT after it)", seconds)
+    .option("--retries <n>", "retry a failed run up to n times", count(0))
+    .option("--agent <id>", "run on this agent only")
+    .option("--session <id>", "the orchestrator session it belongs to (admin may leave it out)")
+    .option("--no-follow", "print the task id and return at once")
+    .action(
+      action((ctx, opts: RunOptions, command: Command) =>
+        runTask(ctx, opts, command.optsWithGlobals<GlobalOptions>().protocol),
+      ),
+    );
+  return tasks;
+}
+
+/** The ExecuteTask request of `baaaht tasks run`. */
+export function executeRequest(opts: RunOptions): MessageInitShape<typeof ExecuteTaskRequestSchema> {
+  const retries = opts.retries ?? 0;
+  return {
+    agentId: opts.agent ?? "",
+    sessionId: opts.session ?? "",
+    type: opts.type,
+    priority: opts.priority,
+    config: {
+      command: opts.command,
+      arguments: opts.arg ?? [],
+      parameters: opts.param ?? {},
+      timeoutNs: BigInt(Math.round((opts.timeout ?? 0) * 1e9)),
+      maxRetries: BigInt(retries),
+      retryOnFailure: retries > 0,
+    },
+  };
+}
+
+/** The ListTasks request of one page of `baaaht tasks list`. */
+export function listRequest(opts: ListOptions, pageToken = ""): MessageInitShape<typeof ListTasksRequestSchema> {
+  return {
+    agentId: opts.agent ?? "",
+    filter: { state: opts.state ?? TaskState.UNSPECIFIED, sessionId: opts.session ?? "" },
+    pageSize: Math.min(opts.limit ?? 100, 100),
+    pageToken,
+  };
+}
+
+async function listTasks(ctx: CliContext, opts: ListOptions): Promise<number> {
+  const client = ctx.client(AgentService);
+  const found: Task[] = [];
+  let pageToken = "";
+  let total = 0;
+  do {
+    const res = await client.listTasks(listRequest(opts, pageToken));
+    found.push(...res.tasks);
+    total = res.totalCount;
+    pageToken = res.nextPageToken;
+  } while (pageToken !== "" && found.length < (opts.limit ?? Infinity));
+  const shown = found.slice(0, opts.limit ?? found.length);
+  // prettier-ignore
+  const rows = shown.map((t) => [
+    t.id, TaskState[t.state] ?? "", typeName(t.type), TaskPriority[t.priority] ?? "",
+    `${Math.round(t.progress)}%`, t.agentId || "-", t.config?.command ?? "", time(t.createdAt),
+  ]);
+  const human = rows.length === 0 ? "no tasks" : table(["ID", "STATE", "TYPE", "PRIORITY", "PROGRESS", "AGENT", "COMMAND", "CREATED"], rows);
+  ctx.print(human, { tasks: shown.map((t) => toJson(TaskSchema, t)), totalCount: total });
+  return 0;
+}
+
+async function getTask(ctx: CliContext, id: string): Promise<number> {
+  const { task } = await ctx.client(AgentService).getTaskStatus({ taskId: id });
+  if (task === undefined) throw new Error(`the orchestrator returned no task ${id}`);
+  const c = task.config;
+  const rows: [string, string][] = [
+    ["id", task.id],
+    ["state", TaskState[task.state] ?? ""],
+    ["type", typeName(task.type)],
+    ["priority", TaskPriority[task.priority] ?? ""],
+    ["session", task.sessionId || "-"],
+    ["agent", task.agentId || "-"],
+    ["command", [c?.command ?? "", ...(c?.arguments ?? [])].join(" ")],
+    ["parameters", Object.entries(c?.parameters ?? {}).map(([k, v]) => `${k}=${v}`).join(" ") || "-"],
+    ["progress", `${Math.round(task.progress)}%`],
+    ["created", time(task.createdAt)],
+    ["started", time(task.startedAt)],
+    ["completed", time(task.completedAt)],
+  ];
+  if (task.result !== undefined) rows.push(["exit code", String(task.result.exitCode)], ["output", task.result.outputText]);
+  if (task.error !== undefined) rows.push(["error", `${task.error.code}: ${task.error.message}`]);
+  ctx.print(table(undefined, rows), toJson(TaskSchema, task));
+  return 0;
+}
+
+async function cancelTask(ctx: CliContext, id: string, reason: string): Promise<number> {
+  const res = await ctx.client(AgentService).cancelTask({ taskId: id, reason });
+  const human = res.cancelled ? `task ${id} cancelled` : `task ${id} had already ended: ${TaskState[res.state] ?? ""}`;
+  ctx.print(human, toJson(CancelTaskResponseSchema, res));
+  return 0;
+}
+
+/** `baaaht tasks run`: submits, then (unless --no-follow) follows the task until it ends. */
+async function runTask(ctx: CliContext, opts: RunOptions, protocol?: "grpc" | "connect"): Promise<number> {
+  const res = await ctx.client(AgentService).executeTask(executeRequest(opts));
+  if (!opts.follow) {
+    ctx.print(res.taskId, toJson(ExecuteTaskResponseSchema, res));
+    return 0;
+  }
+  if (!ctx.json) process.stderr.write(`task ${res.taskId} submitted (Ctrl-C cancels it)\n`);
+  const token = readToken("admin", { stateDir: ctx.stateDir });
+  const gw = await connectGateway({ socketPath: ctx.socketPath, token, protocol, verify: false });
+  const handle = gw.watchTask(res.taskId);
+  let interrupts = 0;
+  const onSigint = () => {
+    if (++interrupts > 1) process.exit(TaskExit.cancelled);
+    process.stderr.write("cancelling the task (Ctrl-C again to leave at once)\n");
+    handle.cancel("cancelled with Ctrl-C").catch((err: unknown) => process.stderr.write(`baaaht: ${String(err)}\n`));
+  };
+  process.on("SIGINT", onSigint);
+  let last: TaskEvent | undefined;
+  try {
+    for await (const event of handle.events()) {
+      last = event;
+      if (ctx.json) process.stdout.write(`${JSON.stringify(eventJson(event))}\n`);
+      else writeEvent(event);
+    }
+  } finally {
+    process.off("SIGINT", onSigint);
+    await gw.close();
+  }
+  return exitCodeFor(last);
+}
+
+/** The exit code for a task's final event. */
+export function exitCodeFor(event: TaskEvent | undefined): number {
+  if (event?.type === "complete") return TaskExit.completed;
+  if (event?.type === "error" && event.state === TaskState.CANCELLED) return TaskExit.cancelled;
+  return TaskExit.failed;
+}
+
+/** A task event as one JSON object. */
+export function eventJson(event: TaskEvent): Record<string, unknown> {
+  switch (event.type) {
+    case "status":
+      return { type: "status", state: TaskState[event.state], message: event.message };
+    case "progress":
+      return { type: "progress", percent: event.percent, message: event.message };
+    case "output":
+      return { type: "output", stream: event.stream, text: event.text, data: Buffer.from(event.data).toString("base64") };
+    case "complete":
+      return { type: "complete", result: toJson(TaskResultSchema, event.result) };
+    case "error":
+      return { type: "error", state: TaskState[event.state], error: toJson(TaskErrorSchema, event.error) };
+  }
+}
+
+function writeEvent(event: TaskEvent): void {
+  switch (event.type) {
+    case "status":
+      process.stderr.write(`[${TaskState[event.state]}]${event.message ? ` ${event.message}` : ""}\n`);
+      return;
+    case "progress":
+      process.stderr.write(`[${event.percent.toFixed(0).padStart(3)}%] ${event.message}\n`);
+      return;
+    case "output":
+      (event.stream === "stderr" ? process.stderr : process.stdout).write(event.text || Buffer.from(event.data));
+      return;
+    case "complete":
+      if (event.result.outputText !== "") process.stdout.write(`${event.result.outputText}\n`);
+      process.stderr.write(`[COMPLETED] exit code ${event.result.exitCode}\n`);
+      return;
+    case "error":
+      process.stderr.write(`[${TaskState[event.state]}] ${event.error.code}: ${event.error.message}\n`);
+  }
+}
+
+/** A task state from `running`, `RUNNING` or `TASK_STATE_RUNNING`. */
+export const parseTaskState = (value: string): TaskState => enumValue(TaskState, value, "TASK_STATE_");
+/** A task type from `custom`, `CUSTOM` or `TASK_TYPE_CUSTOM`. */
+export const parseTaskType = (value: string): TaskType => enumValue(TaskType, value, "TASK_TYPE_");
+/** A priority from `high`, `HIGH` or `TASK_PRIORITY_HIGH`. */
+export const parsePriority = (value: string): TaskPriority => enumValue(TaskPriority, value, "TASK_PRIORITY_");
+
+function enumValue<E extends number>(e: Record<string, string | number>, value: string, prefix: string): E {
+  const name = value.trim().toUpperCase();
+  const key = name.startsWith(prefix) ? name.slice(prefix.length) : name;
+  const n = e[key];
+  if (typeof n !== "number" || key === "UNSPECIFIED") {
+    const names = Object.keys(e).filter((k) => Number.isNaN(Number(k)) && k !== "UNSPECIFIED");
+    throw new InvalidArgumentError(`expected one of ${names.map((k) => k.toLowerCase()).join(", ")}`);
+  }
+  return n as E;
+}
+
+function collectParam(value: string, all: Record<string, string> = {}): Record<string, string> {
+  const eq = value.indexOf("=");
+  if (eq <= 0) throw new InvalidArgumentError("expected key=value");
+  return { ...all, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+const count = (min: number) => (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}`);
+  return n;
+};
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a number of seconds > 0");
+  return n;
+}
+
+const typeName = (type: TaskType): string => (TaskType[type] ?? "").toLowerCase();
+const time = (ts: Timestamp | undefined): string => (ts === undefined ? "-" : timestampDate(ts).toISOString());
+
+function table(header: string[] | undefined, rows: string[][]): string {
+  const all = header === undefined ? rows : [header, ...rows];
+  const widths = all[0]?.map((_, i) => Math.max(...all.map((r) => (r[i] ?? "").length))) ?? [];
+  return all.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("  ")).join("\n");
+}
