@@ -20,9 +20,9 @@ const HEALTH: Record<NodePhase, Health> = {
 };
 
 /**
- * orchestrator.v1.OrchestratorService. Sessions, messages, containers and
- * events are served by their own subsystems as they land; until then those
- * RPCs answer UNIMPLEMENTED.
+ * orchestrator.v1.OrchestratorService HealthCheck and GetStatus. Sessions,
+ * messages and events have RPC modules of their own; the container RPCs
+ * arrive with the container runtime and answer UNIMPLEMENTED until then.
  */
 export function createOrchestratorService(info: NodeInfo): Partial<ServiceImpl<typeof OrchestratorService>> {
   return {
