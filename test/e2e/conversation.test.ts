@@ -92,6 +92,35 @@ describe("the conversation path, end to end", () => {
     await messages;
   });
 
+  it("a cancel stops only the answers to messages sent on that stream", async () => {
+    const orch = await startOrchestrator();
+    await startEchoAgent({ socketPath: orch.socketPath, stateDir: orch.stateDir, delayMs: 100 });
+    const chat = await (await gatewayFor(orch)).openChat({ name: "cancel scope" });
+    const answer = chat.send("this answer belongs to the first stream only");
+    const iterator = answer[Symbol.asyncIterator]();
+    await iterator.next();
+
+    // Another stream on the same session cancels: it sent nothing, so nothing of the first stream stops.
+    const other = createClient(GatewayService, transportFor(orch, orch.token("gateway")));
+    async function* attachThenCancel() {
+      yield { sessionId: chat.sessionId };
+      yield { sessionId: chat.sessionId, payload: { case: "cancel" as const, value: { reason: "not mine" } } };
+    }
+    const abort = new AbortController();
+    const drained = (async () => {
+      try {
+        for await (const _ of other.streamChat(attachThenCancel(), { signal: abort.signal })) void _;
+      } catch {
+        // cancelled below
+      }
+    })();
+    let text = "echo:";
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) text += next.value.text;
+    expect(text).toBe("echo: this answer belongs to the first stream only");
+    abort.abort();
+    await drained;
+  });
+
   it("survives kill -9 of the orchestrator: state is kept and the agent reconnects by itself", async () => {
     const first = await startOrchestrator();
     await startEchoAgent({ socketPath: first.socketPath, stateDir: first.stateDir });

@@ -61,6 +61,8 @@ export function createGatewayChatRpcs(deps: GatewayChatRpcDeps): GatewayChatRpcs
     },
 
     streamChat(requests, ctx) {
+      // A cancel on this stream stops the answers to the messages sent on it, not other clients' answers.
+      const sentHere: string[] = [];
       return runSessionStream({
         requests,
         signal: ctx.signal,
@@ -73,11 +75,14 @@ export function createGatewayChatRpcs(deps: GatewayChatRpcDeps): GatewayChatRpcs
           switch (req.payload.case) {
             case "heartbeat":
               return [create(StreamChatResponseSchema, { payload: { case: "heartbeat", value: timestampNow() } })];
-            case "cancel":
-              chat.cancel(sessionId, req.payload.value.reason || "cancelled by the user");
+            case "cancel": {
+              const reason = req.payload.value.reason || "cancelled by the user";
+              for (const messageId of sentHere.splice(0)) chat.cancel(sessionId, reason, messageId);
               return [];
+            }
             case "message":
-              submit(sessionId, req.payload.value);
+              sentHere.push(submit(sessionId, req.payload.value).message.id);
+              if (sentHere.length > 64) sentHere.shift();
               return [];
             case undefined:
               return [];

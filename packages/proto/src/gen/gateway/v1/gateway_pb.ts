@@ -1127,7 +1127,7 @@ export type StreamChatRequest = Message<"gateway.v1.StreamChatRequest"> & {
     case: "heartbeat";
   } | {
     /**
-     * Stop the answer in progress.
+     * Stop the answers in progress to the messages sent on this stream.
      *
      * @generated from field: gateway.v1.CancelStream cancel = 4;
      */
@@ -1740,8 +1740,9 @@ export const GatewayService: GenService<{
    * session. User messages sent up the stream are handled as in
    * GatewaySendMessage; down the stream come the chunks of every answer in
    * the session (several UIs may watch one session), the session's events,
-   * stream status changes and heartbeats. A cancel stops the answer in
-   * progress. The stream ends with OK when the session closes. Callers: the
+   * stream status changes and heartbeats. A cancel stops the answers in
+   * progress to the messages sent on this stream (other clients' answers go
+   * on). The stream ends with OK when the session closes. Callers: the
    * owning gateway, admin. Errors: NOT_FOUND, FAILED_PRECONDITION (session
    * closed), RESOURCE_EXHAUSTED (the client reads too slowly).
    *
