@@ -14,8 +14,11 @@ import type { GatewayError } from "./errors.js";
  * answer.
  */
 export interface Answer extends AsyncIterable<ResponseChunk> {
-  /** The id the user message is stored under, once known (from the first chunk); else undefined. */
-  readonly replyToMessageId: string | undefined;
+  /**
+   * The id the user message was sent and is stored under (chosen by the SDK
+   * at send time); every chunk of this answer carries it as `replyToMessageId`.
+   */
+  readonly replyToMessageId: string;
   /** The id of the assistant message, once the first chunk arrived; else undefined. */
   readonly messageId: string | undefined;
   /** Whether the answer is over (complete, failed or cancelled). */
@@ -29,23 +32,19 @@ export interface Answer extends AsyncIterable<ResponseChunk> {
   cancel(reason?: string): void;
 }
 
-/** The chat-side state of an answer: its ids, and the queue its chunks go to. */
+/** The chat-side state of an answer: the id of its user message, and the queue its chunks go to. */
 export class PendingAnswer implements Answer {
-  /** Whether the user message was written up the stream. */
-  written = false;
-  #replyTo: string | undefined;
+  readonly replyToMessageId: string;
   #assistantId: string | undefined;
   readonly #queue: AsyncQueue<ResponseChunk>;
   readonly #cancel: (answer: PendingAnswer, reason: string) => void;
   readonly #cleanups: (() => void)[] = [];
 
-  constructor(cancel: (answer: PendingAnswer, reason: string) => void) {
+  /** @param messageId - the id the user message is sent under. */
+  constructor(messageId: string, cancel: (answer: PendingAnswer, reason: string) => void) {
+    this.replyToMessageId = messageId;
     this.#cancel = cancel;
     this.#queue = new AsyncQueue(() => this.cancel());
-  }
-
-  get replyToMessageId(): string | undefined {
-    return this.#replyTo;
   }
 
   get messageId(): string | undefined {
@@ -54,25 +53,6 @@ export class PendingAnswer implements Answer {
 
   get done(): boolean {
     return this.#queue.ended;
-  }
-
-  /** Whether `chunk` belongs to this answer by its ids. */
-  matches(chunk: ResponseChunk): boolean {
-    return (
-      (chunk.replyToMessageId !== "" && chunk.replyToMessageId === this.#replyTo) ||
-      (chunk.messageId !== "" && chunk.messageId === this.#assistantId)
-    );
-  }
-
-  /** Whether `chunk`, which belongs to no known answer, may be this answer's first chunk. */
-  canClaim(): boolean {
-    return this.written && this.#replyTo === undefined && this.#assistantId === undefined;
-  }
-
-  /** Takes the ids of a chunk of this answer. */
-  claim(chunk: ResponseChunk): void {
-    if (chunk.replyToMessageId !== "") this.#replyTo ??= chunk.replyToMessageId;
-    if (chunk.messageId !== "") this.#assistantId ??= chunk.messageId;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<ResponseChunk> {
@@ -92,6 +72,11 @@ export class PendingAnswer implements Answer {
   /** Runs `fn` when the answer ends. */
   onEnd(fn: () => void): void {
     this.#cleanups.push(fn);
+  }
+
+  /** Notes the assistant message id of a chunk of this answer (failing chunks included). */
+  note(chunk: ResponseChunk): void {
+    if (chunk.messageId !== "") this.#assistantId ??= chunk.messageId;
   }
 
   /** Hands a chunk to the consumer. */

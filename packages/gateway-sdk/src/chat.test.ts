@@ -1,5 +1,11 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { GatewaySessionState, type ResponseChunk } from "@baaaht/proto/gateway/v1";
+import {
+  GatewayEventType,
+  GatewaySessionState,
+  StreamState,
+  type GatewayEvent,
+  type ResponseChunk,
+} from "@baaaht/proto/gateway/v1";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CancelledError, ChatBusyError, NoAgentError, SessionClosedError } from "./errors.js";
 import { connectGateway, type Gateway } from "./gateway.js";
@@ -10,7 +16,10 @@ import {
   silentUntilCancelled,
   startFakeGateway,
   type FakeGateway,
+  type OnMessage,
 } from "./test-support/fake-gateway.js";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 let fake: FakeGateway;
 const gateways: Gateway[] = [];
@@ -42,24 +51,34 @@ describe.each(["grpc", "connect"] as const)("chat over %s", (protocol) => {
     const chat = await gw.openChat({ name: "demo", userId: "u1", labels: { team: "a" } });
     expect(chat.sessionId).toBe("gs-1");
     expect(chat.session.orchestratorSessionId).toBe("os-gs-1");
+    const events: GatewayEvent[] = [];
+    chat.on("event", (e) => events.push(e));
     const answer = chat.send("hello");
+    expect(answer.replyToMessageId).toMatch(UUID);
+    expect(answer.messageId).toBeUndefined();
     expect(await collect(answer)).toEqual(["Hel", "lo ", "world"]);
     expect(answer.done).toBe(true);
-    expect(answer.messageId).toMatch(/^a-/);
-    expect(answer.replyToMessageId).toBe(answer.messageId?.slice(2));
-    expect(await chat.send("again").text()).toBe("Hello world");
+    expect(answer.messageId).toBe(`a-${answer.replyToMessageId}`);
+    expect(events.map((e) => [e.type, e.data.message_id])).toEqual([[GatewayEventType.MESSAGE_SENT, answer.replyToMessageId]]);
+    const again = chat.send("again");
+    expect(again.replyToMessageId).not.toBe(answer.replyToMessageId);
+    expect(await again.text()).toBe("Hello world");
+    expect(fake.messageIds).toEqual([answer.replyToMessageId, again.replyToMessageId]);
 
     const created = fake.createRequests[0];
     expect(created?.metadata).toMatchObject({ name: "demo", userId: "u1", labels: { team: "a" }, clientType: "gateway-sdk" });
     expect(created?.config?.enableStreaming).toBe(true);
     expect(fake.chatRequests[0]).toMatchObject({ sessionId: "gs-1", payload: { case: undefined } });
-    expect(fake.chatRequests[1]?.payload).toMatchObject({ case: "message", value: { content: "hello", role: 1 } });
+    expect(fake.chatRequests[1]?.payload).toMatchObject({
+      case: "message",
+      value: { id: answer.replyToMessageId, content: "hello", role: 1 },
+    });
     expect(new Set(fake.authorizations)).toEqual(new Set(["Bearer t0k"]));
   });
 });
 
 describe("chat", () => {
-  it("maps a status ERROR about agents to NoAgentError and stays usable", async () => {
+  it("maps the ERROR event naming its message (no agent) to NoAgentError and stays usable", async () => {
     const chat = await (await connect()).openChat();
     fake.onMessage = noAgent;
     const err = await collect(chat.send("hi")).catch((e: unknown) => e);
@@ -67,6 +86,31 @@ describe("chat", () => {
     expect(err).toMatchObject({ code: Code.FailedPrecondition, message: "no chat-capable agent is connected" });
     fake.onMessage = answerInThreeChunks;
     expect(await chat.send("hi").text()).toBe("Hello world");
+  });
+
+  it("fails only the answer whose message the ERROR event names (also by metadata.message_id alone)", async () => {
+    const gw = await connect();
+    const a = await gw.openChat({ name: "shared" });
+    const b = await gw.resumeChat(a.sessionId);
+    await fake.waitFor(() => fake.attached(a.sessionId) === 2);
+    fake.onMessage = () => undefined;
+    const waiting = b.send("b waits");
+    const failing = a.send("a fails");
+    await fake.waitFor(() => fake.messageIds.length === 2);
+    const reason = "no chat-capable agent is connected";
+    fake.broadcast(a.sessionId, { case: "status", value: { state: StreamState.ERROR, message: reason } });
+    fake.broadcast(a.sessionId, {
+      case: "event",
+      value: { type: GatewayEventType.ERROR, data: { reason }, metadata: { messageId: failing.replyToMessageId } },
+    });
+    await expect(failing.text()).rejects.toBeInstanceOf(NoAgentError);
+    expect(waiting.done).toBe(false);
+    expect(b.busy).toBe(true);
+    fake.broadcast(a.sessionId, {
+      case: "chunk",
+      value: { messageId: "a-b", replyToMessageId: waiting.replyToMessageId, text: "still mine", isFinal: true },
+    });
+    expect(await waiting.text()).toBe("still mine");
   });
 
   it("maps a StreamChat failing with FAILED_PRECONDITION 'no agent' to NoAgentError", async () => {
@@ -104,18 +148,74 @@ describe("chat", () => {
     expect(chat.cancel()).toBe(false);
   });
 
-  it("holds the next message until an answer cancelled before its first chunk shows up", async () => {
+  it("never delivers a late chunk of a cancelled answer to the next one (no wait after a cancel)", async () => {
     const chat = await (await connect()).openChat();
-    fake.onMessage = silentUntilCancelled;
-    const cancelled = chat.send("slow");
-    await fake.waitFor(() => fake.chatRequests.length === 2);
-    cancelled.cancel();
-    await expect(cancelled.text()).rejects.toBeInstanceOf(CancelledError);
     const foreign: string[] = [];
     chat.on("chunk", (c) => foreign.push(c.text));
-    fake.onMessage = answerInThreeChunks;
-    expect(await collect(chat.send("next"))).toEqual(["Hel", "lo ", "world"]);
+    fake.onMessage = silentUntilCancelled;
+    const cancelled = chat.send("slow");
+    await fake.waitFor(() => fake.messageIds.length === 1);
+    const answerLate = fake.onCancel;
+    fake.onCancel = undefined;
+    cancelled.cancel();
+    await expect(cancelled.text()).rejects.toBeInstanceOf(CancelledError);
+    // The next message goes out at once; the cancelled answer's chunks only come while it waits for its own.
+    fake.onMessage = (f, turn) => {
+      answerLate?.();
+      answerInThreeChunks(f, turn);
+    };
+    const next = chat.send("next");
+    expect(await collect(next)).toEqual(["Hel", "lo ", "world"]);
+    expect(next.messageId).toBe(`a-${next.replyToMessageId}`);
     expect(foreign).toEqual([]);
+    expect(fake.chatRequests.map((r) => r.payload.case)).toEqual([undefined, "message", "cancel", "message"]);
+  });
+
+  it("gives two chats of one session that send at the same time exactly their own answers", async () => {
+    const gw = await connect();
+    const a = await gw.openChat({ name: "shared" });
+    const b = await gw.resumeChat(a.sessionId);
+    await fake.waitFor(() => fake.attached(a.sessionId) === 2);
+    const foreignToA: string[] = [];
+    const foreignToB: string[] = [];
+    a.on("chunk", (c) => foreignToA.push(c.text));
+    b.on("chunk", (c) => foreignToB.push(c.text));
+    // Both messages are in before any answer starts; the answers then stream interleaved, the later message's first.
+    const turns: Parameters<OnMessage>[1][] = [];
+    fake.onMessage = (f, turn) => {
+      turns.push(turn);
+      if (turns.length < 2) return;
+      const words = turns.map((t) => t.content.split(" "));
+      for (let i = 0; i < 2; i++) {
+        for (const t of [1, 0]) {
+          const { sessionId, messageId } = turns[t]!;
+          const text = `${words[t]![i]!}${i === 0 ? " " : ""}`;
+          f.broadcast(sessionId, { case: "chunk", value: { messageId: `a-${messageId}`, replyToMessageId: messageId, sequence: i, text, isFinal: i === 1 } });
+        }
+      }
+    };
+    const fromA = a.send("alpha one");
+    const fromB = b.send("beta two");
+    const [textA, textB] = await Promise.all([fromA.text(), fromB.text()]);
+    expect(textA).toBe("alpha one");
+    expect(textB).toBe("beta two");
+    expect(fromA.messageId).toBe(`a-${fromA.replyToMessageId}`);
+    expect(fromB.messageId).toBe(`a-${fromB.replyToMessageId}`);
+    await fake.waitFor(() => foreignToA.length === 2 && foreignToB.length === 2);
+    expect(foreignToA.join("")).toBe("beta two");
+    expect(foreignToB.join("")).toBe("alpha one");
+  });
+
+  it("sends every message under a fresh id, which the server keeps", async () => {
+    const chat = await (await connect()).openChat();
+    const ids = new Set<string>();
+    for (let i = 0; i < 5; i++) {
+      const answer = chat.send(`m${i}`);
+      ids.add(answer.replyToMessageId);
+      await answer.text();
+    }
+    expect(ids.size).toBe(5);
+    expect(fake.messageIds).toEqual([...ids]);
   });
 
   it("cancels when the caller breaks out of the loop, or its signal aborts", async () => {

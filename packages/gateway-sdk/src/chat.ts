@@ -38,7 +38,6 @@ export interface ChatEventMap {
 /** Internal options of a chat, set by the gateway that opens it. */
 export interface ChatOptions {
   heartbeatIntervalMs: number;
-  cancelSettleMs: number;
   onDetached(chat: Chat): void;
 }
 
@@ -48,9 +47,11 @@ type Listeners = { [K in keyof ChatEventMap]: Set<ChatEventMap[K]> };
  * A live chat on one gateway session: one StreamChat stream attached to it.
  * Get one from `Gateway.openChat()` or `Gateway.resumeChat()`.
  *
- * `send()` handles one answer at a time. Answers to messages that other
- * clients send on the same session (several chats may be attached to one
- * session) are not mixed into it: their chunks go to `on("chunk")` listeners.
+ * `send()` handles one answer at a time. Each message is sent under an id
+ * of the SDK's choosing, and its answer takes exactly the chunks that reply
+ * to that id: answers to messages that other clients send on the same
+ * session (several chats may be attached to one session) are not mixed into
+ * it, their chunks go to `on("chunk")` listeners.
  */
 export class Chat {
   /** The gateway session id; pass it to `Gateway.resumeChat()` to attach again later. */
@@ -74,7 +75,6 @@ export class Chat {
     this.#router = new AnswerRouter({
       sessionId: session.id,
       write: (req) => this.#stream.write(req),
-      cancelSettleMs: options.cancelSettleMs,
     });
     this.#stream = openChatStream(client, {
       sessionId: session.id,
@@ -95,9 +95,10 @@ export class Chat {
   }
 
   /**
-   * Sends `text` as a user message and returns its {@link Answer}: iterate it
-   * for the answer's chunks. The message is sent at once, whether or not the
-   * answer is iterated. Throws `ChatBusyError` while the previous answer is in
+   * Sends `text` as a user message, under a fresh random id (the answer's
+   * `replyToMessageId`), and returns its {@link Answer}: iterate it for the
+   * answer's chunks. The message is sent at once, whether or not the answer
+   * is iterated. Throws `ChatBusyError` while the previous answer is in
    * progress (one answer at a time per chat; consume or cancel it first), and
    * the stream's error (e.g. `SessionClosedError`) once the chat has ended.
    */
@@ -156,15 +157,13 @@ export class Chat {
         if (this.#router.onChunk(payload.value)) this.#emit("chunk", payload.value);
         break;
       case "status":
-        this.#router.onStatus(payload.value);
         this.#emit("status", payload.value);
         break;
       case "event":
-        this.#router.onOther();
+        this.#router.onEvent(payload.value);
         this.#emit("event", payload.value);
         break;
       default:
-        this.#router.onOther();
         break;
     }
   }

@@ -7,14 +7,6 @@ export const DEFAULT_CLIENT_TYPE = "gateway-sdk";
 /** How often an attached chat sends a heartbeat up its StreamChat stream: 15 seconds. */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 15_000;
 
-/**
- * How long a chat holds its next message after cancelling an answer whose
- * first chunk had not arrived yet, waiting for a chunk or status of it (so
- * its late chunks are dropped rather than taken for the next answer):
- * 6 seconds, longer than the orchestrator's 5-second cancel grace.
- */
-export const DEFAULT_CANCEL_SETTLE_MS = 6_000;
-
 /** The reason sent with a cancel when none is given. */
 export const DEFAULT_CANCEL_REASON = "cancelled by the client";
 

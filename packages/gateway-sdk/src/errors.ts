@@ -57,7 +57,7 @@ export class ChatBusyError extends GatewayError {}
 
 /**
  * The agent's answer failed after it started (agent gone, agent error): a
- * final chunk with `error`, or stream status ERROR. Code `ABORTED`.
+ * final chunk with `error`. Code `ABORTED`.
  */
 export class AnswerFailedError extends GatewayError {}
 
@@ -159,10 +159,10 @@ const CANCELLED = /\b(cancel(l)?ed|aborted)\b/i;
 
 /**
  * The error for an answer that the orchestrator reported as failed, by a
- * final chunk's `error` or a status ERROR's message: {@link NoAgentError}
- * (FAILED_PRECONDITION) when it is about agents, {@link CancelledError}
- * (CANCELED) when it says cancelled/aborted (another client cancelled it),
- * else {@link AnswerFailedError} (ABORTED).
+ * final chunk's `error` or the reason of an ERROR event naming its message:
+ * {@link NoAgentError} (FAILED_PRECONDITION) when it is about agents,
+ * {@link CancelledError} (CANCELED) when it says cancelled/aborted, else
+ * {@link AnswerFailedError} (ABORTED).
  */
 export function answerError(message: string): GatewayError {
   const text = message === "" ? "the answer failed" : message;

@@ -10,7 +10,6 @@ import {
 import { createSocketTransport, readToken } from "@baaaht/transport";
 import { Chat } from "./chat.js";
 import {
-  DEFAULT_CANCEL_SETTLE_MS,
   DEFAULT_CLIENT_TYPE,
   DEFAULT_CLOSE_REASON,
   DEFAULT_HEARTBEAT_INTERVAL_MS,
@@ -36,11 +35,6 @@ export interface ConnectGatewayOptions {
   clientVersion?: string;
   /** Interval of the heartbeats each chat sends, in ms; 0 disables them. Defaults to 15 seconds. */
   heartbeatIntervalMs?: number;
-  /**
-   * How long, after a cancelled or failed answer, a chat holds its next
-   * message while waiting for the answer's last chunk and status. Defaults to 3 seconds.
-   */
-  cancelSettleMs?: number;
   /**
    * Check at connect time (GatewayService.HealthCheck) that the orchestrator
    * answers and accepts the token, so that `connectGateway()` itself throws
@@ -261,7 +255,6 @@ export class Gateway {
   #attach(session: GatewaySession): Chat {
     const chat = new Chat(this.client, session, {
       heartbeatIntervalMs: this.#options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
-      cancelSettleMs: this.#options.cancelSettleMs ?? DEFAULT_CANCEL_SETTLE_MS,
       onDetached: (c) => this.#chats.delete(c),
     });
     this.#chats.add(chat);

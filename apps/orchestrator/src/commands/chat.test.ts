@@ -3,7 +3,7 @@ import { PassThrough } from "node:stream";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { GatewayService, GatewaySessionSchema, StreamState } from "@baaaht/proto/gateway/v1";
+import { GatewayEventType, GatewayService, GatewaySessionSchema, StreamState } from "@baaaht/proto/gateway/v1";
 import { listenOnSocket, type SocketServer } from "@baaaht/transport";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { CliContext } from "../cli-context.js";
@@ -14,7 +14,11 @@ let dir: string;
 let server: SocketServer;
 const seen = { authorization: [] as (string | null)[], cancels: 0 };
 
-/** A fake GatewayService: "noagent" fails routing, "slow" streams until cancelled, anything else answers "Hello world". */
+/**
+ * A fake GatewayService: "noagent" fails routing, "slow" streams until
+ * cancelled, anything else answers "Hello world". Answers reply to the id the
+ * client gave its message.
+ */
 function routes(router: ConnectRouter) {
   router.service(GatewayService, {
     createGatewaySession: (req) => ({ sessionId: "gs-1", session: { id: "gs-1", metadata: req.metadata } }),
@@ -28,8 +32,8 @@ function routes(router: ConnectRouter) {
     },
     async *streamChat(requests) {
       let n = 0;
+      let id = "";
       for await (const req of requests) {
-        const id = `m${n++}`;
         const chunk = (text: string, isFinal: boolean, error = "") => ({
           payload: { case: "chunk" as const, value: { messageId: `a-${id}`, replyToMessageId: id, text, isFinal, error } },
         });
@@ -39,9 +43,17 @@ function routes(router: ConnectRouter) {
           yield chunk("", true, "cancelled");
           yield status(StreamState.CANCELLED);
         } else if (req.payload.case === "message") {
-          const content = req.payload.value.content;
+          const { content } = req.payload.value;
+          id = req.payload.value.id || `m${n++}`;
           if (content === "noagent") {
-            yield status(StreamState.ERROR, "no chat-capable agent is connected");
+            const reason = "no chat-capable agent is connected";
+            yield status(StreamState.ERROR, reason);
+            yield {
+              payload: {
+                case: "event" as const,
+                value: { type: GatewayEventType.ERROR, data: { message_id: id, reason }, metadata: { messageId: id } },
+              },
+            };
           } else if (content === "slow") {
             yield chunk("thinking", false);
           } else {

@@ -1,7 +1,10 @@
 /**
  * A fake GatewayService for tests (not built into dist): sessions in memory,
  * StreamChat that fans every response out to all streams of a session, and a
- * scriptable reaction to each user message.
+ * scriptable reaction to each user message. Like the orchestrator, it keeps
+ * the id a client chose for its message (assigning one only when the client
+ * sent none), fails the stream with ALREADY_EXISTS on a duplicate id, and
+ * announces each message with a MESSAGE_SENT event.
  */
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -9,6 +12,7 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import {
+  GatewayEventType,
   GatewayService,
   GatewaySessionSchema,
   GatewaySessionState,
@@ -41,9 +45,14 @@ export const answerInThreeChunks: OnMessage = (fake, { sessionId, messageId }) =
   fake.broadcast(sessionId, { case: "status", value: { state: StreamState.COMPLETE } });
 };
 
-/** No agent: status ERROR as the orchestrator sends it when it cannot route the message. */
-export const noAgent: OnMessage = (fake, { sessionId }) => {
-  fake.broadcast(sessionId, { case: "status", value: { state: StreamState.ERROR, message: "no chat-capable agent is connected" } });
+/** No agent: status ERROR, then an ERROR event naming the message, as the orchestrator sends when it cannot route it. */
+export const noAgent: OnMessage = (fake, { sessionId, messageId }) => {
+  const reason = "no chat-capable agent is connected";
+  fake.broadcast(sessionId, { case: "status", value: { state: StreamState.ERROR, message: reason } });
+  fake.broadcast(sessionId, {
+    case: "event",
+    value: { type: GatewayEventType.ERROR, data: { message_id: messageId, reason }, metadata: { messageId } },
+  });
 };
 
 /** Starts an answer ("partial") and finishes it only when a cancel arrives: final chunk with error, status CANCELLED. */
@@ -76,6 +85,8 @@ export interface FakeGateway {
   readonly sessions: Map<string, GatewaySession>;
   /** Every StreamChat request, in arrival order. */
   readonly chatRequests: StreamChatRequest[];
+  /** The id of every user message, in arrival order. */
+  readonly messageIds: string[];
   readonly createRequests: CreateGatewaySessionRequest[];
   readonly closedSessions: string[];
   /** The task RPCs (AgentService) served on the same socket. */
@@ -106,6 +117,7 @@ export async function startFakeGateway(): Promise<FakeGateway> {
     socketPath: `${dir}/s.sock`,
     sessions: new Map(),
     chatRequests: [],
+    messageIds: [],
     createRequests: [],
     closedSessions: [],
     tasks: new FakeTasks(),
@@ -179,7 +191,23 @@ export async function startFakeGateway(): Promise<FakeGateway> {
             const req = next.value;
             fake.chatRequests.push(req);
             if (req.payload.case === "message") {
-              await fake.onMessage(fake, { sessionId, messageId: randomUUID(), content: req.payload.value.content });
+              const { id, content } = req.payload.value;
+              if (id !== "" && fake.messageIds.includes(id)) {
+                out.fail(new ConnectError(`message "${id}" already exists`, Code.AlreadyExists));
+                return;
+              }
+              const messageId = id || randomUUID();
+              fake.messageIds.push(messageId);
+              fake.broadcast(sessionId, {
+                case: "event",
+                value: {
+                  id: messageId,
+                  type: GatewayEventType.MESSAGE_SENT,
+                  data: { message_id: messageId, role: "user", content },
+                  metadata: { messageId },
+                },
+              });
+              await fake.onMessage(fake, { sessionId, messageId, content });
             } else if (req.payload.case === "cancel") {
               fake.onCancel?.();
             }
