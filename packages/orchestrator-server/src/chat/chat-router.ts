@@ -43,6 +43,7 @@ export interface ChatRouterOptions {
  */
 export class ChatRouter {
   readonly #o: ChatRouterOptions;
+  /** Answers in progress, by the user message they answer (agents name it in every chunk). */
   readonly #answers = new Map<string, Answer>();
 
   constructor(options: ChatRouterOptions) {
@@ -93,7 +94,7 @@ export class ChatRouter {
       text: "",
     };
     this.#o.answers.begin(answer);
-    this.#answers.set(answer.id, answer);
+    this.#answers.set(answer.replyToMessageId, answer);
     this.#o.agents.addLoad(agent.id, 1);
     this.#o.hub.publish(sessionId, {
       kind: "answer-started",
@@ -126,10 +127,8 @@ export class ChatRouter {
 
   /** Relays one chunk an agent sent; the agent must be the one answering. */
   onAgentChunk(agentId: string, chunk: ChatChunk): void {
-    const answer = [...this.#answers.values()].find(
-      (a) => a.replyToMessageId === chunk.messageId && a.sessionId === chunk.sessionId,
-    );
-    if (!answer) {
+    const answer = this.#answers.get(chunk.messageId);
+    if (!answer || answer.sessionId !== chunk.sessionId) {
       throw new ConnectError(`no answer in progress for message "${chunk.messageId}"`, Code.FailedPrecondition);
     }
     if (answer.agentId !== agentId) {
@@ -198,7 +197,7 @@ export class ChatRouter {
   }
 
   #finish(answer: Answer, text: string, outcome: AnswerOutcome, error: string): void {
-    if (!this.#answers.delete(answer.id)) return;
+    if (!this.#answers.delete(answer.replyToMessageId)) return;
     clearTimeout(answer.cancelTimer);
     this.#o.agents.addLoad(answer.agentId, -1);
     const { sessionId } = answer;
