@@ -1,7 +1,10 @@
 import { create } from "@bufbuild/protobuf";
+import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import {
   AgentService,
+  AgentType,
+  StreamAgentRequestSchema,
   StreamTaskRequestSchema,
   TaskPriority,
   TaskState,
@@ -112,6 +115,45 @@ describe("tasks, end to end", () => {
     const { task } = await agents.getTaskStatus({ taskId });
     expect(task?.agentId).toBe(second.agentId);
     expect(task?.result?.outputText).toBe("done");
+  });
+
+  it("reports a running task in Heartbeat pending_tasks and Control GetStatus until the agent completes it", async () => {
+    const orch = await startOrchestrator();
+    const bootstrap = createSocketTransport({ socketPath: orch.socketPath, token: orch.token("agent") });
+    transports.push(bootstrap);
+    const reg = await createClient(AgentService, bootstrap.transport).register({
+      name: "raw",
+      type: AgentType.WORKER,
+      capabilities: { supportedTasks: ["custom"], maxConcurrentTasks: 1 },
+    });
+    const own = createSocketTransport({ socketPath: orch.socketPath, token: reg.registrationToken });
+    transports.push(own);
+    const asAgent = createClient(AgentService, own.transport);
+    const stop = new AbortController();
+    async function* agentUp() {
+      yield create(StreamAgentRequestSchema, { agentId: reg.agentId, payload: { case: "heartbeat", value: timestampNow() } });
+      await new Promise((resolve) => stop.signal.addEventListener("abort", resolve));
+    }
+    const down = asAgent.streamAgent(agentUp(), { signal: stop.signal })[Symbol.asyncIterator]();
+
+    const { taskId } = await adminClient(orch, AgentService).executeTask(countdown(1, 1));
+    for (;;) {
+      const { value } = await down.next();
+      if (value?.payload.case === "message" && value.payload.value.payload.case === "taskAssignment") break;
+    }
+    expect((await asAgent.heartbeat({ agentId: reg.agentId })).pendingTasks).toEqual([taskId]);
+    const status = await adminClient(orch, ControlService).getStatus({});
+    expect(status).toMatchObject({ state: NodeState.BUSY, activeTasks: 1 });
+
+    async function* report() {
+      yield create(StreamTaskRequestSchema, { taskId });
+      yield create(StreamTaskRequestSchema, { taskId, payload: { case: "complete", value: { taskId, result: { outputText: "ok" } } } });
+    }
+    for await (const _ of asAgent.streamTask(report())) void _;
+    expect((await asAgent.heartbeat({ agentId: reg.agentId })).pendingTasks).toEqual([]);
+    expect((await asAgent.getTaskStatus({ taskId })).task).toMatchObject({ state: TaskState.COMPLETED, result: { outputText: "ok" } });
+    expect(await adminClient(orch, ControlService).getStatus({})).toMatchObject({ state: NodeState.READY, activeTasks: 0 });
+    stop.abort();
   });
 
   it("refuses bad task input with the field named", async () => {
