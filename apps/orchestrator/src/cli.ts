@@ -45,6 +45,10 @@ program
   .command("serve")
   .description("start the orchestrator on the socket and serve until shut down")
   .option("--socket-group <group>", "give this group read/write access to the socket (mode 0660)")
+  .option(
+    "--database <url>",
+    "where data lives: postgres://user@host/db, or a SQLite file (default $BAAAHT_DATABASE_URL, then <state-dir>/baaaht.db)",
+  )
   .addOption(
     new Option("--log-level <level>", "log level")
       .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])

@@ -6,6 +6,10 @@ export interface NodeLoad {
   tasks: number;
   /** Sessions not CLOSED. */
   sessions: number;
+  /** Chat answers streaming. */
+  answers: number;
+  /** Chat streams attached to sessions. */
+  streams: number;
   /** Managed containers that are running. */
   containers: number;
 }

@@ -1,10 +1,10 @@
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import { AgentRegistry } from "./agents/agent-registry.js";
+import { AgentWire } from "./agents/agent-wire.js";
 import { ChatRouter } from "./chat/chat-router.js";
 import { SessionHub } from "./chat/session-hub.js";
-import { EventLog, forwardAgentEvents, fromChatEvent, fromSessionEvent, type EventLogOptions } from "./events/index.js";
+import { EventLog, type EventLogOptions } from "./events/index.js";
 import { GatewaySessionManager, SessionAuthorizer, SessionManager } from "./sessions/index.js";
 import { openStore, type Store } from "./store/index.js";
 import { TaskManager } from "./tasks/index.js";
@@ -12,6 +12,8 @@ import { TaskManager } from "./tasks/index.js";
 /** Options of the orchestrator's domain core. */
 export interface CoreOptions {
   stateDir: string;
+  /** A PostgreSQL URL or a SQLite file. Defaults to `<stateDir>/baaaht.db`. */
+  database?: string;
   /** Keep everything in memory (tests): nothing survives a restart. Defaults to false. */
   inMemory?: boolean;
   logger: Logger;
@@ -25,14 +27,13 @@ export interface CoreOptions {
   events?: Pick<EventLogOptions, "retentionCount" | "retentionAgeMs" | "pruneIntervalMs" | "subscriberBuffer">;
 }
 
-/** The database file inside the state directory. */
-export const DATABASE_FILE = "baaaht.db";
-
 /**
- * The orchestrator's domain: the store and event log, sessions and gateway
- * sessions, the agent registry, the chat router with the hub that fans
- * answers out to every attached stream, and the task manager. Handlers are
- * built on it.
+ * The orchestrator's domain: the store and the event log (the one event sink
+ * every subsystem publishes to), sessions and gateway sessions, the agent
+ * registry and the agent wire, the chat router with the hub that fans answers
+ * out to every attached stream, and the task manager. This is the one place
+ * where subsystems are wired to each other (who reacts to an agent's loss, to
+ * a session's close).
  */
 export class OrchestratorCore {
   readonly store: Store;
@@ -41,52 +42,67 @@ export class OrchestratorCore {
   readonly gatewaySessions: GatewaySessionManager;
   readonly hub = new SessionHub();
   readonly agents: AgentRegistry;
+  readonly wire: AgentWire;
   readonly chat: ChatRouter;
   readonly access: SessionAuthorizer;
   readonly tasks: TaskManager;
   readonly #logger: Logger;
 
-  constructor(options: CoreOptions) {
+  private constructor(store: Store, options: CoreOptions) {
     const logger = (this.#logger = options.logger);
-    this.store = openStore({ path: options.inMemory ? ":memory:" : join(options.stateDir, DATABASE_FILE) });
-    for (const answer of this.store.answers.listStreaming()) {
-      this.store.answers.finish(answer.id, { state: "failed", error: "the orchestrator restarted while the answer streamed" });
-    }
-    const events = (this.events = new EventLog({
-      repository: this.store.events,
-      ...options.events,
-      onError: (err) => logger.warn({ err }, "event log"),
-    }));
+    this.store = store;
+    this.events = new EventLog({ store, ...options.events, onError: (err) => logger.warn({ err }, "event log") });
+    const sink = this.events.publish;
     this.sessions = new SessionManager({
-      store: this.store,
-      onEvent: (event) => {
-        const domain = fromSessionEvent(event);
-        if (domain) events.publish(domain);
-      },
+      store,
+      events: sink,
       ...options.sessions,
       onError: (err, sessionId) => logger.warn({ err, sessionId }, "session timer failed"),
     });
-    this.gatewaySessions = new GatewaySessionManager({ store: this.store, sessions: this.sessions });
-    this.sessions.start();
-    this.sessions.onClose((session) => this.hub.endSession(session.id));
+    this.gatewaySessions = new GatewaySessionManager({ store, sessions: this.sessions });
     this.agents = new AgentRegistry({
-      records: this.store.agents,
+      store,
+      events: sink,
       logger,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
       missedHeartbeats: options.missedHeartbeats,
     });
-    forwardAgentEvents(this.agents, events.publish);
-    this.chat = new ChatRouter({
-      sessions: this.sessions,
-      answers: this.store.answers,
-      agents: this.agents,
-      hub: this.hub,
-      logger,
-      emit: (event) => events.publish(fromChatEvent(event)),
-    });
+    this.wire = new AgentWire((id) => this.agents.connection(id));
+    this.chat = new ChatRouter({ sessions: this.sessions, store, agents: this.agents, wire: this.wire, hub: this.hub, events: sink, logger });
     this.access = new SessionAuthorizer(this.sessions, this.gatewaySessions);
-    this.tasks = new TaskManager({ store: this.store, agents: this.agents, logger, emit: events.publish });
-    this.sessions.onClose((session) => this.tasks.cancelSession(session.id, "the session closed"));
+    this.tasks = new TaskManager({ store, agents: this.agents, wire: this.wire, events: sink, logger });
+
+    this.agents.on("connected", (agent) => this.tasks.agentConnected(agent));
+    this.agents.on("lost", (agent, reason) => {
+      this.chat.agentGone(agent, `agent ${agent.name} went away: ${reason}`);
+      this.tasks.agentLost(agent, reason);
+    });
+    this.agents.on("unregistered", (agent, reason) => {
+      this.chat.agentGone(agent, `agent ${agent.name} unregistered`);
+      this.tasks.agentUnregistered(agent, reason);
+    });
+    this.sessions.onClose((session) => {
+      this.hub.endSession(session.id);
+      void this.tasks.cancelSession(session.id, "the session closed");
+    });
+  }
+
+  /** Opens the store and recovers every subsystem's state from it. */
+  static async open(options: CoreOptions): Promise<OrchestratorCore> {
+    const store = await openStore({ database: options.database, stateDir: options.stateDir, inMemory: options.inMemory });
+    try {
+      const core = new OrchestratorCore(store, options);
+      await core.events.start();
+      await core.chat.start();
+      await core.gatewaySessions.start();
+      await core.sessions.start();
+      await core.agents.start();
+      await core.tasks.start();
+      return core;
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
   }
 
   /**
@@ -109,13 +125,13 @@ export class OrchestratorCore {
     this.agents.close();
   }
 
-  /** Stops timers and closes the database. */
-  close(): void {
+  /** Stops timers, lets queued writes commit and closes the database. */
+  async close(): Promise<void> {
     this.endStreams();
     this.gatewaySessions.dispose();
     this.sessions.stop();
     this.events.close();
-    this.store.close();
+    await this.store.close();
     this.#logger.debug("core closed");
   }
 }

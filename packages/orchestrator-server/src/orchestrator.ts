@@ -11,7 +11,7 @@ import { InFlightCalls } from "./lifecycle/in-flight-calls.js";
 import { NodeLifecycle, type DrainRequest, type NodePhase } from "./lifecycle/node-lifecycle.js";
 import { createLoggingInterceptor } from "./logging-interceptor.js";
 import { OrchestratorCore } from "./orchestrator-core.js";
-import { systemShutdownEvent, systemStartupEvent } from "./events/index.js";
+import { systemShutdownEvent, systemStartupEvent } from "./lifecycle/system-events.js";
 import { createGatewayTokenResolver } from "./auth/gateway-token-files.js";
 import { ensureNodeIdentity } from "./node-identity.js";
 import type { NodeInfo } from "./node-info.js";
@@ -36,6 +36,11 @@ export interface OrchestratorOptions {
   logLevel?: LevelWithSilent;
   /** Keep all state in memory (for tests): nothing survives a restart. Defaults to false. */
   inMemory?: boolean;
+  /**
+   * Where data lives: a PostgreSQL URL (`postgres://user@host/db`) or a SQLite
+   * file. Defaults to `$BAAAHT_DATABASE_URL`, then `<stateDir>/baaaht.db`.
+   */
+  database?: string;
   /** The largest chat message content accepted, in UTF-8 bytes. Defaults to 1 MiB. */
   maxMessageBytes?: number;
   /** How often agents must heartbeat. Defaults to 5 s. */
@@ -95,8 +100,9 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
   const identity = ensureNodeIdentity(stateDir);
   const lifecycle = new NodeLifecycle();
   const inFlight = new InFlightCalls();
-  const core = new OrchestratorCore({
+  const core = await OrchestratorCore.open({
     stateDir,
+    database: options.database ?? (process.env.BAAAHT_DATABASE_URL || undefined),
     logger,
     inMemory: options.inMemory,
     heartbeatIntervalMs: options.heartbeatIntervalMs,
@@ -113,7 +119,13 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
     version: VERSION,
     lifecycle,
     // Containers arrive with their subsystem; none exist yet.
-    load: () => ({ tasks: core.tasks.runningCount(), sessions: core.sessions.countActive(), containers: 0 }),
+    load: () => ({
+      tasks: core.tasks.runningCount(),
+      sessions: core.sessions.countActive(),
+      answers: core.chat.activeAnswers,
+      streams: core.hub.count(),
+      containers: 0,
+    }),
     subsystems: () => ["control", "auth", "health", "reflection", "store", "events", "sessions", "agents", "chat", "tasks"],
     metadata: () => ({ version: VERSION, pid: String(process.pid), socket: socketPath, state_dir: stateDir }),
   };
@@ -140,7 +152,11 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
     }
     core.endStreams();
     await server.close({ graceMs: request.graceful ? 1000 : 0 });
-    core.close();
+    try {
+      await core.close();
+    } catch (err) {
+      logger.error({ err }, "the store did not close cleanly");
+    }
     lifecycle.markStopped();
     logger.info({ identity }, "stopped");
     resolveStopped();
@@ -160,7 +176,9 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
     readMaxBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
   });
 
-  const server = await listenOnSocket({
+  let server: Awaited<ReturnType<typeof listenOnSocket>>;
+  try {
+    server = await listenOnSocket({
     socketPath,
     group: options.socketGroup,
     handler: (req, res) => {
@@ -169,6 +187,10 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
       handler(req, res);
     },
   });
+  } catch (error) {
+    await core.close();
+    throw error;
+  }
   lifecycle.markReady();
   core.events.publish(systemStartupEvent({ identity, version: VERSION }));
   lifecycle.once("drain", (request) => core.events.publish(systemShutdownEvent({ identity, version: VERSION, reason: request.reason })));

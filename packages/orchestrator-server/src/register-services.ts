@@ -76,7 +76,7 @@ export function registerServices(router: ConnectRouter, deps: ServiceDeps): void
     })
     .service(GatewayService, {
       ...createGatewaySessionRpcs(core.gatewaySessions),
-      ...createGatewayChatRpcs({ ...chat, answers: core.store.answers, info }),
+      ...createGatewayChatRpcs({ ...chat, info }),
       ...events.gateway,
     })
     .service(ControlService, createControlService(deps))

@@ -12,3 +12,4 @@ export * as healthv1 from "./gen/grpc/health/v1/health_pb.js";
 export * as reflectionv1 from "./gen/grpc/reflection/v1/reflection_pb.js";
 export * as reflectionv1alpha from "./gen/grpc/reflection/v1alpha/reflection_pb.js";
 export { contractFiles } from "./contract-files.js";
+export * as rpc from "./gen/google/rpc/error_details_pb.js";

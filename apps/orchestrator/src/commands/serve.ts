@@ -5,6 +5,7 @@ export interface ServeOptions {
   socket?: string;
   stateDir?: string;
   socketGroup?: string;
+  database?: string;
   logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   heartbeatIntervalMs?: number;
   missedHeartbeats?: number;
@@ -25,6 +26,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     socketPath: options.socket,
     stateDir: options.stateDir,
     socketGroup: options.socketGroup,
+    database: options.database,
     logLevel: options.logLevel,
     heartbeatIntervalMs: options.heartbeatIntervalMs,
     missedHeartbeats: options.missedHeartbeats,

@@ -1,6 +1,6 @@
-import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
-import { AgentMessageSchema, StreamAgentResponseSchema, type StreamAgentResponse } from "@baaaht/proto/agent/v1";
+import { StreamAgentResponseSchema, type StreamAgentResponse } from "@baaaht/proto/agent/v1";
 import { AsyncQueue } from "../util/async-queue.js";
 
 /** Messages that may wait for a slow agent before its stream is cut. */
@@ -8,7 +8,8 @@ const OUTBOUND_BUFFER = 10_000;
 
 /**
  * The orchestrator's end of one agent's StreamAgent stream: what is pushed
- * down to the agent. The handler iterates `outbound`.
+ * down to the agent. The handler iterates `outbound`; messages are built by
+ * the agent wire ({@link AgentWire}).
  */
 export class AgentConnection {
   readonly outbound = new AsyncQueue<StreamAgentResponse>(OUTBOUND_BUFFER);
@@ -20,10 +21,9 @@ export class AgentConnection {
     return !this.outbound.ended;
   }
 
-  /** Pushes an AgentMessage to the agent. */
-  send(message: MessageInitShape<typeof AgentMessageSchema>): void {
-    const full = create(AgentMessageSchema, { timestamp: timestampNow(), targetId: this.agentId, ...message });
-    this.outbound.push(create(StreamAgentResponseSchema, { payload: { case: "message", value: full } }));
+  /** Pushes a response down the stream. */
+  push(response: StreamAgentResponse): void {
+    this.outbound.push(response);
   }
 
   /** Pushes a keep-alive. */

@@ -7,8 +7,10 @@ import { AgentSchema, AgentState, type Agent, type RegisterRequestSchema } from 
 import { Status } from "@baaaht/proto/common/v1";
 import type { Logger } from "pino";
 import type { Principal } from "../auth/principal.js";
-import type { AgentRepository } from "../store/index.js";
+import type { EventSink } from "../events/domain-event.js";
+import type { Store } from "../store/index.js";
 import { AgentConnection } from "./agent-connection.js";
+import { agentEvent } from "./agent-events.js";
 import { isChatCapable } from "./chat-capability.js";
 
 /** Defaults of agent liveness, defined once. */
@@ -17,7 +19,9 @@ export const DEFAULT_MISSED_HEARTBEATS = 3;
 
 /** Options of {@link AgentRegistry}. */
 export interface AgentRegistryOptions {
-  records: AgentRepository;
+  store: Store;
+  /** Where registered / unregistered / lost events go. */
+  events: EventSink;
   logger: Logger;
   /** How often agents must heartbeat. Defaults to 5 s. */
   heartbeatIntervalMs?: number;
@@ -25,9 +29,8 @@ export interface AgentRegistryOptions {
   missedHeartbeats?: number;
 }
 
-/** Lifecycle notifications of the registry. */
+/** Lifecycle notifications of the registry (the orchestrator core wires who reacts to them). */
 export interface AgentRegistryEvents {
-  registered: [agent: Agent];
   connected: [agent: Agent];
   /** Missed heartbeats or a dropped stream: its work must be failed or moved. */
   lost: [agent: Agent, reason: string];
@@ -48,12 +51,13 @@ const hashToken = (token: string): string => createHash("sha256").update(token).
 /**
  * The agents the orchestrator knows: registration and tokens, liveness by
  * heartbeat, the StreamAgent connection of each, and the choice of an agent
- * for a chat. Agents are persisted; after a restart they are offline until
- * they open StreamAgent again with their token.
+ * for a chat. The registry in memory is the hot state; every change is
+ * written through the store (registration and removal are answered only once
+ * committed). After a restart agents are offline until they open StreamAgent
+ * again with their token.
  */
 export class AgentRegistry extends EventEmitter<AgentRegistryEvents> {
-  readonly #records: AgentRepository;
-  readonly #logger: Logger;
+  readonly #o: AgentRegistryOptions;
   readonly #live = new Map<string, LiveAgent>();
   readonly #byTokenHash = new Map<string, string>();
   readonly heartbeatIntervalMs: number;
@@ -61,11 +65,14 @@ export class AgentRegistry extends EventEmitter<AgentRegistryEvents> {
 
   constructor(options: AgentRegistryOptions) {
     super();
-    this.#records = options.records;
-    this.#logger = options.logger;
+    this.#o = options;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
     this.#missed = options.missedHeartbeats ?? DEFAULT_MISSED_HEARTBEATS;
-    for (const { agent, tokenHash } of this.#records.list()) {
+  }
+
+  /** Loads the stored agents (all offline until they reconnect). */
+  async start(): Promise<void> {
+    for (const { agent, tokenHash } of await this.#o.store.agents.list()) {
       agent.state = AgentState.TERMINATED;
       agent.status = Status.STOPPED;
       this.#live.set(agent.id, { agent, tokenHash, load: 0 });
@@ -73,8 +80,8 @@ export class AgentRegistry extends EventEmitter<AgentRegistryEvents> {
     }
   }
 
-  /** Adds an agent; returns it with the secret token it must present from now on. */
-  register(input: MessageInitShape<typeof RegisterRequestSchema>): { agent: Agent; token: string } {
+  /** Adds an agent; resolves, once stored, with it and the secret token it must present from now on. */
+  async register(input: MessageInitShape<typeof RegisterRequestSchema>): Promise<{ agent: Agent; token: string }> {
     const token = randomBytes(32).toString("base64url");
     const agent = create(AgentSchema, {
       id: randomUUID(),
@@ -88,12 +95,12 @@ export class AgentRegistry extends EventEmitter<AgentRegistryEvents> {
       capabilities: input.capabilities,
     });
     const live: LiveAgent = { agent, tokenHash: hashToken(token), load: 0 };
-    this.#records.upsert(agent, live.tokenHash);
+    await this.#o.store.write((tx) => tx.agents.upsert(agent, live.tokenHash));
     this.#live.set(agent.id, live);
     this.#byTokenHash.set(live.tokenHash, agent.id);
     this.#arm(live);
-    this.#logger.info({ agentId: agent.id, name: agent.name }, "agent registered");
-    this.emit("registered", agent);
+    this.#o.logger.info({ agentId: agent.id, name: agent.name }, "agent registered");
+    this.#o.events(agentEvent("registered", agent));
     return { agent, token };
   }
 
@@ -123,13 +130,16 @@ export class AgentRegistry extends EventEmitter<AgentRegistryEvents> {
     return [...this.#live.values()].filter((l) => this.#isAvailable(l)).map((l) => l.agent);
   }
 
-  /** Records a heartbeat: the agent is alive (again). */
-  heartbeat(id: string): Agent {
-    const live = this.#require(id);
-    live.agent.lastHeartbeat = timestampNow();
-    this.#records.upsert(live.agent, live.tokenHash);
-    this.#arm(live);
+  /** Records a heartbeat: the agent is alive (again). Resolves once stored. */
+  async heartbeat(id: string): Promise<Agent> {
+    const live = this.#beat(id);
+    await this.#o.store.write((tx) => tx.agents.upsert(live.agent, live.tokenHash));
     return live.agent;
+  }
+
+  /** Records a heartbeat that came down the agent's stream (stored in the background). */
+  beat(id: string): void {
+    this.#persist(this.#beat(id));
   }
 
   /** Opens the agent's StreamAgent connection; a previous one is cut. */
@@ -138,8 +148,9 @@ export class AgentRegistry extends EventEmitter<AgentRegistryEvents> {
     live.connection?.close(new ConnectError("replaced by a newer StreamAgent stream of the same agent", Code.Aborted));
     const connection = new AgentConnection(id);
     live.connection = connection;
-    this.#setState(live, live.load > 0 ? AgentState.BUSY : AgentState.IDLE, Status.RUNNING);
-    this.heartbeat(id);
+    live.agent.lastHeartbeat = timestampNow();
+    this.#arm(live);
+    this.#setState(live, live.load > 0 ? AgentState.BUSY : AgentState.IDLE, Status.RUNNING, true);
     this.emit("connected", live.agent);
     return connection;
   }
@@ -159,27 +170,29 @@ export class AgentRegistry extends EventEmitter<AgentRegistryEvents> {
     return live && this.#isAvailable(live) ? live.connection : undefined;
   }
 
-  /** Removes an agent for good: its token stops working and its stream ends. */
-  unregister(id: string, reason: string): void {
+  /** Removes an agent for good: its token stops working and its stream ends. Resolves once stored. */
+  async unregister(id: string, reason: string): Promise<void> {
     const live = this.#require(id);
     clearTimeout(live.timer);
-    this.#setState(live, AgentState.UNREGISTERING, Status.STOPPING);
+    live.agent.state = AgentState.UNREGISTERING;
+    live.agent.status = Status.STOPPING;
     this.#live.delete(id);
     this.#byTokenHash.delete(live.tokenHash);
-    this.#records.remove(id);
     live.connection?.close();
-    this.#logger.info({ agentId: id, reason }, "agent unregistered");
+    await this.#o.store.write((tx) => tx.agents.remove(id));
+    this.#o.logger.info({ agentId: id, reason }, "agent unregistered");
+    this.#o.events(agentEvent("unregistered", live.agent, reason));
     this.emit("unregistered", live.agent, reason);
   }
 
   /**
    * The connected chat-capable agent with the least load (earliest registered
-   * on a tie), or undefined when there is none.
+   * on a tie), leaving out `exclude`, or undefined when there is none.
    */
-  pickChatAgent(): Agent | undefined {
+  pickChatAgent(exclude?: ReadonlySet<string>): Agent | undefined {
     let best: LiveAgent | undefined;
     for (const live of this.#live.values()) {
-      if (!this.#isAvailable(live) || !isChatCapable(live.agent)) continue;
+      if (!this.#isAvailable(live) || !isChatCapable(live.agent) || exclude?.has(live.agent.id)) continue;
       if (!best || live.load < best.load) best = live;
     }
     return best?.agent;
@@ -203,7 +216,14 @@ export class AgentRegistry extends EventEmitter<AgentRegistryEvents> {
 
   #require(id: string): LiveAgent {
     const live = this.#live.get(id);
-    if (!live) throw new ConnectError(`agent "${id}" not found: register again`, Code.NotFound);
+    if (!live) throw new ConnectError(`agent "${id.slice(0, 64)}" not found: register again`, Code.NotFound);
+    return live;
+  }
+
+  #beat(id: string): LiveAgent {
+    const live = this.#require(id);
+    live.agent.lastHeartbeat = timestampNow();
+    this.#arm(live);
     return live;
   }
 
@@ -226,14 +246,23 @@ export class AgentRegistry extends EventEmitter<AgentRegistryEvents> {
     connection?.close(new ConnectError(`agent marked gone: ${reason}`, Code.Unavailable));
     live.load = 0;
     this.#setState(live, AgentState.TERMINATED, Status.ERROR);
-    this.#logger.warn({ agentId: live.agent.id, reason }, "agent lost");
+    this.#o.logger.warn({ agentId: live.agent.id, reason }, "agent lost");
+    this.#o.events(agentEvent("lost", live.agent, reason));
     this.emit("lost", live.agent, reason);
   }
 
-  #setState(live: LiveAgent, state: AgentState, status: Status): void {
-    if (live.agent.state === state && live.agent.status === status) return;
+  #setState(live: LiveAgent, state: AgentState, status: Status, force = false): void {
+    if (!force && live.agent.state === state && live.agent.status === status) return;
     live.agent.state = state;
     live.agent.status = status;
-    if (this.#live.has(live.agent.id)) this.#records.upsert(live.agent, live.tokenHash);
+    if (this.#live.has(live.agent.id)) this.#persist(live);
+  }
+
+  /** Writes the agent in the next group commit; a failure is logged (memory stays the truth until restart). */
+  #persist(live: LiveAgent): void {
+    const { agent, tokenHash } = live;
+    this.#o.store.write((tx) => tx.agents.upsert(agent, tokenHash)).catch((err: unknown) => {
+      this.#o.logger.error({ err, agentId: agent.id }, "could not store the agent's state");
+    });
   }
 }

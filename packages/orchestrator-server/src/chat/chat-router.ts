@@ -2,12 +2,18 @@ import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { ControlCommand, MessageType, type Agent, type ChatChunk } from "@baaaht/proto/agent/v1";
+import type { Agent, ChatChunk } from "@baaaht/proto/agent/v1";
 import { MessageRole, MessageSchema, type Message } from "@baaaht/proto/orchestrator/v1";
 import type { Logger } from "pino";
 import type { AgentRegistry } from "../agents/agent-registry.js";
-import type { AnswerRepository } from "../store/index.js";
-import type { ChatEvent, ChatSessions } from "./chat-ports.js";
+import type { AgentWire } from "../agents/agent-wire.js";
+import { domainError, ErrorReason } from "../errors/domain-error.js";
+import type { EventSink } from "../events/domain-event.js";
+import type { Repositories, Store } from "../store/index.js";
+import { messageCompletedEvent, messageFailedEvent } from "./chat-events.js";
+import type { ChatSessions } from "./chat-ports.js";
+import { followAnswer, type FollowedChunk } from "./answer-replay.js";
+import { ChunkWriter } from "./chunk-writer.js";
 import type { AnswerOutcome, SessionHub } from "./session-hub.js";
 
 /** Messages of history an agent gets with each chat turn. */
@@ -22,34 +28,63 @@ interface Answer {
   agentId: string;
   nextSequence: number;
   text: string;
+  /** The request sent to the agent, kept to route it again when the agent fails with a retryable error. */
+  request: ChatTurn;
+  /** Agents that failed this answer with a retryable error. */
+  tried: Set<string>;
   cancelTimer?: NodeJS.Timeout;
+}
+
+/** What an agent is asked to answer. */
+interface ChatTurn {
+  content: string;
+  metadata: Record<string, string>;
+  history: { role: string; content: string; timestamp: Message["timestamp"] }[];
 }
 
 /** Options of {@link ChatRouter}. */
 export interface ChatRouterOptions {
   sessions: ChatSessions;
-  answers: AnswerRepository;
+  store: Store;
   agents: AgentRegistry;
+  wire: AgentWire;
   hub: SessionHub;
+  events: EventSink;
   logger: Logger;
-  emit(event: ChatEvent): void;
 }
 
 /**
- * The conversation path: a user message is persisted, routed to the session's
- * agent (or the least-loaded chat agent, then bound), and the agent's answer
- * is relayed chunk by chunk, numbered, to every stream attached to the
- * session, then stored as the assistant message.
+ * The conversation path, owner of chat answers: a user message is stored
+ * (with its answer and the session's agent binding, in one unit of work),
+ * routed to the session's agent (or the least-loaded chat agent), and the
+ * agent's answer is relayed chunk by chunk, numbered, stored and then sent to
+ * every stream attached to the session; at the end it is stored as the
+ * assistant message. Answers a restart interrupted are failed at start.
  */
 export class ChatRouter {
   readonly #o: ChatRouterOptions;
   /** Answers in progress, by the user message they answer (agents name it in every chunk). */
   readonly #answers = new Map<string, Answer>();
+  readonly #chunks: ChunkWriter;
 
   constructor(options: ChatRouterOptions) {
     this.#o = options;
-    options.agents.on("lost", (agent, reason) => this.#agentGone(agent, `agent ${agent.name} went away: ${reason}`));
-    options.agents.on("unregistered", (agent) => this.#agentGone(agent, `agent ${agent.name} unregistered`));
+    this.#chunks = new ChunkWriter(
+      options.store,
+      (sessionId, chunk) => options.hub.publish(sessionId, { kind: "chunk", chunk }),
+      options.logger,
+    );
+  }
+
+  /** Fails the answers a restart interrupted (still 'streaming' in the store). */
+  async start(): Promise<void> {
+    const interrupted = await this.#o.store.answers.listStreaming();
+    if (interrupted.length === 0) return;
+    const error = "the orchestrator restarted while the answer streamed";
+    const completedAt = Date.now();
+    await this.#o.store.write(async (tx) => {
+      for (const answer of interrupted) await tx.answers.finish(answer.id, { state: "failed", error, completedAt });
+    });
   }
 
   /** Answers in progress. */
@@ -59,87 +94,85 @@ export class ChatRouter {
 
   /**
    * Stores a user message (under the caller's id when given, which must be
-   * new) and asks an agent to answer it. The message is kept even when no
-   * agent can answer; the error (FAILED_PRECONDITION) then names it.
+   * new) and asks an agent to answer it; resolves once both are stored. The
+   * message is kept even when no agent can answer; the error
+   * (FAILED_PRECONDITION, reason NO_AGENT) then names it.
    */
-  submit(
+  async submit(
     sessionId: string,
     input: { id?: string; content: string; metadata?: Record<string, string> },
-  ): { message: Message; answerId: string } {
-    const message = this.#o.sessions.appendMessage(
-      sessionId,
-      create(MessageSchema, {
-        id: input.id || randomUUID(),
-        timestamp: timestampNow(),
-        role: MessageRole.USER,
-        content: input.content,
-        metadata: { extra: input.metadata ?? {} },
-      }),
-    );
-    this.#o.hub.publish(sessionId, { kind: "message", message });
-
+  ): Promise<{ message: Message; answerId: string }> {
+    const metadata = input.metadata ?? {};
+    const message = create(MessageSchema, {
+      id: input.id || randomUUID(),
+      timestamp: timestampNow(),
+      role: MessageRole.USER,
+      content: input.content,
+      metadata: { extra: metadata },
+    });
     const agent = this.#agentFor(sessionId);
-    if (!agent) {
-      const reason = "no chat-capable agent is connected";
-      this.#o.hub.publish(sessionId, { kind: "failed", replyToMessageId: message.id, reason });
-      this.#o.emit({ type: "message.failed", sessionId, data: { message_id: message.id, reason, stage: "routing" } });
-      throw new ConnectError(`${reason}; message ${message.id} was stored and can be answered later`, Code.FailedPrecondition);
+    if (!agent) return this.#noAgent(sessionId, message);
+
+    const answerId = randomUUID();
+    const bind = this.#o.sessions.bindAgent(sessionId, agent.id);
+    this.#o.agents.addLoad(agent.id, 1);
+    let stored: Message;
+    let history: Message[];
+    try {
+      [stored, history] = await Promise.all([
+        this.#o.sessions.appendMessage(sessionId, message, async (tx) => {
+          await tx.answers.begin({ id: answerId, sessionId, replyToMessageId: message.id, agentId: agent.id, createdAt: Date.now() });
+          await bind?.(tx);
+        }),
+        this.#o.sessions.history(sessionId, HISTORY_LIMIT + 1),
+      ]);
+    } catch (error) {
+      this.#o.agents.addLoad(agent.id, -1);
+      throw error;
     }
+    const turn: ChatTurn = {
+      content: stored.content,
+      metadata,
+      history: history
+        .filter((m) => m.id !== stored.id)
+        .slice(-HISTORY_LIMIT)
+        .map((m) => ({ role: MessageRole[m.role].toLowerCase(), content: m.content, timestamp: m.timestamp })),
+    };
     const answer: Answer = {
-      id: randomUUID(),
+      id: answerId,
       sessionId,
-      replyToMessageId: message.id,
+      replyToMessageId: stored.id,
       agentId: agent.id,
       nextSequence: 0,
       text: "",
+      request: turn,
+      tried: new Set(),
     };
-    this.#o.answers.begin(answer);
     this.#answers.set(answer.replyToMessageId, answer);
-    this.#o.agents.addLoad(agent.id, 1);
-    this.#o.hub.publish(sessionId, {
-      kind: "answer-started",
-      answerId: answer.id,
-      replyToMessageId: message.id,
-      agentId: agent.id,
-    });
-    const history = this.#o.sessions.history(sessionId, HISTORY_LIMIT + 1).filter((m) => m.id !== message.id);
-    this.#o.agents.connection(agent.id)?.send({
-      id: randomUUID(),
-      type: MessageType.CHAT_REQUEST,
-      payload: {
-        case: "chatRequest",
-        value: {
-          sessionId,
-          messageId: message.id,
-          content: message.content,
-          responseMessageId: answer.id,
-          metadata: input.metadata ?? {},
-          history: history.slice(-HISTORY_LIMIT).map((m) => ({
-            role: MessageRole[m.role].toLowerCase(),
-            content: m.content,
-            timestamp: m.timestamp,
-          })),
-        },
-      },
-    });
-    return { message, answerId: answer.id };
+    this.#o.hub.publish(sessionId, { kind: "message", message: stored });
+    this.#o.hub.publish(sessionId, { kind: "answer-started", answerId, replyToMessageId: stored.id, agentId: agent.id });
+    if (!this.#ask(answer)) this.#finish(answer, "", "failed", `agent ${agent.name} went away`, ErrorReason.AGENT_LOST);
+    return { message: stored, answerId };
   }
 
   /** Relays one chunk an agent sent; the agent must be the one answering. */
   onAgentChunk(agentId: string, chunk: ChatChunk): void {
     const answer = this.#answers.get(chunk.messageId);
     if (!answer || answer.sessionId !== chunk.sessionId) {
-      throw new ConnectError(`no answer in progress for message "${chunk.messageId}"`, Code.FailedPrecondition);
+      throw new ConnectError(`no answer in progress for message "${chunk.messageId.slice(0, 64)}"`, Code.FailedPrecondition);
     }
     if (answer.agentId !== agentId) {
       throw new ConnectError(`message "${chunk.messageId}" is being answered by another agent`, Code.PermissionDenied);
     }
-    if (chunk.isFinal) {
-      const outcome: AnswerOutcome = chunk.error ? (answer.cancelTimer ? "cancelled" : "failed") : "complete";
-      this.#finish(answer, chunk.text, outcome, chunk.error);
-    } else {
-      this.#relay(answer, chunk.text, false, "");
+    if (!chunk.isFinal) {
+      answer.text += chunk.text;
+      this.#chunks.add(answer.sessionId, this.#chunk(answer, chunk.text, false, "", ""));
+      return;
     }
+    if (!chunk.error) return this.#finish(answer, chunk.text, "complete", "", "");
+    if (answer.cancelTimer) return this.#finish(answer, chunk.text, "cancelled", chunk.error, ErrorReason.CANCELLED);
+    if (chunk.retryable && answer.nextSequence === 0 && this.#reroute(answer)) return;
+    this.#finish(answer, chunk.text, "failed", chunk.error, "");
   }
 
   /**
@@ -153,85 +186,154 @@ export class ChatRouter {
     );
     for (const answer of answers) {
       if (answer.cancelTimer) continue;
-      this.#o.agents.connection(answer.agentId)?.send({
-        id: randomUUID(),
-        type: MessageType.CONTROL,
-        payload: {
-          case: "controlMessage",
-          value: { command: ControlCommand.CANCEL, parameters: { message_id: answer.replyToMessageId, reason } },
-        },
-      });
-      answer.cancelTimer = setTimeout(() => this.#finish(answer, "", "cancelled", "cancelled"), CANCEL_GRACE_MS);
+      this.#o.wire.cancelAnswer(answer.agentId, { messageId: answer.replyToMessageId, reason });
+      answer.cancelTimer = setTimeout(() => this.#finish(answer, "", "cancelled", "cancelled", ErrorReason.CANCELLED), CANCEL_GRACE_MS);
       answer.cancelTimer.unref();
     }
     return answers.length > 0;
   }
 
+  /**
+   * The answer to a user message of the session from its first chunk: what
+   * is stored, then live until its final chunk. NOT_FOUND when there is none.
+   */
+  followAnswer(sessionId: string, replyToMessageId: string): AsyncGenerator<FollowedChunk> {
+    return followAnswer(this.#o.store.answers, this.#o.hub, sessionId, replyToMessageId);
+  }
+
+  /** Fails every answer of an agent that went away. */
+  agentGone(agent: Agent, reason: string): void {
+    for (const answer of [...this.#answers.values()]) {
+      if (answer.agentId === agent.id) this.#finish(answer, "", "failed", reason, ErrorReason.AGENT_LOST);
+    }
+  }
+
   /** Fails every answer in progress (the orchestrator is stopping). */
   failAll(reason: string): void {
-    for (const answer of [...this.#answers.values()]) this.#finish(answer, "", "failed", reason);
+    for (const answer of [...this.#answers.values()]) this.#finish(answer, "", "failed", reason, ErrorReason.AGENT_LOST);
   }
 
-  #agentFor(sessionId: string): Agent | undefined {
+  /** The session's bound agent when it is connected, else the least-loaded chat agent. */
+  #agentFor(sessionId: string, exclude?: ReadonlySet<string>): Agent | undefined {
     const bound = this.#o.sessions.boundAgent(sessionId);
-    if (bound && this.#o.agents.connection(bound)) return this.#o.agents.get(bound);
-    const agent = this.#o.agents.pickChatAgent();
-    if (agent && agent.id !== bound) this.#o.sessions.bindAgent(sessionId, agent.id);
-    return agent;
+    if (bound && !exclude?.has(bound) && this.#o.agents.connection(bound)) return this.#o.agents.get(bound);
+    return this.#o.agents.pickChatAgent(exclude);
   }
 
-  #relay(answer: Answer, text: string, isFinal: boolean, error: string, outcome?: AnswerOutcome): void {
-    const sequence = answer.nextSequence++;
-    answer.text += text;
-    this.#o.answers.appendChunk(answer.id, sequence, text);
-    const chunk = {
+  async #noAgent(sessionId: string, message: Message): Promise<never> {
+    const stored = await this.#o.sessions.appendMessage(sessionId, message);
+    const reason = "no chat-capable agent is connected";
+    this.#o.hub.publish(sessionId, { kind: "message", message: stored });
+    this.#o.hub.publish(sessionId, { kind: "failed", replyToMessageId: stored.id, reason, errorReason: ErrorReason.NO_AGENT });
+    this.#o.events(messageFailedEvent(sessionId, { messageId: stored.id, reason, reasonCode: ErrorReason.NO_AGENT, stage: "routing" }));
+    throw domainError(
+      Code.FailedPrecondition,
+      ErrorReason.NO_AGENT,
+      `${reason}; message ${stored.id} was stored and can be answered later`,
+      { message_id: stored.id },
+    );
+  }
+
+  /** Sends the answer's turn to its agent; false when the agent has no open stream. */
+  #ask(answer: Answer): boolean {
+    const { request } = answer;
+    return this.#o.wire.requestChat(answer.agentId, {
+      sessionId: answer.sessionId,
+      messageId: answer.replyToMessageId,
+      content: request.content,
+      responseMessageId: answer.id,
+      metadata: request.metadata,
+      history: request.history,
+    });
+  }
+
+  /**
+   * The agent failed before its first chunk and said another agent may
+   * succeed: the same answer is asked of another chat agent, once per agent.
+   * Returns false when there is none.
+   */
+  #reroute(answer: Answer): boolean {
+    answer.tried.add(answer.agentId);
+    const next = this.#agentFor(answer.sessionId, answer.tried);
+    if (!next) return false;
+    this.#o.agents.addLoad(answer.agentId, -1);
+    this.#o.agents.addLoad(next.id, 1);
+    answer.agentId = next.id;
+    this.#o.logger.info({ answerId: answer.id, agentId: next.id }, "answer routed again after a retryable failure");
+    if (!this.#ask(answer)) return false;
+    this.#o.hub.publish(answer.sessionId, {
+      kind: "answer-started",
       answerId: answer.id,
       replyToMessageId: answer.replyToMessageId,
-      sequence,
+      agentId: next.id,
+    });
+    return true;
+  }
+
+  #chunk(answer: Answer, text: string, isFinal: boolean, error: string, errorReason: ErrorReason | "") {
+    return {
+      answerId: answer.id,
+      replyToMessageId: answer.replyToMessageId,
+      sequence: answer.nextSequence++,
       text,
       isFinal,
       error,
+      errorReason,
       agentId: answer.agentId,
     };
-    this.#o.hub.publish(answer.sessionId, { kind: "chunk", chunk, outcome });
   }
 
-  #finish(answer: Answer, text: string, outcome: AnswerOutcome, error: string): void {
+  /** Ends an answer: its last chunk and end state (and, when complete, the assistant message) in one unit of work. */
+  #finish(answer: Answer, text: string, outcome: AnswerOutcome, error: string, errorReason: ErrorReason | ""): void {
     if (!this.#answers.delete(answer.replyToMessageId)) return;
     clearTimeout(answer.cancelTimer);
     this.#o.agents.addLoad(answer.agentId, -1);
     const { sessionId } = answer;
-    if (outcome === "complete") {
-      const stored = this.#o.sessions.appendMessage(
-        sessionId,
-        create(MessageSchema, {
-          id: answer.id,
-          timestamp: timestampNow(),
-          role: MessageRole.ASSISTANT,
-          content: answer.text + text,
-          metadata: { extra: { reply_to: answer.replyToMessageId, agent_id: answer.agentId } },
-        }),
-      );
-      this.#o.answers.finish(answer.id, { state: "complete" });
-      this.#relay(answer, text, true, "", outcome);
-      this.#o.hub.publish(sessionId, { kind: "message", message: stored });
-      this.#o.emit({
-        type: "message.completed",
-        sessionId,
-        data: { message_id: answer.id, reply_to: answer.replyToMessageId, agent_id: answer.agentId },
-      });
-      return;
-    }
-    this.#o.answers.finish(answer.id, { state: outcome, error });
-    this.#relay(answer, text, true, error || outcome, outcome);
-    this.#o.emit({ type: "message.failed", sessionId, data: { message_id: answer.replyToMessageId, reason: error } });
-    this.#o.logger.info({ sessionId, answerId: answer.id, outcome, error }, "answer did not complete");
-  }
-
-  #agentGone(agent: Agent, reason: string): void {
-    for (const answer of [...this.#answers.values()]) {
-      if (answer.agentId === agent.id) this.#finish(answer, "", "failed", reason);
-    }
-    for (const sessionId of this.#o.sessions.boundTo(agent.id)) this.#o.sessions.bindAgent(sessionId, undefined);
+    const content = answer.text + text;
+    const last = this.#chunk(answer, text, true, outcome === "complete" ? "" : error || outcome, errorReason);
+    const completedAt = Date.now();
+    const storeEnd = (state: Exclude<AnswerOutcome, "complete"> | "complete", why: string) =>
+      async (tx: Repositories) => {
+        await tx.answers.appendChunks(answer.id, [{ seq: last.sequence, text }]);
+        await tx.answers.finish(answer.id, { state, error: why, completedAt });
+      };
+    const stored =
+      outcome === "complete"
+        ? this.#o.sessions.appendMessage(
+            sessionId,
+            create(MessageSchema, {
+              id: answer.id,
+              timestamp: timestampNow(),
+              role: MessageRole.ASSISTANT,
+              content,
+              metadata: { extra: { reply_to: answer.replyToMessageId, agent_id: answer.agentId } },
+            }),
+            storeEnd("complete", ""),
+          )
+        : this.#o.store.write(storeEnd(outcome, error)).then(() => undefined);
+    stored.then(
+      (message) => {
+        this.#o.hub.publish(sessionId, { kind: "chunk", chunk: last, outcome });
+        if (message) {
+          this.#o.hub.publish(sessionId, { kind: "message", message });
+          this.#o.events(messageCompletedEvent(sessionId, { answerId: answer.id, replyTo: answer.replyToMessageId, agentId: answer.agentId }));
+        } else {
+          this.#o.events(
+            messageFailedEvent(sessionId, { messageId: answer.replyToMessageId, reason: error, reasonCode: errorReason || outcome.toUpperCase() }),
+          );
+          this.#o.logger.info({ sessionId, answerId: answer.id, outcome, error }, "answer did not complete");
+        }
+      },
+      (err: unknown) => {
+        // e.g. the session closed before a complete answer could be stored: end it as failed
+        const why = `the answer could not be stored: ${ConnectError.from(err).rawMessage}`;
+        this.#o.logger.warn({ err, answerId: answer.id }, "the end of an answer could not be stored");
+        const failed = { ...last, error: why, errorReason: "" as const };
+        void this.#o.store.write(storeEnd("failed", why)).then(
+          () => this.#o.hub.publish(sessionId, { kind: "chunk", chunk: failed, outcome: "failed" }),
+          (again: unknown) => this.#o.logger.error({ err: again, answerId: answer.id }, "the answer's failure could not be stored"),
+        );
+      },
+    );
   }
 }

@@ -1,4 +1,5 @@
 import type { Message } from "@baaaht/proto/orchestrator/v1";
+import type { ErrorReason } from "../errors/domain-error.js";
 import { AsyncQueue } from "../util/async-queue.js";
 
 /** One piece of an assistant answer, numbered by the orchestrator. */
@@ -15,6 +16,8 @@ export interface AnswerChunk {
   isFinal: boolean;
   /** Set on the final chunk of a failed or cancelled answer. */
   error: string;
+  /** With `error`: its stable reason (e.g. AGENT_LOST, CANCELLED); "" otherwise. */
+  errorReason: ErrorReason | "";
   /** The agent that produced it. */
   agentId: string;
 }
@@ -27,7 +30,7 @@ export type SessionStreamEvent =
   | { kind: "message"; message: Message }
   | { kind: "answer-started"; answerId: string; replyToMessageId: string; agentId: string }
   | { kind: "chunk"; chunk: AnswerChunk; outcome?: AnswerOutcome }
-  | { kind: "failed"; replyToMessageId: string; reason: string };
+  | { kind: "failed"; replyToMessageId: string; reason: string; errorReason: ErrorReason };
 
 /** Items a subscriber may have waiting before it is cut with RESOURCE_EXHAUSTED. */
 const SUBSCRIBER_BUFFER = 4096;

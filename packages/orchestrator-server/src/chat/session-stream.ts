@@ -8,15 +8,15 @@ export interface SessionStreamSpec<Req, Res> {
   /** Aborted when the caller goes away. */
   signal: AbortSignal;
   hub: SessionHub;
-  /** Validates and authorizes the first request; returns the orchestrator session to attach to. */
-  attach(first: Req): string;
+  /** Validates and authorizes the first request; resolves with the orchestrator session to attach to. */
+  attach(first: Req): Promise<string>;
   /**
-   * Handles one request (including the first). May return responses for this
+   * Handles one request (including the first), one at a time in arrival order. May return responses for this
    * stream only (e.g. a heartbeat echo). A FAILED_PRECONDITION it throws is
    * already reported to every attached stream by the hub; other errors end
    * this stream.
    */
-  handle(sessionId: string, req: Req): Res[] | void;
+  handle(sessionId: string, req: Req): Promise<Res[] | void> | Res[] | void;
   /** Maps what the hub relays to this stream's responses. */
   map(event: SessionStreamEvent): Res[];
 }
@@ -34,15 +34,15 @@ export async function* runSessionStream<Req, Res>(spec: SessionStreamSpec<Req, R
   const iterator = spec.requests[Symbol.asyncIterator]();
   const first = await iterator.next();
   if (first.done) return;
-  const sessionId = spec.attach(first.value);
+  const sessionId = await spec.attach(first.value);
   const out = new AsyncQueue<Res>(STREAM_BUFFER);
   const { events, detach } = spec.hub.subscribe(sessionId);
   const onAbort = () => out.end();
   spec.signal.addEventListener("abort", onAbort, { once: true });
 
-  const handle = (req: Req) => {
+  const handle = async (req: Req) => {
     try {
-      for (const res of spec.handle(sessionId, req) ?? []) out.push(res);
+      for (const res of (await spec.handle(sessionId, req)) ?? []) out.push(res);
     } catch (err) {
       const ce = ConnectError.from(err);
       if (ce.code !== Code.FailedPrecondition) out.end(ce);
@@ -58,8 +58,8 @@ export async function* runSessionStream<Req, Res>(spec: SessionStreamSpec<Req, R
   })();
   void (async () => {
     try {
-      handle(first.value);
-      for (let next = await iterator.next(); !next.done && !out.ended; next = await iterator.next()) handle(next.value);
+      await handle(first.value);
+      for (let next = await iterator.next(); !next.done && !out.ended; next = await iterator.next()) await handle(next.value);
     } catch (err) {
       if (!spec.signal.aborted) out.end(err);
     }

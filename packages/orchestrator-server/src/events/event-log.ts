@@ -3,7 +3,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Priority } from "@baaaht/proto/common/v1";
 import { EventSchema, type Event } from "@baaaht/proto/orchestrator/v1";
-import type { EventRepository } from "../store/event-repository.js";
+import type { Store } from "../store/index.js";
 import type { DomainEvent } from "./domain-event.js";
 import { matchesEvent, type EventQuery } from "./event-filter.js";
 import { EventQueue } from "./event-queue.js";
@@ -15,15 +15,15 @@ export const DEFAULT_EVENT_PRUNE_INTERVAL_MS = 60_000;
 export const DEFAULT_SUBSCRIBER_BUFFER = 1_000;
 /** Events read from the log per replay page. */
 const REPLAY_PAGE = 256;
-/** Events held while the database cannot take a write; beyond it new events are dropped (and reported). */
-const MAX_PENDING = 10_000;
+/** Rows removed per pruning unit of work. */
+const PRUNE_BATCH = 10_000;
 /** The longest delay a Node timer accepts. */
 const MAX_TIMER_MS = 2_147_483_647;
 
 /** Options of {@link EventLog}. */
 export interface EventLogOptions {
-  /** Where events are kept (`store.events`). */
-  repository: EventRepository;
+  /** Where events are kept. */
+  store: Store;
   /** The most events kept. Defaults to 100 000. */
   retentionCount?: number;
   /** How long events are kept, in ms. Defaults to 7 days. */
@@ -49,29 +49,34 @@ export interface SubscribeOptions {
 }
 
 /**
- * The orchestrator's event log. `publish` gives a domain event its id,
- * timestamp and sequence, stores it and pushes it synchronously into the
- * bounded queue of every live subscriber: it never waits and never throws.
- * `subscribe` replays what a cursor missed, then goes live without a gap or a
- * duplicate.
+ * The orchestrator's event log and its one event sink. `publish` gives a
+ * domain event its id and timestamp and queues it for the next group commit;
+ * the database gives it its sequence, and once committed it is pushed, in
+ * sequence order, into the bounded queue of every live subscriber. It never
+ * waits and never throws. `subscribe` replays what a cursor missed, then goes
+ * live without a gap or a duplicate.
  */
 export class EventLog {
-  readonly #repo: EventRepository;
+  readonly #store: Store;
   readonly #options: EventLogOptions;
   readonly #now: () => number;
   readonly #live = new Set<EventQueue>();
-  #pending: Event[] = [];
-  #retry: NodeJS.Timeout | undefined;
+  #latest = 0;
   #pruneTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(options: EventLogOptions) {
-    this.#repo = options.repository;
+    this.#store = options.store;
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    const interval = options.pruneIntervalMs ?? DEFAULT_EVENT_PRUNE_INTERVAL_MS;
+  }
+
+  /** Reads where the log stands and starts pruning. */
+  async start(): Promise<void> {
+    this.#latest = Math.max(this.#latest, await this.#store.events.latestSequence());
+    const interval = this.#options.pruneIntervalMs ?? DEFAULT_EVENT_PRUNE_INTERVAL_MS;
     if (interval > 0) {
-      this.#pruneTimer = setInterval(() => this.prune(), Math.min(interval, MAX_TIMER_MS));
+      this.#pruneTimer = setInterval(() => void this.prune(), Math.min(interval, MAX_TIMER_MS));
       this.#pruneTimer.unref();
     }
   }
@@ -81,16 +86,15 @@ export class EventLog {
     return this.#live.size;
   }
 
-  /** The highest sequence given so far (0 before the first event). */
+  /** The highest sequence committed so far (0 before the first event). */
   latestSequence(): number {
-    return this.#repo.latestSequence();
+    return this.#latest;
   }
 
   /**
-   * Records an event and fans it out. An {@link EventSink}: pass it as is.
-   * While the database cannot take the write (a store transaction is open on
-   * this call stack), the event waits in memory and is stored, in order, right
-   * after; it never blocks and never throws.
+   * Records an event and, once stored, fans it out. The event sink of every
+   * subsystem: pass it as is. Never blocks and never throws; an event that
+   * cannot be stored is reported to `onError` and dropped.
    */
   readonly publish = (input: DomainEvent): void => {
     if (this.#closed) return;
@@ -109,21 +113,22 @@ export class EventLog {
         priority: input.priority ?? Priority.NORMAL,
       },
     });
-    if (this.#pending.length === 0 && this.#store(event)) return;
-    if (this.#pending.length >= MAX_PENDING) {
-      this.#options.onError?.(new Error(`event log: ${MAX_PENDING} events wait for the database; dropping ${event.id}`));
-      return;
-    }
-    this.#pending.push(event);
-    if (this.#pending.length === 1) queueMicrotask(() => this.#flush());
+    this.#store.write((tx) => tx.events.append(event)).then(
+      (sequence) => {
+        event.sequence = BigInt(sequence);
+        this.#latest = Math.max(this.#latest, sequence);
+        for (const queue of this.#live) queue.offer(event);
+      },
+      (error: unknown) => this.#options.onError?.(error),
+    );
   };
 
   /**
    * The matching events as a stream. With `afterSequence` it first replays the
    * stored events after it (in pages), then goes live; without, live only.
-   * The switch to live happens in the same synchronous turn as the read of the
-   * last replay page, and `publish` stores before it fans out, so each event
-   * is either in that page or reaches the live queue, never both or neither.
+   * The live queue is attached before the last replay read, and events are
+   * fanned out only after they are stored, so an event is in that read or in
+   * the queue (or both: duplicates are skipped by sequence), never in neither.
    * A stream whose query has an end time ends with OK once it passed.
    * Throws RESOURCE_EXHAUSTED (naming the last sequence delivered) when the
    * consumer falls more than `subscriberBuffer` live events behind.
@@ -131,23 +136,24 @@ export class EventLog {
   subscribe(options: SubscribeOptions): AsyncIterable<Event> {
     const { query, signal } = options;
     // Live-only subscribers are attached at once, before the first read.
-    const early = options.afterSequence === undefined ? this.#attach(query, this.latestSequence()) : undefined;
+    const early = options.afterSequence === undefined ? this.#attach(query, this.#latest) : undefined;
     return this.#stream(query, options.afterSequence, early, signal);
   }
 
-  /** Removes events beyond the retention count and age (in batches). Returns how many were removed. */
-  prune(): number {
+  /** Removes events beyond the retention count and age (in batches). Resolves with how many were removed. */
+  async prune(): Promise<number> {
     let removed = 0;
     try {
       for (;;) {
-        const n = this.#repo.prune({
+        const retention = {
           maxCount: this.#options.retentionCount ?? DEFAULT_EVENT_RETENTION_COUNT,
           maxAgeMs: this.#options.retentionAgeMs ?? DEFAULT_EVENT_RETENTION_AGE_MS,
           nowMs: this.#now(),
-          batch: 10_000,
-        });
+          batch: PRUNE_BATCH,
+        };
+        const n = await this.#store.write((tx) => tx.events.prune(retention));
         removed += n;
-        if (n < 10_000) return removed;
+        if (n < PRUNE_BATCH) return removed;
       }
     } catch (error) {
       this.#options.onError?.(error);
@@ -159,8 +165,6 @@ export class EventLog {
   close(): void {
     this.#closed = true;
     clearInterval(this.#pruneTimer);
-    clearTimeout(this.#retry);
-    this.#flush();
     for (const queue of [...this.#live]) queue.end();
   }
 
@@ -174,14 +178,13 @@ export class EventLog {
     signal?.addEventListener("abort", stop);
     try {
       if (signal?.aborted) return;
-      while (!queue) {
+      while (early === undefined) {
         if (signal?.aborted || this.#closed) return;
-        const page = this.#repo.after(seen, query, REPLAY_PAGE);
+        const page = await this.#store.events.after(seen, query, REPLAY_PAGE);
         const exhausted = page.length < REPLAY_PAGE;
         const ending = exhausted && query.endMs !== undefined && query.endMs <= this.#now();
-        if (exhausted && !ending) queue = this.#attach(query, delivered);
         for (const event of page) {
-          if (queue?.failed) break; // cut while replaying: nothing more, take() throws
+          if (queue?.failed || signal?.aborted) break; // cut while replaying: nothing more, take() throws
           seen = Number(event.sequence);
           if (!matchesEvent(event, query)) continue;
           delivered = seen;
@@ -189,7 +192,12 @@ export class EventLog {
           yield event;
         }
         if (ending) return; // end_time has passed: replay only
+        if (!exhausted) continue;
+        if (queue) break; // read once more after attaching: caught up
+        // Read up to now: attach, then read once more what was stored meanwhile.
+        queue = this.#attach(query, delivered);
       }
+      if (!queue) return;
       for (;;) {
         const event = await queue.take();
         if (!event) return;
@@ -223,37 +231,5 @@ export class EventLog {
       timer.unref();
     }
     return queue;
-  }
-
-  /** Stores one event and fans it out; false when the database cannot take it now. */
-  #store(event: Event): boolean {
-    let sequence: number | undefined;
-    try {
-      sequence = this.#repo.append(event);
-    } catch (error) {
-      this.#options.onError?.(error);
-      return true; // dropped: it cannot be stored at all
-    }
-    if (sequence === undefined) return false;
-    event.sequence = BigInt(sequence);
-    for (const queue of this.#live) queue.offer(event);
-    return true;
-  }
-
-  #flush(): void {
-    this.#retry = undefined;
-    while (this.#pending.length > 0) {
-      const next = this.#pending[0];
-      if (next && !this.#store(next)) {
-        if (this.#closed) {
-          this.#options.onError?.(new Error(`event log closed with ${this.#pending.length} events not stored`));
-          this.#pending = [];
-          return;
-        }
-        this.#retry = setTimeout(() => this.#flush(), 5);
-        return;
-      }
-      this.#pending.shift();
-    }
   }
 }

@@ -10,12 +10,3 @@ export type { EventLogOptions, SubscribeOptions } from "./event-log.js";
 export { matchesEvent, queryFromEventFilter, cursorOf } from "./event-filter.js";
 export type { EventQuery } from "./event-filter.js";
 export { toGatewayEvent, queryFromGatewayFilter } from "./gateway-events.js";
-export {
-  fromSessionEvent,
-  fromChatEvent,
-  agentEvent,
-  forwardAgentEvents,
-  systemStartupEvent,
-  systemShutdownEvent,
-} from "./subsystem-events.js";
-export type { AgentEventKind, SystemEventInput } from "./subsystem-events.js";

@@ -15,6 +15,7 @@ import { principalKey } from "../auth/principal.js";
 import { requireAgentSelf } from "../auth/require-agent-self.js";
 import type { ChatRouter } from "../chat/chat-router.js";
 import type { NodeInfo } from "../node-info.js";
+import { nodeStatus } from "../node-status.js";
 import type { TaskManager } from "../tasks/index.js";
 import { maxLength, requireId } from "../validation/fields.js";
 
@@ -41,7 +42,7 @@ export function createAgentRpcs({ agents, chat, tasks, info, logger }: AgentRpcD
 
   const handleUpstream = (agentId: string, req: StreamAgentRequest) => {
     if (req.payload.case === "heartbeat") {
-      agents.heartbeat(agentId);
+      agents.beat(agentId);
     } else if (req.payload.case === "message") {
       const payload = req.payload.value.payload;
       if (payload.case === "chatChunk") chat.onAgentChunk(agentId, payload.value);
@@ -50,7 +51,7 @@ export function createAgentRpcs({ agents, chat, tasks, info, logger }: AgentRpcD
   };
 
   return {
-    register(req) {
+    async register(req) {
       requireId(req.name, "name");
       maxLength(req.name, 128, "name");
       if (req.type === AgentType.UNSPECIFIED) {
@@ -59,7 +60,7 @@ export function createAgentRpcs({ agents, chat, tasks, info, logger }: AgentRpcD
       if ((req.capabilities?.maxConcurrentTasks ?? 0) < 0) {
         throw new ConnectError("capabilities.max_concurrent_tasks must not be negative", Code.InvalidArgument);
       }
-      const { agent, token } = agents.register(req);
+      const { agent, token } = await agents.register(req);
       return {
         agentId: agent.id,
         agent,
@@ -68,15 +69,15 @@ export function createAgentRpcs({ agents, chat, tasks, info, logger }: AgentRpcD
       };
     },
 
-    unregister(req, ctx) {
+    async unregister(req, ctx) {
       self(ctx, req.agentId);
-      agents.unregister(req.agentId, req.reason || "unregistered by the agent");
+      await agents.unregister(req.agentId, req.reason || "unregistered by the agent");
       return { success: true, message: `agent ${req.agentId} unregistered` };
     },
 
-    heartbeat(req, ctx) {
+    async heartbeat(req, ctx) {
       self(ctx, req.agentId);
-      agents.heartbeat(req.agentId);
+      await agents.heartbeat(req.agentId);
       return { timestamp: timestampNow(), pendingTasks: tasks.pendingFor(req.agentId) };
     },
 
@@ -123,18 +124,18 @@ export function createAgentRpcs({ agents, chat, tasks, info, logger }: AgentRpcD
     },
 
     healthCheck() {
-      return { status: Status.RUNNING, version: info.version, subsystems: ["registry", "chat-router", "scheduler"] };
+      return { status: nodeStatus(info).status, version: info.version, subsystems: ["registry", "chat-router", "scheduler"] };
     },
 
     getStatus(req, ctx) {
       if (!req.agentId) {
-        const running = tasks.runningCount();
+        const node = nodeStatus(info);
         return {
-          status: Status.RUNNING,
-          state: running + chat.activeAnswers > 0 ? AgentState.BUSY : AgentState.IDLE,
-          activeTasks: running,
-          startedAt: { seconds: BigInt(Math.floor(info.lifecycle.startedAt / 1000)), nanos: 0 },
-          uptime: durationFromMs(Date.now() - info.lifecycle.startedAt),
+          status: node.status,
+          state: node.busy ? AgentState.BUSY : AgentState.IDLE,
+          activeTasks: node.load.tasks,
+          startedAt: node.startedAt,
+          uptime: node.uptime,
         };
       }
       const principal = ctx.values.get(principalKey);

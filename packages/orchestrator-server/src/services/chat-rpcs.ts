@@ -70,16 +70,16 @@ function toStreamMessages(event: SessionStreamEvent): StreamMessagesResponse[] {
 export function createChatRpcs(deps: ChatRpcDeps): Pick<ServiceImpl<typeof OrchestratorService>, "sendMessage" | "streamMessages"> {
   const { chat, hub, access } = deps;
   return {
-    sendMessage(req, ctx) {
+    async sendMessage(req, ctx) {
       requireId(req.sessionId, "session_id");
-      access.requireSession(ctx.values.get(principalKey), req.sessionId);
+      await access.requireSession(ctx.values.get(principalKey), req.sessionId);
       if (!req.message) throw new ConnectError("message is required", Code.InvalidArgument);
       if (req.message.role !== MessageRole.USER && req.message.role !== MessageRole.UNSPECIFIED) {
         throw new ConnectError("message.role must be MESSAGE_ROLE_USER (or unset)", Code.InvalidArgument);
       }
       requireContent(req.message.content, "message.content", deps.maxMessageBytes);
       maxLength(req.message.id, 128, "message.id");
-      const { message } = chat.submit(req.sessionId, {
+      const { message } = await chat.submit(req.sessionId, {
         id: req.message.id,
         content: req.message.content,
         metadata: req.message.metadata?.extra,
@@ -92,12 +92,12 @@ export function createChatRpcs(deps: ChatRpcDeps): Pick<ServiceImpl<typeof Orche
         requests,
         signal: ctx.signal,
         hub,
-        attach(first) {
+        async attach(first) {
           requireId(first.sessionId, "session_id");
-          access.requireSession(ctx.values.get(principalKey), first.sessionId);
+          await access.requireSession(ctx.values.get(principalKey), first.sessionId);
           return first.sessionId;
         },
-        handle(sessionId, req) {
+        async handle(sessionId, req) {
           if (req.sessionId && req.sessionId !== sessionId) {
             throw new ConnectError(`session_id must stay ${sessionId} on this stream`, Code.InvalidArgument);
           }
@@ -106,7 +106,7 @@ export function createChatRpcs(deps: ChatRpcDeps): Pick<ServiceImpl<typeof Orche
             const { id, content, metadata } = req.payload.value;
             requireContent(content, "message.content", deps.maxMessageBytes);
             maxLength(id, 128, "message.id");
-            chat.submit(sessionId, { id, content, metadata: metadata?.extra });
+            await chat.submit(sessionId, { id, content, metadata: metadata?.extra });
           }
           return [];
         },

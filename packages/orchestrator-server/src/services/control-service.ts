@@ -1,29 +1,14 @@
-import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import type { ControlService} from "@baaaht/proto/control/v1";
-import { NodeState } from "@baaaht/proto/control/v1";
+import type { ControlService } from "@baaaht/proto/control/v1";
 import type { NodeInfo } from "../node-info.js";
-import type { DrainRequest, NodePhase } from "../lifecycle/node-lifecycle.js";
+import { nodeStatus } from "../node-status.js";
+import type { DrainRequest } from "../lifecycle/node-lifecycle.js";
 
 /** What the control service needs from the orchestrator. */
 export interface ControlServiceDeps {
   info: NodeInfo;
   /** Starts a shutdown; returns a rejection reason when it cannot. */
   requestShutdown(request: DrainRequest): string | undefined;
-}
-
-/** Maps the lifecycle phase and task load to the wire NodeState. */
-export function toNodeState(phase: NodePhase, activeTasks: number): NodeState {
-  switch (phase) {
-    case "starting":
-      return NodeState.STARTING;
-    case "ready":
-      return activeTasks > 0 ? NodeState.BUSY : NodeState.READY;
-    case "draining":
-      return NodeState.DRAINING;
-    case "stopped":
-      return NodeState.STOPPED;
-  }
 }
 
 /** control.v1.ControlService: Ping, GetStatus and a draining Shutdown. */
@@ -33,12 +18,12 @@ export function createControlService({ info, requestShutdown }: ControlServiceDe
       return { pingTimestamp: req.timestamp, pongTimestamp: nowNanos() };
     },
     getStatus() {
-      const activeTasks = info.load().tasks;
+      const node = nodeStatus(info);
       return {
         identity: info.identity,
-        state: toNodeState(info.lifecycle.phase, activeTasks),
-        uptime: durationFromMs(Date.now() - info.lifecycle.startedAt),
-        activeTasks,
+        state: node.nodeState,
+        uptime: node.uptime,
+        activeTasks: node.load.tasks,
         metadata: info.metadata(),
       };
     },

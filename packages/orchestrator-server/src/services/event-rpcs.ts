@@ -4,7 +4,7 @@ import { SubscribeToEventsResponseSchema, type GatewayService } from "@baaaht/pr
 import { SubscribeEventsResponseSchema, type Event, type OrchestratorService } from "@baaaht/proto/orchestrator/v1";
 import { principalKey } from "../auth/principal.js";
 import type { SessionAccess } from "../chat/session-access.js";
-import { andWhere, cursorOf, queryFromEventFilter, type EventQuery } from "../events/event-filter.js";
+import { cursorOf, queryFromEventFilter, type EventQuery } from "../events/event-filter.js";
 import type { EventLog } from "../events/event-log.js";
 import { queryFromGatewayFilter, toGatewayEvent } from "../events/gateway-events.js";
 import type { GatewaySessionManager } from "../sessions/gateway-session-manager.js";
@@ -33,16 +33,19 @@ export type GatewayEventRpcs = Pick<ServiceImpl<typeof GatewayService>, "subscri
 /** Lookups that never change once known (a session's owner, its gateway session), kept in a bounded map. */
 class StickyCache {
   readonly #map = new Map<string, string>();
-  get(key: string, lookup: (key: string) => string | undefined): string | undefined {
+  async get(key: string, lookup: (key: string) => Promise<string | undefined>): Promise<string | undefined> {
     const known = this.#map.get(key);
     if (known !== undefined) return known;
-    const found = lookup(key);
+    const found = await lookup(key);
     if (found === undefined) return undefined; // not cached: it may appear later
     if (this.#map.size >= 10_000) this.#map.clear();
     this.#map.set(key, found);
     return found;
   }
 }
+
+/** Whether a caller may see an event; checked as each event is delivered. */
+type Visible = (event: Event) => Promise<boolean>;
 
 /**
  * The event streams. Admin sees every event. A gateway sees only the events
@@ -55,21 +58,23 @@ export function createEventRpcs(deps: EventRpcDeps): { orchestrator: Orchestrato
   const owners = new StickyCache();
   const gatewayIds = new StickyCache();
   const ownerOf = (sessionId: string) =>
-    owners.get(sessionId, (id) => {
+    owners.get(sessionId, async (id) => {
       try {
-        return deps.sessions.get(id).ownerGateway;
+        return (await deps.sessions.get(id)).ownerGateway;
       } catch {
         return undefined;
       }
     });
   const gatewaySessionOf = (sessionId: string) =>
-    gatewayIds.get(sessionId, (id) => deps.gatewaySessions.findByOrchestratorSession(id)?.session.id);
+    gatewayIds.get(sessionId, async (id) => (await deps.gatewaySessions.findByOrchestratorSession(id))?.session.id);
   const sessionOf = (event: Event) => event.metadata?.sessionId ?? "";
-  /** Restricts a query without a session to the caller's sessions (admin: unrestricted). */
-  const scope = (ctx: HandlerContext, query: EventQuery, anySession: boolean) => {
+  const everything: Visible = () => Promise.resolve(true);
+  /** What a caller may see of a stream without a named session (admin: all; `anySession`: only events with one). */
+  const scope = (ctx: HandlerContext, anySession: boolean): Visible => {
     const caller = sessionCaller(ctx.values.get(principalKey));
-    if (!caller.admin) andWhere(query, (e) => sessionOf(e) !== "" && ownerOf(sessionOf(e)) === caller.gatewayId);
-    else if (anySession) andWhere(query, (e) => sessionOf(e) !== "");
+    if (!caller.admin) return async (e) => sessionOf(e) !== "" && (await ownerOf(sessionOf(e))) === caller.gatewayId;
+    if (anySession) return (e) => Promise.resolve(sessionOf(e) !== "");
+    return everything;
   };
   const subscribe = (ctx: HandlerContext, query: EventQuery, afterSequence: bigint | undefined) =>
     deps.events.subscribe({
@@ -82,10 +87,11 @@ export function createEventRpcs(deps: EventRpcDeps): { orchestrator: Orchestrato
     orchestrator: {
       async *subscribeEvents(req, ctx) {
         const query = queryFromEventFilter(req.filter);
-        if (query.sessionId !== undefined) deps.access.requireSession(ctx.values.get(principalKey), query.sessionId);
-        else scope(ctx, query, false);
+        let visible = everything;
+        if (query.sessionId !== undefined) await deps.access.requireSession(ctx.values.get(principalKey), query.sessionId);
+        else visible = scope(ctx, false);
         for await (const event of subscribe(ctx, query, req.afterSequence)) {
-          yield create(SubscribeEventsResponseSchema, { event });
+          if (await visible(event)) yield create(SubscribeEventsResponseSchema, { event });
         }
       },
     },
@@ -93,15 +99,17 @@ export function createEventRpcs(deps: EventRpcDeps): { orchestrator: Orchestrato
       async *subscribeToEvents(req, ctx) {
         const query = queryFromGatewayFilter(req.filter);
         let fixed: string | undefined;
+        let visible = everything;
         if (req.sessionId !== "") {
-          query.sessionId = deps.access.requireGatewaySession(ctx.values.get(principalKey), req.sessionId);
+          query.sessionId = await deps.access.requireGatewaySession(ctx.values.get(principalKey), req.sessionId);
           fixed = req.sessionId;
         } else {
-          scope(ctx, query, true);
+          visible = scope(ctx, true);
         }
         for await (const event of subscribe(ctx, query, req.afterSequence)) {
-          // Looked up when delivered, not when published: a gateway session is stored just after its session.
-          const gatewaySessionId = fixed ?? gatewaySessionOf(sessionOf(event));
+          if (!(await visible(event))) continue;
+          // Looked up when delivered, not when published: a gateway session is stored with its session.
+          const gatewaySessionId = fixed ?? (await gatewaySessionOf(sessionOf(event)));
           const mapped = gatewaySessionId ? toGatewayEvent(event, gatewaySessionId) : undefined;
           if (mapped) yield create(SubscribeToEventsResponseSchema, { event: mapped });
         }

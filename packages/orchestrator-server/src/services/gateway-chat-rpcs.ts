@@ -15,7 +15,7 @@ import type { SessionAccess } from "../chat/session-access.js";
 import type { SessionHub } from "../chat/session-hub.js";
 import { runSessionStream } from "../chat/session-stream.js";
 import type { NodeInfo } from "../node-info.js";
-import type { AnswerRepository } from "../store/index.js";
+import { nodeStatus } from "../node-status.js";
 import { maxLength, requireId } from "../validation/fields.js";
 import { endStatus, toResponseChunk, toStreamChat } from "./gateway-chat-mapping.js";
 import { requireContent } from "./require-content.js";
@@ -25,7 +25,6 @@ export interface GatewayChatRpcDeps {
   chat: ChatRouter;
   hub: SessionHub;
   access: SessionAccess;
-  answers: AnswerRepository;
   info: NodeInfo;
   maxMessageBytes: number;
 }
@@ -40,7 +39,7 @@ const responses = (payload: ResponsesPayload) => create(StreamResponsesResponseS
 
 /** gateway.v1.GatewayService: sending, streaming chat, answer replay and status. */
 export function createGatewayChatRpcs(deps: GatewayChatRpcDeps): GatewayChatRpcs {
-  const { chat, hub, access, answers, info } = deps;
+  const { chat, hub, access, info } = deps;
   /** Validates a user message and stores it in the session, for an agent to answer. */
   const submit = (sessionId: string, message: GatewayMessage) => {
     if (message.role !== GatewayMessageRole.USER && message.role !== GatewayMessageRole.UNSPECIFIED) {
@@ -52,11 +51,11 @@ export function createGatewayChatRpcs(deps: GatewayChatRpcDeps): GatewayChatRpcs
   };
 
   return {
-    gatewaySendMessage(req, ctx) {
+    async gatewaySendMessage(req, ctx) {
       requireId(req.sessionId, "session_id");
-      const sessionId = access.requireGatewaySession(ctx.values.get(principalKey), req.sessionId);
+      const sessionId = await access.requireGatewaySession(ctx.values.get(principalKey), req.sessionId);
       if (!req.message) throw new ConnectError("message is required", Code.InvalidArgument);
-      const { message } = submit(sessionId, req.message);
+      const { message } = await submit(sessionId, req.message);
       return { messageId: message.id, sessionId: req.sessionId, timestamp: message.timestamp };
     },
 
@@ -71,7 +70,7 @@ export function createGatewayChatRpcs(deps: GatewayChatRpcDeps): GatewayChatRpcs
           requireId(first.sessionId, "session_id");
           return access.requireGatewaySession(ctx.values.get(principalKey), first.sessionId);
         },
-        handle(sessionId, req) {
+        async handle(sessionId, req) {
           switch (req.payload.case) {
             case "heartbeat":
               return [create(StreamChatResponseSchema, { payload: { case: "heartbeat", value: timestampNow() } })];
@@ -81,7 +80,7 @@ export function createGatewayChatRpcs(deps: GatewayChatRpcDeps): GatewayChatRpcs
               return [];
             }
             case "message":
-              sentHere.push(submit(sessionId, req.payload.value).message.id);
+              sentHere.push((await submit(sessionId, req.payload.value)).message.id);
               if (sentHere.length > 64) sentHere.shift();
               return [];
             case undefined:
@@ -95,59 +94,25 @@ export function createGatewayChatRpcs(deps: GatewayChatRpcDeps): GatewayChatRpcs
     async *streamResponses(req, ctx) {
       requireId(req.sessionId, "session_id");
       requireId(req.messageId, "message_id");
-      const sessionId = access.requireGatewaySession(ctx.values.get(principalKey), req.sessionId);
-      // Subscribe before reading what is stored, so nothing falls between the two.
-      const { events, detach } = hub.subscribe(sessionId);
-      try {
-        const answer = answers.findByReplyTo(req.messageId);
-        if (!answer || answer.sessionId !== sessionId) {
-          throw new ConnectError(`no answer to message "${req.messageId}" in session ${req.sessionId}`, Code.NotFound);
-        }
-        const stored = answers.chunks(answer.id);
-        const next = stored.length;
-        for (const { seq, text } of stored) {
-          const isFinal = answer.state !== "streaming" && seq === next - 1;
-          yield responses({
-            case: "chunk",
-            value: toResponseChunk({
-              answerId: answer.id,
-              replyToMessageId: answer.replyToMessageId,
-              sequence: seq,
-              text,
-              isFinal,
-              error: isFinal ? answer.error : "",
-              agentId: answer.agentId,
-            }),
-          });
-        }
-        if (answer.state !== "streaming") {
-          yield responses({ case: "status", value: endStatus(answer.state, answer.error) });
-          return;
-        }
-        for await (const event of events) {
-          if (event.kind !== "chunk" || event.chunk.answerId !== answer.id || event.chunk.sequence < next) continue;
-          yield responses({ case: "chunk", value: toResponseChunk(event.chunk) });
-          if (event.chunk.isFinal) {
-            yield responses({ case: "status", value: endStatus(event.outcome ?? "complete", event.chunk.error) });
-            return;
-          }
-        }
-      } finally {
-        detach();
+      const sessionId = await access.requireGatewaySession(ctx.values.get(principalKey), req.sessionId);
+      for await (const { chunk, outcome } of chat.followAnswer(sessionId, req.messageId)) {
+        yield responses({ case: "chunk", value: toResponseChunk(chunk) });
+        if (outcome) yield responses({ case: "status", value: endStatus(outcome, chunk.error, chunk.errorReason) });
       }
     },
 
     healthCheck() {
-      return { health: info.lifecycle.phase === "ready" ? Health.HEALTHY : Health.DEGRADED, version: info.version, subsystems: ["chat", "sessions"] };
+      return { health: nodeStatus(info).health, version: info.version, subsystems: ["chat", "sessions"] };
     },
 
     getStatus() {
+      const node = nodeStatus(info);
       return {
-        status: info.lifecycle.phase === "ready" ? Status.RUNNING : Status.STOPPING,
-        activeSessions: info.load().sessions,
-        activeStreams: hub.count(),
-        startedAt: timestampFromMs(info.lifecycle.startedAt),
-        uptime: durationFromMs(Date.now() - info.lifecycle.startedAt),
+        status: node.status,
+        activeSessions: node.load.sessions,
+        activeStreams: node.load.streams,
+        startedAt: node.startedAt,
+        uptime: node.uptime,
       };
     },
   };

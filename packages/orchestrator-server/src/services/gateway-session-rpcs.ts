@@ -4,7 +4,7 @@ import { GatewaySessionStateSchema, type GatewayService } from "@baaaht/proto/ga
 import { principalKey } from "../auth/principal.js";
 import type { GatewaySessionManager } from "../sessions/gateway-session-manager.js";
 import { assertSessionAccess, listScopeOf, ownerGatewayOf, sessionCaller, type SessionCaller } from "../sessions/session-access.js";
-import type { GatewaySessionRecord } from "../store/gateway-session-repository.js";
+import type { GatewaySessionRecord } from "../store/index.js";
 import { knownEnum, maxLength, requireId } from "../validation/fields.js";
 import { validateLabels } from "../validation/labels.js";
 import { pageSize } from "../validation/page.js";
@@ -26,26 +26,26 @@ type GatewaySessionRpcs = Pick<
  */
 export function createGatewaySessionRpcs(gatewaySessions: GatewaySessionManager): GatewaySessionRpcs {
   const callerOf = (ctx: HandlerContext): SessionCaller => sessionCaller(ctx.values.get(principalKey));
-  const owned = (ctx: HandlerContext, sessionId: string): GatewaySessionRecord => {
+  const owned = async (ctx: HandlerContext, sessionId: string): Promise<GatewaySessionRecord> => {
     const caller = callerOf(ctx);
     requireId(sessionId, "session_id");
-    const record = gatewaySessions.get(sessionId);
+    const record = await gatewaySessions.get(sessionId);
     assertSessionAccess(caller, record.ownerGateway, sessionId, "gateway session");
     return record;
   };
 
   return {
-    createGatewaySession(req, ctx) {
+    async createGatewaySession(req, ctx) {
       const caller = callerOf(ctx);
-      const session = gatewaySessions.create({ metadata: req.metadata, config: req.config, ownerGateway: ownerGatewayOf(caller) });
+      const session = await gatewaySessions.create({ metadata: req.metadata, config: req.config, ownerGateway: ownerGatewayOf(caller) });
       return { sessionId: session.id, session };
     },
 
-    getGatewaySession(req, ctx) {
-      return { session: owned(ctx, req.sessionId).session };
+    async getGatewaySession(req, ctx) {
+      return { session: (await owned(ctx, req.sessionId)).session };
     },
 
-    listGatewaySessions(req, ctx) {
+    async listGatewaySessions(req, ctx) {
       const caller = callerOf(ctx);
       const size = pageSize(req.pageSize);
       const filter = req.filter;
@@ -55,7 +55,7 @@ export function createGatewaySessionRpcs(gatewaySessions: GatewaySessionManager)
         maxLength(filter.userId, MAX_REF_LENGTH, "filter.user_id");
         validateLabels(filter.labels, "filter.labels");
       }
-      const page = gatewaySessions.list(
+      const page = await gatewaySessions.list(
         {
           state: filter?.state || undefined,
           status: filter?.status || undefined,
@@ -68,10 +68,10 @@ export function createGatewaySessionRpcs(gatewaySessions: GatewaySessionManager)
       return { sessions: page.items.map((r) => r.session), totalCount: page.totalCount, nextPageToken: page.nextPageToken };
     },
 
-    closeGatewaySession(req, ctx) {
-      owned(ctx, req.sessionId);
+    async closeGatewaySession(req, ctx) {
+      await owned(ctx, req.sessionId);
       maxLength(req.reason, MAX_TEXT_LENGTH, "reason");
-      const session = gatewaySessions.close(req.sessionId, req.reason || DEFAULT_CLOSE_REASON);
+      const session = await gatewaySessions.close(req.sessionId, req.reason || DEFAULT_CLOSE_REASON);
       return { sessionId: session.id, state: session.state };
     },
   };

@@ -1,23 +1,7 @@
-import { timestampFromMs, durationFromMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { Health, Status } from "@baaaht/proto/common/v1";
 import type { OrchestratorService } from "@baaaht/proto/orchestrator/v1";
-import type { NodePhase } from "../lifecycle/node-lifecycle.js";
 import type { NodeInfo } from "../node-info.js";
-
-const STATUS: Record<NodePhase, Status> = {
-  starting: Status.STARTING,
-  ready: Status.RUNNING,
-  draining: Status.STOPPING,
-  stopped: Status.STOPPED,
-};
-
-const HEALTH: Record<NodePhase, Health> = {
-  starting: Health.CHECKING,
-  ready: Health.HEALTHY,
-  draining: Health.DEGRADED,
-  stopped: Health.UNHEALTHY,
-};
+import { nodeStatus } from "../node-status.js";
 
 /**
  * orchestrator.v1.OrchestratorService HealthCheck and GetStatus. Sessions,
@@ -27,17 +11,16 @@ const HEALTH: Record<NodePhase, Health> = {
 export function createOrchestratorService(info: NodeInfo): Partial<ServiceImpl<typeof OrchestratorService>> {
   return {
     healthCheck() {
-      return { health: HEALTH[info.lifecycle.phase], version: info.version, subsystems: info.subsystems() };
+      return { health: nodeStatus(info).health, version: info.version, subsystems: info.subsystems() };
     },
     getStatus() {
-      const load = info.load();
-      const startedAt = info.lifecycle.startedAt;
+      const node = nodeStatus(info);
       return {
-        status: STATUS[info.lifecycle.phase],
-        activeSessions: load.sessions,
-        activeContainers: load.containers,
-        startedAt: timestampFromMs(startedAt),
-        uptime: durationFromMs(Date.now() - startedAt),
+        status: node.status,
+        activeSessions: node.load.sessions,
+        activeContainers: node.load.containers,
+        startedAt: node.startedAt,
+        uptime: node.uptime,
       };
     },
   };

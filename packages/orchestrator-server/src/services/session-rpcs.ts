@@ -1,11 +1,11 @@
-import { create } from "@bufbuild/protobuf";
+import { clone, create } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { StatusSchema } from "@baaaht/proto/common/v1";
-import { SessionContextSchema, SessionStateSchema, type OrchestratorService } from "@baaaht/proto/orchestrator/v1";
+import { SessionContextSchema, SessionSchema, SessionStateSchema, type OrchestratorService } from "@baaaht/proto/orchestrator/v1";
 import { principalKey } from "../auth/principal.js";
 import { assertSessionAccess, listScopeOf, ownerGatewayOf, sessionCaller, type SessionCaller } from "../sessions/session-access.js";
 import type { SessionManager } from "../sessions/session-manager.js";
-import type { SessionRecord } from "../store/session-repository.js";
+import type { SessionRecord } from "../store/index.js";
 import { knownEnum, maxLength, requireId } from "../validation/fields.js";
 import { validateLabels } from "../validation/labels.js";
 import { pageSize } from "../validation/page.js";
@@ -30,29 +30,29 @@ type SessionRpcs = Pick<
  */
 export function createSessionRpcs(sessions: SessionManager): SessionRpcs {
   const callerOf = (ctx: HandlerContext): SessionCaller => sessionCaller(ctx.values.get(principalKey));
-  const owned = (ctx: HandlerContext, sessionId: string): SessionRecord => {
+  const owned = async (ctx: HandlerContext, sessionId: string): Promise<SessionRecord> => {
     const caller = callerOf(ctx);
     requireId(sessionId, "session_id");
-    const record = sessions.get(sessionId);
+    const record = await sessions.get(sessionId);
     assertSessionAccess(caller, record.ownerGateway, sessionId);
     return record;
   };
 
   return {
-    createSession(req, ctx) {
+    async createSession(req, ctx) {
       const caller = callerOf(ctx);
-      const session = sessions.create({ metadata: req.metadata, config: req.config, ownerGateway: ownerGatewayOf(caller) });
+      const session = await sessions.create({ metadata: req.metadata, config: req.config, ownerGateway: ownerGatewayOf(caller) });
       return { sessionId: session.id, session };
     },
 
-    getSession(req, ctx) {
-      const { session } = owned(ctx, req.sessionId);
+    async getSession(req, ctx) {
+      const session = clone(SessionSchema, (await owned(ctx, req.sessionId)).session);
       const context = (session.context ??= create(SessionContextSchema));
-      context.messages = sessions.history(session.id, GET_SESSION_MESSAGE_LIMIT);
+      context.messages = await sessions.history(session.id, GET_SESSION_MESSAGE_LIMIT);
       return { session };
     },
 
-    listSessions(req, ctx) {
+    async listSessions(req, ctx) {
       const caller = callerOf(ctx);
       const size = pageSize(req.pageSize);
       const filter = req.filter;
@@ -62,7 +62,7 @@ export function createSessionRpcs(sessions: SessionManager): SessionRpcs {
         maxLength(filter.ownerId, MAX_REF_LENGTH, "filter.owner_id");
         validateLabels(filter.labels, "filter.labels");
       }
-      const page = sessions.list(
+      const page = await sessions.list(
         {
           state: filter?.state || undefined,
           status: filter?.status || undefined,
@@ -75,15 +75,15 @@ export function createSessionRpcs(sessions: SessionManager): SessionRpcs {
       return { sessions: page.items.map((r) => r.session), totalCount: page.totalCount, nextPageToken: page.nextPageToken };
     },
 
-    updateSession(req, ctx) {
-      owned(ctx, req.sessionId);
-      return { session: sessions.update(req.sessionId, { metadata: req.metadata, context: req.context }) };
+    async updateSession(req, ctx) {
+      await owned(ctx, req.sessionId);
+      return { session: await sessions.update(req.sessionId, { metadata: req.metadata, context: req.context }) };
     },
 
-    closeSession(req, ctx) {
-      owned(ctx, req.sessionId);
+    async closeSession(req, ctx) {
+      await owned(ctx, req.sessionId);
       maxLength(req.reason, MAX_TEXT_LENGTH, "reason");
-      const session = sessions.close(req.sessionId, req.reason || DEFAULT_CLOSE_REASON);
+      const session = await sessions.close(req.sessionId, req.reason || DEFAULT_CLOSE_REASON);
       return { sessionId: session.id, state: session.state };
     },
   };

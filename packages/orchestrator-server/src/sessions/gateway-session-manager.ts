@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { clone, create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { Status } from "@baaaht/proto/common/v1";
 import {
   GatewaySessionConfigSchema,
@@ -13,9 +13,8 @@ import {
   type GatewaySessionMetadata,
 } from "@baaaht/proto/gateway/v1";
 import { SessionConfigSchema, SessionMetadataSchema, SessionState, type Session } from "@baaaht/proto/orchestrator/v1";
-import type { GatewaySessionFilter, GatewaySessionRecord } from "../store/gateway-session-repository.js";
-import type { Page, PageRequest } from "../store/page-token.js";
-import type { Store } from "../store/store.js";
+import { domainError, ErrorReason } from "../errors/domain-error.js";
+import type { GatewaySessionFilter, GatewaySessionRecord, Page, PageRequest, Repositories, Store } from "../store/index.js";
 import { validateGatewaySessionConfig, validateGatewaySessionMetadata } from "../validation/gateway-session-input.js";
 import type { SessionManager } from "./session-manager.js";
 
@@ -54,79 +53,96 @@ function mirror(target: GatewaySession, source: Session): void {
 }
 
 /**
- * Gateway chat sessions. Each owns one orchestrator session (created with it,
- * metadata mapped onto it, owner_id = user_id) whose lifecycle it mirrors;
- * closing either closes both. Errors are ConnectErrors like the session
- * manager's. Construct it before calling `sessions.start()`; it also
- * reconciles stored gateway sessions with their orchestrator sessions.
+ * Gateway chat sessions. Each owns one orchestrator session (created with it
+ * in one unit of work, metadata mapped onto it, owner_id = user_id) whose
+ * lifecycle it mirrors in the same unit of work; closing either closes both.
+ * Open gateway sessions are kept in memory. Errors are ConnectErrors like the
+ * session manager's. Call {@link start} before `sessions.start()`.
  */
 export class GatewaySessionManager {
   readonly #store: Store;
   readonly #sessions: SessionManager;
   readonly #unsubscribe: () => void;
+  /** Open gateway sessions by their orchestrator session id, and by their own id. */
+  readonly #byLinked = new Map<string, GatewaySessionRecord>();
+  readonly #byId = new Map<string, GatewaySessionRecord>();
 
   constructor(options: GatewaySessionManagerOptions) {
     this.#store = options.store;
     this.#sessions = options.sessions;
-    this.#unsubscribe = this.#sessions.onStateChange((session) => this.#follow(session));
-    this.#reconcile();
+    this.#unsubscribe = this.#sessions.onStateChange((session, tx) => this.#follow(session, tx));
+  }
+
+  /** Loads the open gateway sessions and brings each in line with its orchestrator session (after a crash). */
+  async start(): Promise<void> {
+    for (const record of await this.#store.gatewaySessions.listOpen()) {
+      const linked = (await this.#store.sessions.get(record.session.orchestratorSessionId))?.session;
+      if (!linked) {
+        await this.#store.write((tx) => this.#closeOrphan(record.session, tx));
+        continue;
+      }
+      this.#remember(record);
+      if (STATE[linked.state] !== record.session.state) await this.#store.write((tx) => this.#follow(linked, tx));
+    }
   }
 
   /**
    * Opens a gateway session and its orchestrator session. INVALID_ARGUMENT
    * for bad metadata or config, RESOURCE_EXHAUSTED at the session cap.
    */
-  create(input: CreateGatewaySessionInput): GatewaySession {
+  async create(input: CreateGatewaySessionInput): Promise<GatewaySession> {
     validateGatewaySessionMetadata(input.metadata);
     validateGatewaySessionConfig(input.config);
     const m = input.metadata;
-    const linked = this.#sessions.create({
-      ownerGateway: input.ownerGateway,
-      metadata: m
-        ? create(SessionMetadataSchema, {
-            name: m.name,
-            description: m.description,
-            labels: { ...m.labels },
-            ownerId: m.userId,
-            tags: [...m.tags],
-          })
-        : undefined,
-      config: create(SessionConfigSchema, {
-        maxDurationNs: input.config?.timeoutNs ?? 0n,
-        idleTimeoutNs: input.config?.idleTimeoutNs ?? 0n,
-      }),
-    });
-    const session = create(GatewaySessionSchema, {
-      id: randomUUID(),
-      createdAt: linked.createdAt,
-      metadata: m ? clone(GatewaySessionMetadataSchema, m) : {},
-      config: input.config ? clone(GatewaySessionConfigSchema, input.config) : {},
-      orchestratorSessionId: linked.id,
-    });
-    mirror(session, linked);
-    try {
-      this.#store.gatewaySessions.insert(session, input.ownerGateway);
-    } catch (error) {
-      this.#sessions.close(linked.id, "its gateway session could not be stored");
-      throw error;
-    }
+    let session: GatewaySession | undefined;
+    await this.#sessions.create(
+      {
+        ownerGateway: input.ownerGateway,
+        metadata: m
+          ? create(SessionMetadataSchema, {
+              name: m.name,
+              description: m.description,
+              labels: { ...m.labels },
+              ownerId: m.userId,
+              tags: [...m.tags],
+            })
+          : undefined,
+        config: create(SessionConfigSchema, {
+          maxDurationNs: input.config?.timeoutNs ?? 0n,
+          idleTimeoutNs: input.config?.idleTimeoutNs ?? 0n,
+        }),
+      },
+      async (tx, linked) => {
+        session = create(GatewaySessionSchema, {
+          id: randomUUID(),
+          createdAt: linked.createdAt,
+          metadata: m ? clone(GatewaySessionMetadataSchema, m) : {},
+          config: input.config ? clone(GatewaySessionConfigSchema, input.config) : {},
+          orchestratorSessionId: linked.id,
+        });
+        mirror(session, linked);
+        await tx.gatewaySessions.insert(session, input.ownerGateway);
+        this.#remember({ session, ownerGateway: input.ownerGateway });
+      },
+    );
+    if (!session) throw new Error("the gateway session was not created");
     return session;
   }
 
   /** One gateway session. NOT_FOUND when unknown. */
-  get(id: string): GatewaySessionRecord {
-    const record = this.#store.gatewaySessions.get(id);
-    if (!record) throw new ConnectError(`gateway session ${id} not found`, Code.NotFound);
+  async get(id: string): Promise<GatewaySessionRecord> {
+    const record = this.#byId.get(id) ?? (await this.#store.gatewaySessions.get(id));
+    if (!record) throw domainError(Code.NotFound, ErrorReason.SESSION_NOT_FOUND, `gateway session ${id.slice(0, 64)} not found`);
     return record;
   }
 
   /** The gateway session owning an orchestrator session, or undefined (a plain orchestrator session). */
-  findByOrchestratorSession(orchestratorSessionId: string): GatewaySessionRecord | undefined {
-    return this.#store.gatewaySessions.getByOrchestratorSessionId(orchestratorSessionId);
+  async findByOrchestratorSession(orchestratorSessionId: string): Promise<GatewaySessionRecord | undefined> {
+    return this.#byLinked.get(orchestratorSessionId) ?? this.#store.gatewaySessions.getByOrchestratorSessionId(orchestratorSessionId);
   }
 
   /** One page of gateway sessions, oldest first. INVALID_ARGUMENT (page_token) for a malformed token. */
-  list(filter: GatewaySessionFilter, page: PageRequest): Page<GatewaySessionRecord> {
+  list(filter: GatewaySessionFilter, page: PageRequest): Promise<Page<GatewaySessionRecord>> {
     return this.#store.gatewaySessions.list(filter, page);
   }
 
@@ -134,15 +150,15 @@ export class GatewaySessionManager {
    * Closes a gateway session and its orchestrator session. Idempotent: a
    * CLOSED gateway session is returned unchanged. NOT_FOUND when unknown.
    */
-  close(id: string, reason: string): GatewaySession {
-    const { session } = this.get(id);
+  async close(id: string, reason: string): Promise<GatewaySession> {
+    const { session } = await this.get(id);
     if (session.state === GatewaySessionState.CLOSED) return session;
-    const linked = this.#store.sessions.get(session.orchestratorSessionId)?.session;
+    const linked = (await this.#store.sessions.get(session.orchestratorSessionId))?.session;
     if (linked && linked.state !== SessionState.CLOSED) {
-      this.#sessions.close(linked.id, reason); // its state listener closes the gateway session
-      return this.get(id).session;
+      await this.#sessions.close(linked.id, reason); // its state listener closes the gateway session
+      return (await this.get(id)).session;
     }
-    this.#closeOrphan(session);
+    await this.#store.write((tx) => this.#closeOrphan(session, tx));
     return session;
   }
 
@@ -151,29 +167,29 @@ export class GatewaySessionManager {
     this.#unsubscribe();
   }
 
-  /** Mirrors an orchestrator session's new state onto its gateway session, if it has one. */
-  #follow(linked: Session): void {
-    const record = this.#store.gatewaySessions.getByOrchestratorSessionId(linked.id);
+  /** Mirrors an orchestrator session's new state onto its gateway session, if it has one, in the same unit of work. */
+  async #follow(linked: Session, tx: Repositories): Promise<void> {
+    const record = this.#byLinked.get(linked.id) ?? (await tx.gatewaySessions.getByOrchestratorSessionId(linked.id));
     if (!record || record.session.state === GatewaySessionState.CLOSED) return;
     mirror(record.session, linked);
-    this.#store.gatewaySessions.update(record.session);
-  }
-
-  /** Brings every open gateway session in line with its orchestrator session (after a crash). */
-  #reconcile(): void {
-    for (const { session } of this.#store.gatewaySessions.listOpen()) {
-      const linked = this.#store.sessions.get(session.orchestratorSessionId)?.session;
-      if (!linked) this.#closeOrphan(session);
-      else if (STATE[linked.state] !== session.state) this.#follow(linked);
+    await tx.gatewaySessions.update(record.session);
+    if (linked.state === SessionState.CLOSED) {
+      this.#byLinked.delete(linked.id);
+      this.#byId.delete(record.session.id);
     }
   }
 
-  #closeOrphan(session: GatewaySession): void {
+  #remember(record: GatewaySessionRecord): void {
+    this.#byLinked.set(record.session.orchestratorSessionId, record);
+    this.#byId.set(record.session.id, record);
+  }
+
+  async #closeOrphan(session: GatewaySession, tx: Repositories): Promise<void> {
     const now = timestampFromMs(Date.now());
     session.state = GatewaySessionState.CLOSED;
     session.status = Status.STOPPED;
     session.closedAt = now;
     session.updatedAt = now;
-    this.#store.gatewaySessions.update(session);
+    await tx.gatewaySessions.update(session);
   }
 }

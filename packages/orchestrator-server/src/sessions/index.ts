@@ -4,10 +4,11 @@ export {
   DEFAULT_MAX_DURATION_MS,
   DEFAULT_MAX_SESSIONS,
 } from "./session-manager.js";
-export type { SessionManagerOptions } from "./session-manager.js";
+export type { SessionManagerOptions, AlsoStore } from "./session-manager.js";
 export type { CreateSessionInput } from "./new-session.js";
 export type { SessionChanges } from "./session-update.js";
-export type { SessionEvent, SessionEventType, SessionEventSink } from "./session-events.js";
+export { sessionEvent } from "./session-events.js";
+export type { SessionEventType } from "./session-events.js";
 export type { SessionStateListener, SessionCloseListener } from "./session-notifier.js";
 export { GatewaySessionManager } from "./gateway-session-manager.js";
 export type { GatewaySessionManagerOptions, CreateGatewaySessionInput } from "./gateway-session-manager.js";

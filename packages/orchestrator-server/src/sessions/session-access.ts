@@ -50,17 +50,17 @@ export class SessionAuthorizer {
   }
 
   /** Throws unless the principal may use the orchestrator session. */
-  requireSession(principal: Principal | undefined, sessionId: string): void {
+  async requireSession(principal: Principal | undefined, sessionId: string): Promise<void> {
     const caller = sessionCaller(principal);
     requireId(sessionId, "session_id");
-    assertSessionAccess(caller, this.#sessions.get(sessionId).ownerGateway, sessionId);
+    assertSessionAccess(caller, (await this.#sessions.get(sessionId)).ownerGateway, sessionId);
   }
 
   /** Throws unless the principal may use the gateway session; returns its orchestrator session id. */
-  requireGatewaySession(principal: Principal | undefined, gatewaySessionId: string): string {
+  async requireGatewaySession(principal: Principal | undefined, gatewaySessionId: string): Promise<string> {
     const caller = sessionCaller(principal);
     requireId(gatewaySessionId, "session_id");
-    const { session, ownerGateway } = this.#gatewaySessions.get(gatewaySessionId);
+    const { session, ownerGateway } = await this.#gatewaySessions.get(gatewaySessionId);
     assertSessionAccess(caller, ownerGateway, gatewaySessionId, "gateway session");
     return session.orchestratorSessionId;
   }

@@ -1,4 +1,7 @@
-/** The kinds of event the session core emits. */
+import { EventType } from "@baaaht/proto/orchestrator/v1";
+import type { DomainEvent } from "../events/domain-event.js";
+
+/** The kinds of event the session core reports. */
 export type SessionEventType =
   | "session.created"
   | "session.updated"
@@ -7,13 +10,24 @@ export type SessionEventType =
   | "session.expired"
   | "message.received";
 
-/** Something that happened to a session, for the event log. */
-export interface SessionEvent {
-  type: SessionEventType;
-  sessionId: string;
-  /** Details, all strings (e.g. `reason` of session.closed, `messageId` and `role` of message.received). */
-  data: Record<string, string>;
-}
+const SESSION_TYPES: Readonly<Record<SessionEventType, EventType>> = {
+  "session.created": EventType.SESSION_CREATED,
+  "session.updated": EventType.SESSION_UPDATED,
+  "session.idle": EventType.SESSION_IDLE,
+  "session.closed": EventType.SESSION_CLOSED,
+  "session.expired": EventType.SESSION_EXPIRED,
+  "message.received": EventType.MESSAGE_RECEIVED,
+};
 
-/** Where the session core sends its events. Called synchronously, after the change is stored; must not throw. */
-export type SessionEventSink = (event: SessionEvent) => void;
+/**
+ * The domain event of a session change, data keys snake_case like the
+ * contract's. Session changes have source "sessions"; message.received (a
+ * user message was persisted) has source "chat", like every message event,
+ * and the message id as correlation id.
+ */
+export function sessionEvent(type: SessionEventType, sessionId: string, data: Record<string, string> = {}): DomainEvent {
+  if (type === "message.received") {
+    return { type: EventType.MESSAGE_RECEIVED, source: "chat", sessionId, correlationId: data.message_id, data };
+  }
+  return { type: SESSION_TYPES[type], source: "sessions", sessionId, data };
+}

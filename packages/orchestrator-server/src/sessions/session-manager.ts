@@ -2,20 +2,13 @@ import { randomUUID } from "node:crypto";
 import { clone } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
-import {
-  MessageRole,
-  MessageSchema,
-  SessionState,
-  type Message,
-  type Session,
-} from "@baaaht/proto/orchestrator/v1";
-import type { Page, PageRequest } from "../store/page-token.js";
-import type { SessionFilter, SessionRecord } from "../store/session-repository.js";
-import type { Store } from "../store/store.js";
+import { MessageRole, MessageSchema, SessionState, type Message, type Session } from "@baaaht/proto/orchestrator/v1";
+import { domainError, ErrorReason } from "../errors/domain-error.js";
+import type { EventSink } from "../events/domain-event.js";
+import { DuplicateKeyError, type Page, type PageRequest, type Repositories, type SessionFilter, type SessionRecord, type Store } from "../store/index.js";
 import { validateSessionConfig, validateSessionContext, validateSessionMetadata } from "../validation/session-input.js";
 import { newSession, type CreateSessionInput } from "./new-session.js";
 import { SessionClock } from "./session-clock.js";
-import type { SessionEventSink } from "./session-events.js";
 import { expiresAtMs } from "./session-limits.js";
 import { SessionNotifier, type SessionCloseListener, type SessionStateListener } from "./session-notifier.js";
 import { isOpen, stateName, transition } from "./session-state.js";
@@ -25,17 +18,20 @@ import { applySessionChanges, type SessionChanges } from "./session-update.js";
 export interface SessionManagerOptions {
   /** Where sessions and messages are kept. */
   store: Store;
-  /** Receives every session event, after the change is stored. Defaults to none. */
-  onEvent?: SessionEventSink;
+  /** Where session events go. */
+  events: EventSink;
   /** Idle timeout of sessions whose config leaves it 0. Defaults to 30 minutes. */
   idleTimeoutMs?: number;
   /** Max lifetime of sessions whose config leaves it 0; 0 means no limit. Defaults to 24 hours. */
   maxDurationMs?: number;
   /** The most sessions that may be open (not CLOSED) at once. Defaults to 1000. */
   maxSessions?: number;
-  /** Told about errors of timers, close listeners and the sink (e.g. the store was closed). Defaults to ignoring them. */
+  /** Told about errors of timers and close listeners (e.g. the store was closed). Defaults to ignoring them. */
   onError?: (error: unknown, sessionId: string) => void;
 }
+
+/** More writes of a domain step, stored in the same unit of work. */
+export type AlsoStore = (tx: Repositories) => Promise<void>;
 
 /** The idle timeout of sessions whose config leaves it 0: 30 minutes. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60_000;
@@ -47,9 +43,11 @@ export const DEFAULT_MAX_SESSIONS = 1000;
 /**
  * The session domain core: lifecycle (INITIALIZING -> ACTIVE <-> IDLE ->
  * CLOSING -> CLOSED), idle and expiry timers, the session cap and the
- * conversation. Handlers call it; it alone talks to the store about sessions.
- * Errors are ConnectErrors: NOT_FOUND, FAILED_PRECONDITION,
- * RESOURCE_EXHAUSTED, INVALID_ARGUMENT, ALREADY_EXISTS.
+ * conversation. Open sessions are kept in memory (the hot state); every
+ * change is stored before the promise that made it resolves. It alone talks
+ * to the store about sessions. Errors are ConnectErrors: NOT_FOUND,
+ * FAILED_PRECONDITION (SESSION_CLOSED), RESOURCE_EXHAUSTED (SESSION_LIMIT),
+ * INVALID_ARGUMENT, ALREADY_EXISTS.
  */
 export class SessionManager {
   readonly #store: Store;
@@ -58,26 +56,32 @@ export class SessionManager {
   readonly #onError: (error: unknown, sessionId: string) => void;
   readonly #notify: SessionNotifier;
   readonly #clock: SessionClock;
+  /** Every session that is not CLOSED. */
+  readonly #open = new Map<string, SessionRecord>();
+  /** Closes under way, so a second close waits for the first. */
+  readonly #closing = new Map<string, Promise<Session>>();
 
   constructor(options: SessionManagerOptions) {
     this.#store = options.store;
     this.#maxDurationMs = options.maxDurationMs ?? DEFAULT_MAX_DURATION_MS;
     this.#maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
     this.#onError = options.onError ?? (() => {});
-    this.#notify = new SessionNotifier(options.onEvent ?? (() => {}), this.#onError);
-    this.#clock = new SessionClock(options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, (id) => this.#onDue(id));
+    this.#notify = new SessionNotifier(options.events, this.#onError);
+    this.#clock = new SessionClock(options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, (id) => void this.#onDue(id));
   }
 
   /**
-   * Recovers after a (re)start: closes the sessions whose max duration passed
-   * while down (reason "expired"), finishes closes a crash interrupted, and
-   * re-arms the timers of the others from their stored updated_at.
+   * Recovers after a (re)start: loads the open sessions, closes those whose
+   * max duration passed while down (reason "expired"), finishes closes a crash
+   * interrupted, and re-arms the timers of the others from their updated_at.
    */
-  start(): void {
+  async start(): Promise<void> {
     const now = Date.now();
-    for (const { session } of this.#store.sessions.listOpen()) {
-      if (session.state === SessionState.CLOSING) this.#finishClose(session, "interrupted by a restart");
-      else if (expiresAtMs(session) <= now) this.#expire(session.id);
+    for (const record of await this.#store.sessions.listOpen()) {
+      const { session } = record;
+      this.#open.set(session.id, record);
+      if (session.state === SessionState.CLOSING) await this.#finishClose(record, "interrupted by a restart");
+      else if (expiresAtMs(session) <= now) await this.#expire(session.id);
       else {
         this.#clock.noteActivity(session.id, session.updatedAt ? timestampMs(session.updatedAt) : now);
         this.#clock.arm(session);
@@ -90,40 +94,60 @@ export class SessionManager {
     this.#clock.stop();
   }
 
-  /** Opens a session (ACTIVE, RUNNING). RESOURCE_EXHAUSTED when the cap of open sessions is reached. */
-  create(input: CreateSessionInput): Session {
+  /**
+   * Opens a session (ACTIVE, RUNNING), storing `also` in the same unit of
+   * work. RESOURCE_EXHAUSTED (SESSION_LIMIT) when the cap of open sessions is
+   * reached.
+   */
+  async create(input: CreateSessionInput, also?: (tx: Repositories, session: Session) => Promise<void>): Promise<Session> {
     validateSessionMetadata(input.metadata);
     validateSessionConfig(input.config);
+    if (this.#open.size >= this.#maxSessions) {
+      throw domainError(
+        Code.ResourceExhausted,
+        ErrorReason.SESSION_LIMIT,
+        `session cap reached: ${this.#open.size} sessions are open (max ${this.#maxSessions})`,
+      );
+    }
     const now = Date.now();
     const session = newSession(input, now, this.#maxDurationMs);
-    this.#store.transaction(() => {
-      const open = this.#store.sessions.countActive();
-      if (open >= this.#maxSessions) {
-        throw new ConnectError(`session cap reached: ${open} sessions are open (max ${this.#maxSessions})`, Code.ResourceExhausted);
-      }
-      this.#store.sessions.insert(session, input.ownerGateway);
-    });
+    const record: SessionRecord = { session, ownerGateway: input.ownerGateway, boundAgentId: undefined };
+    this.#open.set(session.id, record); // holds its place under the cap while it is stored
+    try {
+      await this.#store.write(async (tx) => {
+        await tx.sessions.insert(session, input.ownerGateway);
+        await also?.(tx, session);
+      });
+    } catch (error) {
+      this.#open.delete(session.id);
+      throw error;
+    }
     this.#clock.noteActivity(session.id, now);
     this.#clock.arm(session);
-    this.#notify.emit("session.created", session.id, { name: session.metadata?.name ?? "", ownerGateway: input.ownerGateway });
+    this.#notify.emit("session.created", session.id, { name: session.metadata?.name ?? "", owner_gateway: input.ownerGateway });
     return session;
   }
 
   /** One session (without its messages: see {@link history}). NOT_FOUND when unknown. */
-  get(id: string): SessionRecord {
-    const record = this.#store.sessions.get(id);
-    if (!record) throw new ConnectError(`session ${id} not found`, Code.NotFound);
+  async get(id: string): Promise<SessionRecord> {
+    const record = this.#open.get(id) ?? (await this.#store.sessions.get(id));
+    if (!record) throw domainError(Code.NotFound, ErrorReason.SESSION_NOT_FOUND, `session ${id.slice(0, 64)} not found`);
     return record;
   }
 
+  /** The open session with this id, from memory, or undefined (unknown or CLOSED). */
+  peekOpen(id: string): SessionRecord | undefined {
+    return this.#open.get(id);
+  }
+
   /** One page of sessions, oldest first. INVALID_ARGUMENT (page_token) for a malformed token. */
-  list(filter: SessionFilter, page: PageRequest): Page<SessionRecord> {
+  list(filter: SessionFilter, page: PageRequest): Promise<Page<SessionRecord>> {
     return this.#store.sessions.list(filter, page);
   }
 
   /** How many sessions are open (not CLOSED). */
   countActive(): number {
-    return this.#store.sessions.countActive();
+    return this.#open.size;
   }
 
   /**
@@ -132,13 +156,13 @@ export class SessionManager {
    * are never replaced here, see {@link SessionChanges}). FAILED_PRECONDITION
    * when the session is CLOSING or CLOSED.
    */
-  update(id: string, changes: SessionChanges): Session {
+  async update(id: string, changes: SessionChanges): Promise<Session> {
     validateSessionMetadata(changes.metadata);
     validateSessionContext(changes.context);
-    const session = this.#requireOpen(id);
+    const { session } = await this.#requireOpen(id);
     const changed = applySessionChanges(session, changes, this.#maxDurationMs);
     session.updatedAt = timestampFromMs(Date.now());
-    this.#store.sessions.update(session);
+    await this.#store.write((tx) => tx.sessions.update(session));
     this.#clock.arm(session);
     this.#notify.emit("session.updated", id, { fields: changed.join(",") });
     return session;
@@ -149,64 +173,77 @@ export class SessionManager {
    * and the close listeners run. Idempotent: a CLOSED session is returned
    * unchanged. NOT_FOUND when unknown.
    */
-  close(id: string, reason: string): Session {
-    const { session } = this.get(id);
-    if (session.state === SessionState.CLOSED) return session;
-    return this.#finishClose(session, reason);
+  async close(id: string, reason: string): Promise<Session> {
+    const pending = this.#closing.get(id);
+    if (pending) return pending;
+    const record = await this.get(id);
+    if (record.session.state === SessionState.CLOSED) return record.session;
+    return this.#finishClose(record, reason);
   }
 
   /** Records activity: an IDLE session turns ACTIVE and the idle timer restarts. FAILED_PRECONDITION when closed. */
-  touch(id: string): Session {
-    const session = this.#requireOpen(id);
-    this.#activity(session, false);
-    return session;
+  async touch(id: string): Promise<Session> {
+    const record = await this.#requireOpen(id);
+    await this.#store.write((tx) => this.#activity(tx, record.session, false));
+    this.#clock.arm(record.session);
+    return record.session;
   }
 
   /**
-   * Appends a message to a session's conversation and counts it as activity.
-   * An empty id is assigned, an unset timestamp is now, an UNSPECIFIED role
-   * is USER. FAILED_PRECONDITION when the session is CLOSING or CLOSED,
-   * ALREADY_EXISTS when the id is taken. Returns the stored message.
+   * Appends a message to a session's conversation and counts it as activity,
+   * storing `also` in the same unit of work. An empty id is assigned, an unset
+   * timestamp is now, an UNSPECIFIED role is USER. FAILED_PRECONDITION
+   * (SESSION_CLOSED) when the session is CLOSING or CLOSED, ALREADY_EXISTS
+   * when the id is taken. Resolves with the stored message once committed.
    */
-  appendMessage(sessionId: string, message: Message): Message {
-    const session = this.#requireOpen(sessionId);
+  async appendMessage(sessionId: string, message: Message, also?: AlsoStore): Promise<Message> {
+    const { session } = await this.#requireOpen(sessionId);
     const stored = clone(MessageSchema, message);
     stored.id ||= randomUUID();
     stored.timestamp ??= timestampFromMs(Date.now());
     if (stored.role === MessageRole.UNSPECIFIED) stored.role = MessageRole.USER;
-    if (this.#store.messages.get(stored.id)) throw new ConnectError(`message ${stored.id} already exists`, Code.AlreadyExists);
-    this.#store.transaction(() => {
-      this.#store.messages.append(sessionId, stored);
-      this.#activity(session, true);
-    });
-    this.#notify.emit("message.received", sessionId, { messageId: stored.id, role: MessageRole[stored.role] ?? "" });
+    try {
+      await this.#store.write(async (tx) => {
+        await tx.messages.append(sessionId, stored);
+        await this.#activity(tx, session, true);
+        await also?.(tx);
+      });
+    } catch (error) {
+      if (error instanceof DuplicateKeyError) {
+        throw domainError(Code.AlreadyExists, ErrorReason.ALREADY_EXISTS, `message ${stored.id} already exists`);
+      }
+      throw error;
+    }
+    this.#clock.arm(session);
+    if (stored.role === MessageRole.USER) {
+      this.#notify.emit("message.received", sessionId, { message_id: stored.id, role: MessageRole[stored.role] ?? "" });
+    }
     return stored;
   }
 
   /** The last `limit` messages of a session, oldest first. NOT_FOUND when unknown. */
-  history(sessionId: string, limit: number): Message[] {
-    this.get(sessionId);
+  async history(sessionId: string, limit: number): Promise<Message[]> {
+    if (!this.#open.has(sessionId)) await this.get(sessionId);
     return this.#store.messages.list(sessionId, { limit });
   }
 
-  /** Binds a session's chat to an agent, or unbinds it (undefined). NOT_FOUND when unknown. */
-  bindAgent(sessionId: string, agentId: string | undefined): void {
-    if (!this.#store.sessions.setBoundAgent(sessionId, agentId ?? null)) {
-      throw new ConnectError(`session ${sessionId} not found`, Code.NotFound);
-    }
-  }
-
-  /** The agent a session's chat is bound to; undefined when unbound or unknown. */
+  /** The agent an open session's chat is bound to; undefined when unbound, closed or unknown. */
   boundAgent(sessionId: string): string | undefined {
-    return this.#store.sessions.get(sessionId)?.boundAgentId;
+    return this.#open.get(sessionId)?.boundAgentId;
   }
 
-  /** The ids of the sessions bound to an agent, oldest first. */
-  boundTo(agentId: string): string[] {
-    return this.#store.sessions.listBoundTo(agentId).map((r) => r.session.id);
+  /**
+   * Binds an open session's chat to an agent in memory; returns the write that
+   * stores it, for the caller's unit of work (undefined when nothing changed).
+   */
+  bindAgent(sessionId: string, agentId: string): AlsoStore | undefined {
+    const record = this.#open.get(sessionId);
+    if (!record || record.boundAgentId === agentId) return undefined;
+    record.boundAgentId = agentId;
+    return async (tx) => void (await tx.sessions.setBoundAgent(sessionId, agentId));
   }
 
-  /** Calls `listener` after every state change, inside the transaction storing it. Returns an unsubscribe function. */
+  /** Calls `listener` after every state change, inside the unit of work storing it. Returns an unsubscribe function. */
   onStateChange(listener: SessionStateListener): () => void {
     return this.#notify.onStateChange(listener);
   }
@@ -216,68 +253,73 @@ export class SessionManager {
     return this.#notify.onClose(listener);
   }
 
-  #requireOpen(id: string): Session {
-    const { session } = this.get(id);
-    if (!isOpen(session.state)) {
-      throw new ConnectError(`session ${id} is ${stateName(session.state)}`, Code.FailedPrecondition);
-    }
-    return session;
+  async #requireOpen(id: string): Promise<SessionRecord> {
+    const record = this.#open.get(id);
+    if (record && isOpen(record.session.state)) return record;
+    const { session } = record ?? (await this.get(id));
+    throw domainError(Code.FailedPrecondition, ErrorReason.SESSION_CLOSED, `session ${id} is ${stateName(session.state)}`);
   }
 
-  /** Notes activity; stores the session when it changed (a message, or IDLE -> ACTIVE). */
-  #activity(session: Session, changed: boolean): void {
+  /** Notes activity inside a unit of work: an IDLE session wakes (stored whole); else only updated_at when `changed`. */
+  async #activity(tx: Repositories, session: Session, changed: boolean): Promise<void> {
     const now = Date.now();
     this.#clock.noteActivity(session.id, now);
-    const woke = session.state === SessionState.IDLE;
-    if (woke || changed) {
-      this.#store.transaction(() => {
-        if (woke) transition(session, SessionState.ACTIVE);
-        session.updatedAt = timestampFromMs(now);
-        this.#store.sessions.update(session);
-        if (woke) this.#notify.stateChanged(session);
-      });
+    if (session.state === SessionState.IDLE) {
+      transition(session, SessionState.ACTIVE);
+      session.updatedAt = timestampFromMs(now);
+      await tx.sessions.update(session);
+      await this.#notify.stateChanged(session, tx);
+      this.#notify.emit("session.updated", session.id, { state: "ACTIVE", reason: "activity" });
+    } else if (changed) {
+      session.updatedAt = timestampFromMs(now);
+      await tx.sessions.touch(session.id, now);
     }
-    this.#clock.arm(session);
-    if (woke) this.#notify.emit("session.updated", session.id, { state: "ACTIVE", reason: "activity" });
   }
 
-  #finishClose(session: Session, reason: string): Session {
+  #finishClose(record: SessionRecord, reason: string): Promise<Session> {
+    const { session } = record;
     this.#clock.forget(session.id);
-    this.#store.transaction(() => {
+    const closing = (async () => {
       const now = timestampFromMs(Date.now());
-      if (session.state !== SessionState.CLOSING) {
-        transition(session, SessionState.CLOSING);
-        this.#notify.stateChanged(session);
-      }
-      transition(session, SessionState.CLOSED);
-      session.closedAt = now;
-      session.updatedAt = now;
-      this.#store.sessions.update(session);
-      this.#notify.stateChanged(session);
-    });
-    this.#notify.emit("session.closed", session.id, { reason });
-    this.#notify.closed(session, reason);
-    return session;
+      await this.#store.write(async (tx) => {
+        if (session.state !== SessionState.CLOSING) {
+          transition(session, SessionState.CLOSING);
+          await this.#notify.stateChanged(session, tx);
+        }
+        transition(session, SessionState.CLOSED);
+        session.closedAt = now;
+        session.updatedAt = now;
+        await tx.sessions.update(session);
+        await this.#notify.stateChanged(session, tx);
+      });
+      this.#open.delete(session.id);
+      this.#notify.emit("session.closed", session.id, { reason });
+      this.#notify.closed(session, reason);
+      return session;
+    })().finally(() => this.#closing.delete(session.id));
+    this.#closing.set(session.id, closing);
+    return closing;
   }
 
-  #expire(id: string): void {
+  async #expire(id: string): Promise<void> {
     this.#notify.emit("session.expired", id);
-    this.close(id, "expired");
+    await this.close(id, "expired");
   }
 
   /** A session's deadline was reached: expire it, or turn it IDLE, then re-arm. */
-  #onDue(id: string): void {
+  async #onDue(id: string): Promise<void> {
     try {
-      const session = this.#store.sessions.get(id)?.session;
-      if (!session || !isOpen(session.state)) return this.#clock.forget(id);
+      const record = this.#open.get(id);
+      if (!record || !isOpen(record.session.state)) return this.#clock.forget(id);
+      const { session } = record;
       const now = Date.now();
-      if (expiresAtMs(session) <= now) return this.#expire(id);
+      if (expiresAtMs(session) <= now) return await this.#expire(id);
       if (this.#clock.idleDue(session, now)) {
-        this.#store.transaction(() => {
-          transition(session, SessionState.IDLE);
-          session.updatedAt = timestampFromMs(now);
-          this.#store.sessions.update(session);
-          this.#notify.stateChanged(session);
+        transition(session, SessionState.IDLE);
+        session.updatedAt = timestampFromMs(now);
+        await this.#store.write(async (tx) => {
+          await tx.sessions.update(session);
+          await this.#notify.stateChanged(session, tx);
         });
         this.#notify.emit("session.idle", id);
       }

@@ -1,19 +1,24 @@
 import type { Session } from "@baaaht/proto/orchestrator/v1";
-import type { SessionEvent, SessionEventSink } from "./session-events.js";
+import type { EventSink } from "../events/domain-event.js";
+import type { Repositories } from "../store/index.js";
+import { sessionEvent, type SessionEventType } from "./session-events.js";
 
-/** Called with a session after it changed state, inside the transaction that stores it. */
-export type SessionStateListener = (session: Session) => void;
+/**
+ * Called with a session after it changed state, inside the unit of work that
+ * stores it: what it writes through `tx` commits (or not) with the change.
+ */
+export type SessionStateListener = (session: Session, tx: Repositories) => Promise<void>;
 /** Called after a session closed (and was stored), with the close reason. */
 export type SessionCloseListener = (session: Session, reason: string) => void;
 
 /** Fans the session core's changes out: the event sink, state listeners and close listeners. */
 export class SessionNotifier {
-  readonly #sink: SessionEventSink;
+  readonly #sink: EventSink;
   readonly #onListenerError: (error: unknown, sessionId: string) => void;
   readonly #stateListeners = new Set<SessionStateListener>();
   readonly #closeListeners = new Set<SessionCloseListener>();
 
-  constructor(sink: SessionEventSink, onListenerError: (error: unknown, sessionId: string) => void) {
+  constructor(sink: EventSink, onListenerError: (error: unknown, sessionId: string) => void) {
     this.#sink = sink;
     this.#onListenerError = onListenerError;
   }
@@ -30,9 +35,9 @@ export class SessionNotifier {
     return () => this.#closeListeners.delete(listener);
   }
 
-  /** Tells the state listeners. Their errors propagate (they run inside the storing transaction). */
-  stateChanged(session: Session): void {
-    for (const listener of this.#stateListeners) listener(session);
+  /** Tells the state listeners, inside the storing unit of work. Their errors undo the unit. */
+  async stateChanged(session: Session, tx: Repositories): Promise<void> {
+    for (const listener of this.#stateListeners) await listener(session, tx);
   }
 
   /** Tells the close listeners; an error of one is reported and does not stop the others. */
@@ -46,12 +51,8 @@ export class SessionNotifier {
     }
   }
 
-  /** Sends an event to the sink; a failing sink never undoes or breaks a stored change. */
-  emit(type: SessionEvent["type"], sessionId: string, data: Record<string, string> = {}): void {
-    try {
-      this.#sink({ type, sessionId, data });
-    } catch (error) {
-      this.#onListenerError(error, sessionId);
-    }
+  /** Publishes a session event (the sink never throws). */
+  emit(type: SessionEventType, sessionId: string, data: Record<string, string> = {}): void {
+    this.#sink(sessionEvent(type, sessionId, data));
   }
 }

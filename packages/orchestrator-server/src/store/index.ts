@@ -1,14 +1,17 @@
-export { openStore, DEFAULT_BUSY_TIMEOUT_MS } from "./store.js";
-export type { Store, StoreOptions } from "./store.js";
+export { openStore, isPostgresUrl, DATABASE_FILE } from "./open-store.js";
+export type { OpenStoreOptions } from "./open-store.js";
+export type { Store, Repositories, ReadRepositories, UnitOfWork } from "./store.js";
+export { DuplicateKeyError, StoreLockedError, StoreClosedError } from "./store-errors.js";
 export type { Page, PageRequest } from "./page-token.js";
-export type { SessionRecord, SessionFilter, SessionRepository } from "./session-repository.js";
-export type { MessageRecord, MessageRepository } from "./message-repository.js";
-export type { AnswerRecord, AnswerChunk, AnswerState, AnswerRepository } from "./answer-repository.js";
+export type { SessionRecord, SessionFilter, SessionRepository, SessionReads } from "./session-repository.js";
+export type { MessageRecord, MessageRepository, MessageReads } from "./message-repository.js";
+export type { AnswerRecord, AnswerChunk, AnswerState, AnswerRepository, AnswerReads } from "./answer-repository.js";
 export type {
   GatewaySessionRecord,
   GatewaySessionFilter,
   GatewaySessionRepository,
+  GatewaySessionReads,
 } from "./gateway-session-repository.js";
-export type { AgentRecord, AgentRepository } from "./agent-repository.js";
-export type { TaskRecord, TaskFilter, TaskRepository } from "./task-repository.js";
-export type { EventRepository, EventSelector, EventRetention } from "./event-repository.js";
+export type { AgentRecord, AgentRepository, AgentReads } from "./agent-repository.js";
+export type { TaskRecord, TaskFilter, TaskRepository, TaskReads } from "./task-repository.js";
+export type { EventRepository, EventReads, EventSelector, EventRetention } from "./event-repository.js";

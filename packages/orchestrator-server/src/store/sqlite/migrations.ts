@@ -135,6 +135,18 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX events_session ON events (session_id, sequence) WHERE session_id != '';
     `,
   },
+  {
+    version: 4,
+    description: "task reports (output and progress, replayed to late watchers)",
+    sql: `
+      CREATE TABLE task_reports (
+        task_id TEXT NOT NULL,
+        seq     INTEGER NOT NULL,
+        blob    BLOB NOT NULL,
+        PRIMARY KEY (task_id, seq)
+      );
+    `,
+  },
 ];
 
 /**

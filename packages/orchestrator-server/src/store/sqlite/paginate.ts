@@ -1,6 +1,6 @@
-import type { Database } from "better-sqlite3";
-import { decodePageToken, encodePageToken, type Page, type PageRequest } from "./page-token.js";
+import { decodePageToken, encodePageToken, type Page, type PageRequest } from "../page-token.js";
 import type { SqlFilter } from "./sql-filter.js";
+import type { Statements } from "./statements.js";
 
 /** A row of a table paged by its `created_seq` column. */
 export interface SequencedRow {
@@ -13,7 +13,7 @@ export interface SequencedRow {
  * names the last row returned, so later pages never repeat or skip a row.
  */
 export function paginate<R extends SequencedRow, T>(
-  db: Database,
+  statements: Statements,
   table: string,
   filter: SqlFilter,
   page: PageRequest,
@@ -21,10 +21,10 @@ export function paginate<R extends SequencedRow, T>(
 ): Page<T> {
   const after = decodePageToken(page.pageToken);
   const size = Math.max(1, Math.floor(page.pageSize));
-  const { n } = db.prepare(`SELECT COUNT(*) AS n FROM ${table} ${filter.where}`).get(...filter.params) as { n: number };
+  const { n } = statements.get(`SELECT COUNT(*) AS n FROM ${table} ${filter.where}`).get(...filter.params) as { n: number };
   const where = filter.where ? `${filter.where} AND created_seq > ?` : "WHERE created_seq > ?";
-  const rows = db
-    .prepare(`SELECT * FROM ${table} ${where} ORDER BY created_seq LIMIT ?`)
+  const rows = statements
+    .get(`SELECT * FROM ${table} ${where} ORDER BY created_seq LIMIT ?`)
     .all(...filter.params, after, size + 1) as R[];
   const more = rows.length > size;
   const kept = more ? rows.slice(0, size) : rows;

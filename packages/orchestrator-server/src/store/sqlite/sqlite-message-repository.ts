@@ -1,14 +1,8 @@
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
-import type { Database } from "better-sqlite3";
 import { MessageSchema, type Message } from "@baaaht/proto/orchestrator/v1";
-
-/** A stored message with where it sits in its session. */
-export interface MessageRecord {
-  sessionId: string;
-  /** Its position in the session's conversation: 1, 2, 3, ... */
-  seq: number;
-  message: Message;
-}
+import type { MessageRecord, MessageRepository } from "../message-repository.js";
+import { mapUnique } from "./sqlite-errors.js";
+import type { Statements } from "./statements.js";
 
 interface MessageRow {
   session_id: string;
@@ -22,36 +16,33 @@ const decode = (row: MessageRow): MessageRecord => ({
   message: fromBinary(MessageSchema, row.blob),
 });
 
-/** The messages of every session's conversation, in order. */
-export class MessageRepository {
-  readonly #db: Database;
+/** The messages of every session's conversation in SQLite, in order. */
+export class SqliteMessageRepository implements MessageRepository {
+  readonly #s: Statements;
 
-  constructor(db: Database) {
-    this.#db = db;
+  constructor(statements: Statements) {
+    this.#s = statements;
   }
 
-  /**
-   * Appends a message (its id already assigned) to a session's conversation
-   * and returns its position. Fails when the session does not exist or the
-   * message id is taken.
-   */
-  append(sessionId: string, message: Message): number {
-    const row = this.#db
-      .prepare(
-        `INSERT INTO messages (session_id, seq, id, role, blob)
-         SELECT @session_id, COALESCE(MAX(seq), 0) + 1, @id, @role, @blob FROM messages WHERE session_id = @session_id
-         RETURNING seq`,
-      )
-      .get({ session_id: sessionId, id: message.id, role: message.role, blob: toBinary(MessageSchema, message) }) as {
-      seq: number;
-    };
+  async append(sessionId: string, message: Message): Promise<number> {
+    const params = { session_id: sessionId, id: message.id, role: message.role, blob: toBinary(MessageSchema, message) };
+    const row = mapUnique(
+      () =>
+        this.#s
+          .get(
+            `INSERT INTO messages (session_id, seq, id, role, blob)
+             SELECT @session_id, COALESCE(MAX(seq), 0) + 1, @id, @role, @blob FROM messages WHERE session_id = @session_id
+             RETURNING seq`,
+          )
+          .get(params) as { seq: number },
+      `message ${message.id}`,
+    );
     return row.seq;
   }
 
-  /** The last `limit` messages of a session, oldest first. */
-  list(sessionId: string, options: { limit: number }): Message[] {
-    const rows = this.#db
-      .prepare(
+  async list(sessionId: string, options: { limit: number }): Promise<Message[]> {
+    const rows = this.#s
+      .get(
         `SELECT * FROM (SELECT session_id, seq, blob FROM messages WHERE session_id = ? ORDER BY seq DESC LIMIT ?)
          ORDER BY seq`,
       )
@@ -59,16 +50,8 @@ export class MessageRepository {
     return rows.map((row) => decode(row).message);
   }
 
-  /** One message by id, or undefined. */
-  get(messageId: string): MessageRecord | undefined {
-    const row = this.#db.prepare("SELECT session_id, seq, blob FROM messages WHERE id = ?").get(messageId) as
-      | MessageRow
-      | undefined;
+  async get(messageId: string): Promise<MessageRecord | undefined> {
+    const row = this.#s.get("SELECT session_id, seq, blob FROM messages WHERE id = ?").get(messageId) as MessageRow | undefined;
     return row && decode(row);
-  }
-
-  /** How many messages a session has. */
-  count(sessionId: string): number {
-    return (this.#db.prepare("SELECT COUNT(*) AS n FROM messages WHERE session_id = ?").get(sessionId) as { n: number }).n;
   }
 }

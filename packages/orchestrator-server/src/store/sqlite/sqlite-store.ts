@@ -1,91 +1,156 @@
 import { chmodSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import Database from "better-sqlite3";
-import { AgentRepository } from "./agent-repository.js";
-import { AnswerRepository } from "./answer-repository.js";
-import { openEventRepository, type EventRepository } from "./event-repository.js";
-import { GatewaySessionRepository } from "./gateway-session-repository.js";
-import { MessageRepository } from "./message-repository.js";
+import Database, { type Database as Db } from "better-sqlite3";
+import { GroupCommit, type TransactionControl } from "../group-commit.js";
+import { StoreLockedError } from "../store-errors.js";
+import type { Repositories, Store } from "../store.js";
 import { migrate } from "./migrations.js";
-import { SessionRepository } from "./session-repository.js";
-import { TaskRepository } from "./task-repository.js";
+import { SqliteAgentRepository } from "./sqlite-agent-repository.js";
+import { SqliteAnswerRepository } from "./sqlite-answer-repository.js";
+import { SqliteEventRepository } from "./sqlite-event-repository.js";
+import { SqliteGatewaySessionRepository } from "./sqlite-gateway-session-repository.js";
+import { SqliteMessageRepository } from "./sqlite-message-repository.js";
+import { SqliteSessionRepository } from "./sqlite-session-repository.js";
+import { SqliteTaskRepository } from "./sqlite-task-repository.js";
+import { Statements } from "./statements.js";
 
-/** Options of {@link openStore}. */
-export interface StoreOptions {
+/** Options of {@link openSqliteStore}. */
+export interface SqliteStoreOptions {
   /**
    * The database file (created with its directory when missing), or
-   * `":memory:"` for a throwaway in-memory database (tests). The orchestrator
-   * passes `<stateDir>/baaaht.db`.
+   * `":memory:"` for a throwaway in-memory database (tests).
    */
   path: string;
-  /** How long a write waits for a lock held by another connection, in milliseconds. Defaults to 5 seconds. */
+  /** How long a statement waits for a lock held by another connection, in milliseconds. Defaults to 5 seconds. */
   busyTimeoutMs?: number;
 }
 
-/** The orchestrator's embedded database: one repository per kind of state. */
-export interface Store {
-  /** The file it lives in, or ":memory:". */
-  readonly path: string;
-  /** The schema version after migrations. */
-  readonly schemaVersion: number;
-  readonly sessions: SessionRepository;
-  readonly messages: MessageRepository;
-  readonly answers: AnswerRepository;
-  readonly gatewaySessions: GatewaySessionRepository;
-  readonly agents: AgentRepository;
-  /** The event log; on a file, written on its own connection (see openEventRepository). */
-  readonly events: EventRepository;
-  readonly tasks: TaskRepository;
-  /**
-   * Runs `fn` in one transaction: every write in it is kept, or none (when it
-   * throws). Nested calls become savepoints. `fn` must be synchronous.
-   */
-  transaction<T>(fn: () => T): T;
-  /** Closes the database. Later calls fail. Closing twice is harmless. */
-  close(): void;
-}
-
-/** Defaults, defined once. */
+/** How long a statement waits for a lock by default. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 
+/** Every repository on one connection. */
+function repositoriesOn(db: Db): Repositories {
+  const s = new Statements(db);
+  return {
+    sessions: new SqliteSessionRepository(s),
+    messages: new SqliteMessageRepository(s),
+    answers: new SqliteAnswerRepository(s),
+    gatewaySessions: new SqliteGatewaySessionRepository(s),
+    agents: new SqliteAgentRepository(s),
+    tasks: new SqliteTaskRepository(s),
+    events: new SqliteEventRepository(s),
+  };
+}
+
+/** BEGIN / SAVEPOINT / COMMIT on the write connection, as prepared statements. */
+function transactionControl(db: Db): TransactionControl {
+  const run = (sql: string) => {
+    const statement = db.prepare(sql);
+    return () => void statement.run();
+  };
+  const rollbackTo = run("ROLLBACK TO unit");
+  const release = run("RELEASE unit");
+  const rollback = run("ROLLBACK");
+  return {
+    begin: run("BEGIN IMMEDIATE"),
+    commit: run("COMMIT"),
+    rollback: () => {
+      if (db.inTransaction) rollback();
+    },
+    savepoint: run("SAVEPOINT unit"),
+    release,
+    undo: () => {
+      rollbackTo();
+      release();
+    },
+  };
+}
+
 /**
- * Opens (creating when needed) the orchestrator's database and brings its
- * schema up to date. A file database uses write-ahead logging with
- * `synchronous=FULL`, so a write that returned survives a crash or kill -9.
+ * Takes the orchestrator's lock on a database file: an exclusive transaction
+ * on `<path>-lock`, held for the life of the store. The operating system
+ * drops it when the process dies (kill -9 included), so a stale lock never
+ * blocks a restart; a live one makes the second orchestrator refuse to start.
  */
-export function openStore(options: StoreOptions): Store {
-  const memory = options.path === ":memory:";
-  if (!memory) mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
-  const db = new Database(options.path);
+function lockFile(path: string): Db {
+  const lock = new Database(`${path}-lock`);
   try {
-    if (!memory) chmodSync(options.path, 0o600);
-    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))}`);
-    if (!memory) {
+    chmodSync(`${path}-lock`, 0o600);
+    lock.pragma("busy_timeout = 0");
+    lock.pragma("locking_mode = EXCLUSIVE");
+    lock.exec("CREATE TABLE IF NOT EXISTS holder (pid INTEGER)");
+    lock.exec("BEGIN EXCLUSIVE");
+    lock.prepare("INSERT INTO holder (pid) VALUES (?)").run(process.pid);
+    return lock;
+  } catch (error) {
+    lock.close();
+    if (error instanceof Database.SqliteError && error.code.startsWith("SQLITE_BUSY")) {
+      throw new StoreLockedError(
+        `another orchestrator uses the database ${path}: stop it, or give this one another state directory or --database`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** Opens a connection with the durability settings of the store. */
+function connect(path: string, busyTimeoutMs: number): Db {
+  const db = new Database(path);
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+    if (path !== ":memory:") {
       const mode = db.pragma("journal_mode = WAL", { simple: true });
-      if (mode !== "wal") throw new Error(`cannot enable write-ahead logging on ${options.path} (journal_mode=${String(mode)})`);
+      if (mode !== "wal") throw new Error(`cannot enable write-ahead logging on ${path} (journal_mode=${String(mode)})`);
     }
     db.pragma("synchronous = FULL");
     db.pragma("foreign_keys = ON");
-    const schemaVersion = migrate(db);
-    const events = openEventRepository(db, options.path);
-    return {
-      path: options.path,
-      schemaVersion,
-      sessions: new SessionRepository(db),
-      messages: new MessageRepository(db),
-      answers: new AnswerRepository(db),
-      gatewaySessions: new GatewaySessionRepository(db),
-      agents: new AgentRepository(db),
-      events,
-      tasks: new TaskRepository(db),
-      transaction: <T>(fn: () => T): T => db.transaction(fn)(),
-      close: () => {
-        events.close();
-        if (db.open) db.close();
-      },
-    };
+    return db;
   } catch (error) {
     db.close();
+    throw error;
+  }
+}
+
+/**
+ * Opens (creating when needed) the orchestrator's SQLite database and brings
+ * its schema up to date. Writes are group committed on one connection with
+ * write-ahead logging and `synchronous=FULL`: a unit of work that resolved
+ * survives kill -9 and an OS crash. Reads use a second connection and see
+ * committed data only (`:memory:` has one connection for both).
+ */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+  const { path } = options;
+  const memory = path === ":memory:";
+  const busy = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  if (!memory) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const lock = memory ? undefined : lockFile(path);
+  const opened: Db[] = [];
+  try {
+    const writer = connect(path, busy);
+    opened.push(writer);
+    if (!memory) chmodSync(path, 0o600);
+    const schemaVersion = migrate(writer);
+    const reader = memory ? writer : connect(path, busy);
+    if (reader !== writer) opened.push(reader);
+    const inTransaction = repositoriesOn(writer);
+    const commits = new GroupCommit(transactionControl(writer), inTransaction);
+    let closing: Promise<void> | undefined;
+    return {
+      backend: "sqlite",
+      location: path,
+      schemaVersion,
+      ...(memory ? inTransaction : repositoriesOn(reader)),
+      write: (work) => commits.enqueue(work),
+      close: () =>
+        (closing ??= (async () => {
+          await commits.close();
+          for (const db of opened) db.close();
+          lock?.close();
+        })()),
+    };
+  } catch (error) {
+    for (const db of opened) db.close();
+    lock?.close();
     throw error;
   }
 }

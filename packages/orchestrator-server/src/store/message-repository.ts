@@ -1,0 +1,27 @@
+import type { Message } from "@baaaht/proto/orchestrator/v1";
+
+/** A stored message with where it sits in its session. */
+export interface MessageRecord {
+  sessionId: string;
+  /** Its position in the session's conversation: 1, 2, 3, ... */
+  seq: number;
+  message: Message;
+}
+
+/** Reading the messages of sessions. */
+export interface MessageReads {
+  /** The last `limit` messages of a session, oldest first. */
+  list(sessionId: string, options: { limit: number }): Promise<Message[]>;
+  /** One message by id, or undefined. */
+  get(messageId: string): Promise<MessageRecord | undefined>;
+}
+
+/** The messages of every session's conversation, in order, inside a unit of work. */
+export interface MessageRepository extends MessageReads {
+  /**
+   * Appends a message (its id already assigned) to a session's conversation
+   * and returns its position. {@link DuplicateKeyError} when the message id
+   * is taken; fails when the session does not exist.
+   */
+  append(sessionId: string, message: Message): Promise<number>;
+}
