@@ -68,20 +68,24 @@ describe("the conversation path, end to end", () => {
     const admin = adminClient(orch);
     const opened = new AbortController();
     const seenByMessages: MessageChunk[] = [];
+    // The stream is attached once it echoes a heartbeat (heartbeats are answered after attaching).
+    let attached!: () => void;
+    const isAttached = new Promise<void>((resolve) => (attached = resolve));
     const messages = (async () => {
       async function* requests() {
-        yield { sessionId: speaker.session.orchestratorSessionId };
+        yield { sessionId: speaker.session.orchestratorSessionId, payload: { case: "heartbeat" as const, value: {} } };
         await new Promise((resolve) => opened.signal.addEventListener("abort", resolve));
       }
       try {
         for await (const res of admin.streamMessages(requests(), { signal: opened.signal })) {
+          if (res.payload.case === "heartbeat") attached();
           if (res.payload.case === "chunk") seenByMessages.push(res.payload.value);
         }
       } catch (err) {
         if (ConnectError.from(err).code !== Code.Canceled) throw err;
       }
     })();
-    await new Promise((r) => setTimeout(r, 200));
+    await isAttached;
 
     const spoken = await speaker.send("one two three four").text();
     expect(spoken).toBe("echo: one two three four");

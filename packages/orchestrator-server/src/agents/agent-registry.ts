@@ -95,12 +95,14 @@ export class AgentRegistry extends EventEmitter<AgentRegistryEvents> {
       capabilities: input.capabilities,
     });
     const live: LiveAgent = { agent, tokenHash: hashToken(token), load: 0 };
-    await this.#o.store.write((tx) => tx.agents.upsert(agent, live.tokenHash));
+    await this.#o.store.write(async (tx) => {
+      await tx.agents.upsert(agent, live.tokenHash);
+      this.#o.events(agentEvent("registered", agent));
+    });
     this.#live.set(agent.id, live);
     this.#byTokenHash.set(live.tokenHash, agent.id);
     this.#arm(live);
     this.#o.logger.info({ agentId: agent.id, name: agent.name }, "agent registered");
-    this.#o.events(agentEvent("registered", agent));
     return { agent, token };
   }
 
@@ -179,9 +181,11 @@ export class AgentRegistry extends EventEmitter<AgentRegistryEvents> {
     this.#live.delete(id);
     this.#byTokenHash.delete(live.tokenHash);
     live.connection?.close();
-    await this.#o.store.write((tx) => tx.agents.remove(id));
+    await this.#o.store.write(async (tx) => {
+      await tx.agents.remove(id);
+      this.#o.events(agentEvent("unregistered", live.agent, reason));
+    });
     this.#o.logger.info({ agentId: id, reason }, "agent unregistered");
-    this.#o.events(agentEvent("unregistered", live.agent, reason));
     this.emit("unregistered", live.agent, reason);
   }
 

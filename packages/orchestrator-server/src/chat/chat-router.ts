@@ -221,11 +221,12 @@ export class ChatRouter {
   }
 
   async #noAgent(sessionId: string, message: Message): Promise<never> {
-    const stored = await this.#o.sessions.appendMessage(sessionId, message);
     const reason = "no chat-capable agent is connected";
+    const stored = await this.#o.sessions.appendMessage(sessionId, message, async () => {
+      this.#o.events(messageFailedEvent(sessionId, { messageId: message.id, reason, reasonCode: ErrorReason.NO_AGENT, stage: "routing" }));
+    });
     this.#o.hub.publish(sessionId, { kind: "message", message: stored });
     this.#o.hub.publish(sessionId, { kind: "failed", replyToMessageId: stored.id, reason, errorReason: ErrorReason.NO_AGENT });
-    this.#o.events(messageFailedEvent(sessionId, { messageId: stored.id, reason, reasonCode: ErrorReason.NO_AGENT, stage: "routing" }));
     throw domainError(
       Code.FailedPrecondition,
       ErrorReason.NO_AGENT,
@@ -296,6 +297,11 @@ export class ChatRouter {
       async (tx: Repositories) => {
         await tx.answers.appendChunks(answer.id, [{ seq: last.sequence, text }]);
         await tx.answers.finish(answer.id, { state, error: why, completedAt });
+        this.#o.events(
+          state === "complete"
+            ? messageCompletedEvent(sessionId, { answerId: answer.id, replyTo: answer.replyToMessageId, agentId: answer.agentId })
+            : messageFailedEvent(sessionId, { messageId: answer.replyToMessageId, reason: why, reasonCode: errorReason || state.toUpperCase() }),
+        );
       };
     const stored =
       outcome === "complete"
@@ -314,15 +320,8 @@ export class ChatRouter {
     stored.then(
       (message) => {
         this.#o.hub.publish(sessionId, { kind: "chunk", chunk: last, outcome });
-        if (message) {
-          this.#o.hub.publish(sessionId, { kind: "message", message });
-          this.#o.events(messageCompletedEvent(sessionId, { answerId: answer.id, replyTo: answer.replyToMessageId, agentId: answer.agentId }));
-        } else {
-          this.#o.events(
-            messageFailedEvent(sessionId, { messageId: answer.replyToMessageId, reason: error, reasonCode: errorReason || outcome.toUpperCase() }),
-          );
-          this.#o.logger.info({ sessionId, answerId: answer.id, outcome, error }, "answer did not complete");
-        }
+        if (message) this.#o.hub.publish(sessionId, { kind: "message", message });
+        else this.#o.logger.info({ sessionId, answerId: answer.id, outcome, error }, "answer did not complete");
       },
       (err: unknown) => {
         // e.g. the session closed before a complete answer could be stored: end it as failed

@@ -117,6 +117,7 @@ export class SessionManager {
       await this.#store.write(async (tx) => {
         await tx.sessions.insert(session, input.ownerGateway);
         await also?.(tx, session);
+        this.#notify.emit("session.created", session.id, { name: session.metadata?.name ?? "", owner_gateway: input.ownerGateway });
       });
     } catch (error) {
       this.#open.delete(session.id);
@@ -124,7 +125,6 @@ export class SessionManager {
     }
     this.#clock.noteActivity(session.id, now);
     this.#clock.arm(session);
-    this.#notify.emit("session.created", session.id, { name: session.metadata?.name ?? "", owner_gateway: input.ownerGateway });
     return session;
   }
 
@@ -162,9 +162,11 @@ export class SessionManager {
     const { session } = await this.#requireOpen(id);
     const changed = applySessionChanges(session, changes, this.#maxDurationMs);
     session.updatedAt = timestampFromMs(Date.now());
-    await this.#store.write((tx) => tx.sessions.update(session));
+    await this.#store.write(async (tx) => {
+      await tx.sessions.update(session);
+      this.#notify.emit("session.updated", id, { fields: changed.join(",") });
+    });
     this.#clock.arm(session);
-    this.#notify.emit("session.updated", id, { fields: changed.join(",") });
     return session;
   }
 
@@ -207,6 +209,9 @@ export class SessionManager {
         await tx.messages.append(sessionId, stored);
         await this.#activity(tx, session, true);
         await also?.(tx);
+        if (stored.role === MessageRole.USER) {
+          this.#notify.emit("message.received", sessionId, { message_id: stored.id, role: MessageRole[stored.role] ?? "" });
+        }
       });
     } catch (error) {
       if (error instanceof DuplicateKeyError) {
@@ -215,9 +220,6 @@ export class SessionManager {
       throw error;
     }
     this.#clock.arm(session);
-    if (stored.role === MessageRole.USER) {
-      this.#notify.emit("message.received", sessionId, { message_id: stored.id, role: MessageRole[stored.role] ?? "" });
-    }
     return stored;
   }
 
@@ -291,9 +293,9 @@ export class SessionManager {
         session.updatedAt = now;
         await tx.sessions.update(session);
         await this.#notify.stateChanged(session, tx);
+        this.#notify.emit("session.closed", session.id, { reason });
       });
       this.#open.delete(session.id);
-      this.#notify.emit("session.closed", session.id, { reason });
       this.#notify.closed(session, reason);
       return session;
     })().finally(() => this.#closing.delete(session.id));
@@ -320,8 +322,8 @@ export class SessionManager {
         await this.#store.write(async (tx) => {
           await tx.sessions.update(session);
           await this.#notify.stateChanged(session, tx);
+          this.#notify.emit("session.idle", id);
         });
-        this.#notify.emit("session.idle", id);
       }
       this.#clock.arm(session);
     } catch (error) {

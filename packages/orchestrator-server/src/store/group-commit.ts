@@ -26,17 +26,24 @@ interface Outcome {
   value: unknown;
 }
 
+/** The most units one transaction takes; beyond it work waits for the next. */
+const MAX_BATCH = 4_096;
+
 /**
  * Group commit: units of work queued while the event loop is busy are run
  * together, one after the other, in ONE transaction (each in a savepoint)
  * with one flush at commit. A unit's promise settles after the commit, in
  * queue order, so whatever is announced on commit is announced in stored
- * order. Batches never overlap: work queued during a flush goes into the next.
+ * order. Work queued while a batch is still running its units (for example an
+ * event published by a unit) joins that batch and commits with it; work
+ * queued once the batch commits goes into the next. Batches never overlap.
  */
 export class GroupCommit {
   readonly #control: TransactionControl;
   readonly #tx: Repositories;
   #queue: Queued[] = [];
+  /** The batch whose units are running, which new work may join. */
+  #running: Queued[] | undefined;
   #scheduled = false;
   #flushing: Promise<void> | undefined;
   #closed = false;
@@ -50,7 +57,12 @@ export class GroupCommit {
   enqueue<T>(work: UnitOfWork<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new StoreClosedError());
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      const unit = { work, resolve: resolve as (value: unknown) => void, reject };
+      if (this.#running && this.#running.length < MAX_BATCH) {
+        this.#running.push(unit);
+        return;
+      }
+      this.#queue.push(unit);
       this.#schedule();
     });
   }
@@ -73,8 +85,7 @@ export class GroupCommit {
   }
 
   #flush(): Promise<void> {
-    const batch = this.#queue;
-    this.#queue = [];
+    const batch = this.#queue.splice(0, MAX_BATCH);
     const run = this.#run(batch).finally(() => {
       this.#flushing = undefined;
       if (this.#queue.length > 0) this.#schedule();
@@ -89,6 +100,8 @@ export class GroupCommit {
     const outcomes: Outcome[] = [];
     try {
       await c.begin();
+      this.#running = batch;
+      // Units pushed onto `batch` while it runs are visited too.
       for (const unit of batch) {
         await c.savepoint();
         try {
@@ -100,8 +113,10 @@ export class GroupCommit {
           outcomes.push({ unit, ok: false, value: error });
         }
       }
+      this.#running = undefined;
       await c.commit();
     } catch (error) {
+      this.#running = undefined;
       try {
         await c.rollback();
       } catch {

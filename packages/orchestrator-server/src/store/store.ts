@@ -46,7 +46,12 @@ export interface Store extends ReadRepositories {
   readonly location: string;
   /** The schema version after migrations. */
   readonly schemaVersion: number;
-  /** Queues a unit of work for the next group commit; resolves with its result once committed. */
+  /**
+   * Queues a unit of work for the next group commit; resolves with its result
+   * once committed. Work queued from inside a running unit (an event it
+   * publishes) joins that unit's transaction. A unit must never await another
+   * `write` (that one runs after it: a deadlock).
+   */
   write<T>(work: UnitOfWork<T>): Promise<T>;
   /** Waits for queued work to commit, then closes the database and releases its lock. Closing twice is harmless. */
   close(): Promise<void>;
