@@ -374,9 +374,9 @@ describe.each(testBackends)("$name store", (backend) => {
       });
 
       it("keeps a task's reports in report order", async () => {
-        const output = (text: string) => create(StreamTaskResponseSchema, { event: { case: "output", value: { text } } });
+        const output = (text: string) => create(StreamTaskResponseSchema, { payload: { case: "output", value: { text } } });
         const progress = (percent: number) =>
-          create(StreamTaskResponseSchema, { event: { case: "progress", value: { percent, message: `${percent}%` } } });
+          create(StreamTaskResponseSchema, { payload: { case: "progress", value: { percent, message: `${percent}%` } } });
         await store.write(async (tx) => {
           await tx.tasks.insert(taskRecord("t1"));
           await tx.tasks.insert(taskRecord("t2"));
