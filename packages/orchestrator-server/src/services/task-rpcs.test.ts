@@ -15,11 +15,10 @@ import {
   type StreamTaskRequest,
   type TaskPriority,
 } from "@baaaht/proto/agent/v1";
-import { AgentRegistry } from "../agents/agent-registry.js";
 import { principalKey, type Principal } from "../auth/principal.js";
 import { GatewaySessionManager, SessionAuthorizer, SessionManager } from "../sessions/index.js";
-import { openStore, type Store } from "../store/index.js";
-import { TaskManager } from "../tasks/task-manager.js";
+import type { TaskManager } from "../tasks/task-manager.js";
+import { taskWorld, type TaskWorld } from "../tasks/test-support/task-world.js";
 import { AsyncQueue } from "../util/async-queue.js";
 import { createTaskRpcs } from "./task-rpcs.js";
 
@@ -58,10 +57,9 @@ async function drain(stream: AsyncIterable<{ payload: { case: string | undefined
 }
 
 describe("task RPCs", () => {
-  let store: Store;
+  let w: TaskWorld;
   let sessions: SessionManager;
   let gatewaySessions: GatewaySessionManager;
-  let registry: AgentRegistry;
   let tasks: TaskManager;
   let rpcs: ReturnType<typeof createTaskRpcs>;
   let s1: string;
@@ -75,22 +73,19 @@ describe("task RPCs", () => {
   const submitId = async (ctx: HandlerContext, init: MessageInitShape<typeof ExecuteTaskRequestSchema>) =>
     String((await execute(ctx, init)).taskId);
 
-  beforeEach(() => {
-    store = openStore({ path: ":memory:" });
-    sessions = new SessionManager({ store });
-    gatewaySessions = new GatewaySessionManager({ store, sessions });
-    registry = new AgentRegistry({ records: store.agents, logger });
-    tasks = new TaskManager({ store, agents: registry, logger });
+  beforeEach(async () => {
+    w = await taskWorld();
+    tasks = w.manager;
+    sessions = new SessionManager({ store: w.store, events: () => undefined });
+    gatewaySessions = new GatewaySessionManager({ store: w.store, sessions });
     rpcs = createTaskRpcs({ tasks, access: new SessionAuthorizer(sessions, gatewaySessions), sessions, logger });
-    s1 = sessions.create({ ownerGateway: "gw1" }).id;
-    agentId = registry.register({ name: "w", type: AgentType.WORKER, capabilities: { supportedTasks: ["custom"] } }).agent.id;
+    s1 = (await sessions.create({ ownerGateway: "gw1" })).id;
+    agentId = (await w.registry.register({ name: "w", type: AgentType.WORKER, capabilities: { supportedTasks: ["custom"] } })).agent.id;
   });
-  afterEach(() => {
-    tasks.close();
-    registry.close();
+  afterEach(async () => {
     gatewaySessions.dispose();
     sessions.stop();
-    store.close();
+    await w.close();
   });
 
   it("validates ExecuteTask, naming the field", async () => {
@@ -116,7 +111,7 @@ describe("task RPCs", () => {
     );
     const ok = await execute(gw1, { type: TaskType.CUSTOM, sessionId: s1 });
     expect(ok.task).toMatchObject({ sessionId: s1, state: TaskState.QUEUED });
-    sessions.close(s1, "done");
+    await sessions.close(s1, "done");
     expect(await failure(() => execute(gw1, { type: TaskType.CUSTOM, sessionId: s1 }))).toMatch(/^FailedPrecondition/);
   });
 
@@ -159,8 +154,9 @@ describe("task RPCs", () => {
       /^PermissionDenied/,
     ); // not running it yet
 
-    registry.attach(agentId);
-    expect(tasks.get(taskId).state).toBe(TaskState.RUNNING);
+    const agent = w.connect(agentId);
+    await w.until(() => agent.assigned().length === 1, "the assignment");
+    expect((await tasks.get(taskId)).state).toBe(TaskState.RUNNING);
     const executorIn = requests(
       { taskId },
       { payload: { case: "progress", value: { percent: 50 } } },
@@ -169,12 +165,13 @@ describe("task RPCs", () => {
     );
     expect(await drain(rpcs.streamTask(executorIn, agentCtx()) as AsyncIterable<never>)).toEqual([]);
     expect(await watched).toEqual(["status", "status", "progress", "output", "status", "complete"]);
-    expect(tasks.get(taskId)).toMatchObject({ state: TaskState.COMPLETED, result: { outputText: "done" } });
+    expect(await tasks.get(taskId)).toMatchObject({ state: TaskState.COMPLETED, result: { outputText: "done" } });
 
     expect(await failure(() => drain(rpcs.streamTask(requests({ taskId }), agentCtx()) as AsyncIterable<never>))).toMatch(
       /^FailedPrecondition/,
     );
-    expect(await drain(rpcs.streamTask(requests({ taskId }), gw1) as AsyncIterable<never>)).toEqual(["status", "complete"]);
+    // A watcher of the ended task gets its status, the reports it stored, then the final message.
+    expect(await drain(rpcs.streamTask(requests({ taskId }), gw1) as AsyncIterable<never>)).toEqual(["status", "progress", "output", "complete"]);
     expect(await failure(() => drain(rpcs.streamTask(requests({ taskId }), gw2) as AsyncIterable<never>))).toMatch(
       /^PermissionDenied/,
     );
@@ -191,6 +188,6 @@ describe("task RPCs", () => {
       rpcs.streamTask(requests({ taskId, payload: { case: "cancel", value: { reason: "enough" } } }), gw1) as AsyncIterable<never>,
     );
     expect(out).toEqual(["status", "status", "error"]);
-    expect(tasks.get(taskId)).toMatchObject({ state: TaskState.CANCELLED, error: { message: "enough" } });
+    expect(await tasks.get(taskId)).toMatchObject({ state: TaskState.CANCELLED, error: { message: "enough" } });
   });
 });

@@ -1,5 +1,5 @@
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import { TaskState, type AgentService, type StreamTaskRequest, type Task } from "@baaaht/proto/agent/v1";
+import type { AgentService, StreamTaskRequest, Task } from "@baaaht/proto/agent/v1";
 import { SessionState } from "@baaaht/proto/orchestrator/v1";
 import type { Logger } from "pino";
 import { principalKey, type Principal } from "../auth/principal.js";
@@ -39,36 +39,49 @@ function principalOf(ctx: HandlerContext): Principal {
  */
 export function createTaskRpcs({ tasks, access, sessions, logger }: TaskRpcDeps): TaskRpcs {
   /** PERMISSION_DENIED unless the principal may see and act on the task. */
-  const authorize = (principal: Principal, task: Task): void => {
+  const authorize = async (principal: Principal, task: Task): Promise<void> => {
     if (principal.scope === "admin") return;
     if (principal.scope === "agent") {
       if (principal.agentId && principal.agentId === task.agentId) return;
       throw new ConnectError(`agent ${principal.agentId ?? "(bootstrap token)"} does not run task ${task.id}`, Code.PermissionDenied);
     }
     if (!task.sessionId) throw new ConnectError(`task ${task.id} belongs to no session of this gateway`, Code.PermissionDenied);
-    access.requireSession(principal, task.sessionId);
+    await access.requireSession(principal, task.sessionId);
   };
 
-  /** The executing agent's side of StreamTask: reports until the final one is stored. */
+  /**
+   * The executing agent's side of StreamTask: re-attaches a task held since
+   * a restart, then applies reports until the final one is stored. Output
+   * and progress are not awaited one by one (they are stored in the next
+   * group commit, in order); the first one refused fails the stream.
+   */
   const runExecutor = async (agentId: string, taskId: string, first: StreamTaskRequest, rest: AsyncIterator<StreamTaskRequest>) => {
+    await tasks.attachExecutor(agentId, taskId);
+    let fail: (error: unknown) => void = () => undefined;
+    const failed = new Promise<never>((_, reject) => (fail = reject));
+    failed.catch(() => undefined);
     for (let req: StreamTaskRequest | undefined = first; req; ) {
       if (req.taskId && req.taskId !== taskId) throw new ConnectError(`task_id: this stream carries task ${taskId}`, Code.InvalidArgument);
       const payload = req.payload;
       if (payload.case === "cancel") {
-        tasks.cancel(taskId, payload.value.reason || `cancelled by its agent ${agentId}`, payload.value.force);
+        await tasks.cancel(taskId, payload.value.reason || `cancelled by its agent ${agentId}`, payload.value.force);
         return;
       }
       if (payload.case === "input") {
         throw new ConnectError("input is sent by a watcher, not by the agent running the task", Code.InvalidArgument);
       }
-      if (payload.case !== undefined && payload.case !== "heartbeat" && tasks.report(agentId, taskId, payload)) return;
-      const next = await rest.next();
+      if (payload.case === "complete" || payload.case === "errorMsg") {
+        await tasks.report(agentId, taskId, payload);
+        return;
+      }
+      if (payload.case !== undefined && payload.case !== "heartbeat") tasks.report(agentId, taskId, payload).catch(fail);
+      const next = await Promise.race([rest.next(), failed]);
       req = next.done ? undefined : next.value;
     }
   };
 
   /** Applies what a watcher sends: cancel and input. */
-  const onWatcherRequest = (taskId: string, req: StreamTaskRequest) => {
+  const onWatcherRequest = async (taskId: string, req: StreamTaskRequest): Promise<void> => {
     if (req.taskId && req.taskId !== taskId) throw new ConnectError(`task_id: this stream carries task ${taskId}`, Code.InvalidArgument);
     const payload = req.payload;
     switch (payload.case) {
@@ -76,10 +89,10 @@ export function createTaskRpcs({ tasks, access, sessions, logger }: TaskRpcDeps)
       case "heartbeat":
         return;
       case "cancel":
-        tasks.cancel(taskId, payload.value.reason || "cancelled by a watcher", payload.value.force);
+        await tasks.cancel(taskId, payload.value.reason || "cancelled by a watcher", payload.value.force);
         return;
       case "input":
-        tasks.sendInput(taskId, payload.value);
+        await tasks.sendInput(taskId, payload.value);
         return;
       default:
         throw new ConnectError(`only the agent running task ${taskId} may send ${payload.case}`, Code.PermissionDenied);
@@ -87,19 +100,19 @@ export function createTaskRpcs({ tasks, access, sessions, logger }: TaskRpcDeps)
   };
 
   return {
-    executeTask(req, ctx) {
+    async executeTask(req, ctx) {
       const principal = principalOf(ctx);
       if (principal.scope === "agent") {
         throw new ConnectError("agents do not submit tasks: a gateway (for its sessions) or admin does", Code.PermissionDenied);
       }
       validateTaskSubmission(req);
       if (req.agentId) requireId(req.agentId, "agent_id");
-      if (principal.scope === "gateway" || req.sessionId) access.requireSession(principal, req.sessionId);
-      if (req.sessionId && sessions.get(req.sessionId).session.state === SessionState.CLOSED) {
+      if (principal.scope === "gateway" || req.sessionId) await access.requireSession(principal, req.sessionId);
+      if (req.sessionId && (await sessions.get(req.sessionId)).session.state === SessionState.CLOSED) {
         throw new ConnectError(`session ${req.sessionId} is closed`, Code.FailedPrecondition);
       }
       const submitter = principal.scope === "admin" ? "admin" : `gateway:${principal.gatewayId ?? ""}`;
-      const task = tasks.submit({ ...req, submitter });
+      const task = await tasks.submit({ ...req, submitter });
       logger.debug({ taskId: task.id, submitter, state: taskStateName(task.state) }, "task submitted");
       return { taskId: task.id, task };
     },
@@ -110,22 +123,19 @@ export function createTaskRpcs({ tasks, access, sessions, logger }: TaskRpcDeps)
       const first = await iterator.next();
       if (first.done) return;
       const taskId = requireId(first.value.taskId, "task_id");
-      const task = tasks.get(taskId);
-      authorize(principal, task);
+      const task = await tasks.get(taskId);
+      await authorize(principal, task);
       if (principal.scope === "agent" && principal.agentId) {
-        if (task.state !== TaskState.RUNNING) {
-          throw new ConnectError(`task ${taskId} is ${taskStateName(task.state)}, not running`, Code.FailedPrecondition);
-        }
         await runExecutor(principal.agentId, taskId, first.value, iterator);
         return;
       }
-      const watch = tasks.watch(taskId);
+      const watch = await tasks.watch(taskId);
       const stop = () => watch.close();
       ctx.signal.addEventListener("abort", stop, { once: true });
       void (async () => {
         try {
-          onWatcherRequest(taskId, first.value);
-          for (let next = await iterator.next(); !next.done; next = await iterator.next()) onWatcherRequest(taskId, next.value);
+          await onWatcherRequest(taskId, first.value);
+          for (let next = await iterator.next(); !next.done; next = await iterator.next()) await onWatcherRequest(taskId, next.value);
         } catch (err) {
           watch.close(err);
         }
@@ -138,17 +148,17 @@ export function createTaskRpcs({ tasks, access, sessions, logger }: TaskRpcDeps)
       }
     },
 
-    cancelTask(req, ctx) {
+    async cancelTask(req, ctx) {
       const principal = principalOf(ctx);
       requireId(req.taskId, "task_id");
       maxLength(req.reason, MAX_REASON_LENGTH, "reason");
-      authorize(principal, tasks.get(req.taskId));
+      await authorize(principal, await tasks.get(req.taskId));
       const by = principal.scope === "agent" ? `its agent ${principal.agentId ?? ""}` : principal.scope;
-      const { task, cancelled } = tasks.cancel(req.taskId, req.reason || `cancelled by ${by}`, req.force);
+      const { task, cancelled } = await tasks.cancel(req.taskId, req.reason || `cancelled by ${by}`, req.force);
       return { taskId: task.id, state: task.state, cancelled };
     },
 
-    listTasks(req, ctx) {
+    async listTasks(req, ctx) {
       const principal = principalOf(ctx);
       const size = pageSize(req.pageSize);
       const filter = taskFilterOf(req.agentId, req.filter);
@@ -162,14 +172,14 @@ export function createTaskRpcs({ tasks, access, sessions, logger }: TaskRpcDeps)
         const caller = sessionCaller(principal);
         if (!caller.admin) filter.ownerGateway = caller.gatewayId;
       }
-      const page = tasks.list(filter, { pageSize: size, pageToken: req.pageToken });
+      const page = await tasks.list(filter, { pageSize: size, pageToken: req.pageToken });
       return { tasks: page.items, totalCount: page.totalCount, nextPageToken: page.nextPageToken };
     },
 
-    getTaskStatus(req, ctx) {
+    async getTaskStatus(req, ctx) {
       const principal = principalOf(ctx);
-      const task = tasks.get(requireId(req.taskId, "task_id"));
-      authorize(principal, task);
+      const task = await tasks.get(requireId(req.taskId, "task_id"));
+      await authorize(principal, task);
       return { task };
     },
   };

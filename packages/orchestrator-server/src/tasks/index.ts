@@ -1,8 +1,9 @@
-export { TaskManager, DEFAULT_MAX_QUEUED_TASKS } from "./task-manager.js";
+export { TaskManager, DEFAULT_MAX_QUEUED_TASKS, DEFAULT_REATTACH_GRACE_MS } from "./task-manager.js";
 export type { TaskManagerOptions, SubmitTaskInput } from "./task-manager.js";
 export type { TaskReport } from "./task-report.js";
-export type { TaskWatch } from "./task-watchers.js";
-export { DEFAULT_WATCHER_BUFFER } from "./task-watchers.js";
+export type { TaskAgents, TaskWire } from "./task-runs.js";
+export type { TaskWatch } from "./task-feed.js";
+export { DEFAULT_WATCHER_BUFFER, DEFAULT_REPLAY_IN_MEMORY } from "./task-feed.js";
 export { TaskScheduler } from "./task-scheduler.js";
 export type { QueuedTask, AgentSlots, Assignment } from "./task-scheduler.js";
 export { canTransition, isTerminal, assertTransition, taskStateName } from "./task-state.js";

@@ -3,8 +3,6 @@ import { clone, create } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
-  MessageType,
-  StreamTaskResponseSchema,
   TaskPriority,
   TaskSchema,
   TaskState,
@@ -15,31 +13,51 @@ import {
   type TaskType,
 } from "@baaaht/proto/agent/v1";
 import type { Logger } from "pino";
-import type { AgentRegistry } from "../agents/agent-registry.js";
+import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_MISSED_HEARTBEATS } from "../agents/agent-registry.js";
+import { domainError, ErrorReason } from "../errors/domain-error.js";
 import type { EventSink } from "../events/domain-event.js";
 import type { Page, PageRequest, Store, TaskFilter, TaskRecord } from "../store/index.js";
 import { canRunType, taskTypeName } from "./task-capability.js";
-import { applyReport, type TaskReport } from "./task-report.js";
-import { taskError, TaskRuns } from "./task-runs.js";
+import { taskEvent } from "./task-events.js";
+import { endedWatch, finalMessage, statusMessage, TaskFeeds, type TaskWatch } from "./task-feed.js";
+import { interpretReport, type TaskReport } from "./task-report.js";
+import { taskError, TaskRuns, type TaskAgents, type TaskWire } from "./task-runs.js";
 import { isTerminal, taskStateName } from "./task-state.js";
-import { finalMessage, statusMessage, type TaskWatch } from "./task-watchers.js";
+import { TaskHolds } from "./task-holds.js";
 
-/** Tasks that may wait in the queue before ExecuteTask answers RESOURCE_EXHAUSTED. */
+/** Tasks that may wait in the queue before ExecuteTask answers RESOURCE_EXHAUSTED (reason QUEUE_FULL): 10 000. */
 export const DEFAULT_MAX_QUEUED_TASKS = 10_000;
+
+/**
+ * How long tasks found RUNNING at start wait for their agent to re-attach
+ * them: twice the time an agent may stay silent before it counts as lost
+ * (2 x 3 missed heartbeats x 5 s = 30 seconds with the default heartbeat).
+ */
+export const DEFAULT_REATTACH_GRACE_MS = 2 * DEFAULT_MISSED_HEARTBEATS * DEFAULT_HEARTBEAT_INTERVAL_MS;
 
 /** Options of {@link TaskManager}. */
 export interface TaskManagerOptions {
-  /** Where tasks are kept (`store.tasks`). */
+  /** Where tasks and their reports are kept. */
   store: Store;
-  /** The agents tasks run on; the manager subscribes to its `connected`, `lost` and `unregistered` events. */
-  agents: AgentRegistry;
+  /** The agents tasks run on (`get`, `available`, `addLoad`). */
+  agents: TaskAgents;
+  /** How tasks, cancels and input reach agents. */
+  wire: TaskWire;
+  /** Where task events go. */
+  events: EventSink;
   logger: Logger;
-  /** Where task events go. Defaults to nowhere. */
-  emit?: EventSink;
   /** Tasks that may wait QUEUED at once. Defaults to {@link DEFAULT_MAX_QUEUED_TASKS}. */
   maxQueued?: number;
   /** Messages that may wait per StreamTask watcher before it is cut. Defaults to 1 000. */
   watcherBuffer?: number;
+  /** Reports per unfinished task kept in memory for late watchers (more are read from the store). Defaults to 10 000. */
+  replayInMemory?: number;
+  /**
+   * How long a task found RUNNING at start keeps its attempt while waiting
+   * for its agent to re-attach it. Defaults to {@link DEFAULT_REATTACH_GRACE_MS};
+   * pass 2 x the registry's missed-heartbeat window when it is not the default.
+   */
+  reattachGraceMs?: number;
 }
 
 /** A task to submit (already validated and authorized). */
@@ -59,41 +77,50 @@ export interface SubmitTaskInput {
 }
 
 /**
- * The task domain: submission, scheduling onto capable agents, the executing
- * agent's reports, watchers, cancellation, timeouts, retries and recovery
- * after a restart. It follows docs/tasks.md. It subscribes to the agent
- * registry itself: `connected` dispatches waiting tasks; `lost` and
- * `unregistered` re-queue (or fail) the agent's running tasks.
+ * The task domain (docs/tasks.md): submission, scheduling onto capable
+ * agents, the executing agent's reports, watchers with replay, cancellation,
+ * timeouts, retries, recovery after a restart and re-attaching the tasks an
+ * agent kept running across it. Every method that changes a task resolves
+ * once the change is committed. The orchestrator core tells it about agents
+ * through {@link agentConnected}, {@link agentLost},
+ * {@link agentUnregistered} and {@link agentReportsActive}.
  */
 export class TaskManager {
-  readonly #runs: TaskRuns;
   readonly #o: TaskManagerOptions;
+  readonly #runs: TaskRuns;
+  readonly #feeds: TaskFeeds;
+  readonly #holds: TaskHolds;
   readonly #maxQueued: number;
-  readonly #onConnected = () => this.#guard(() => this.#runs.dispatch());
-  readonly #onLost = (agent: Agent, reason: string) =>
-    this.#guard(() => this.#agentGone(agent, `agent ${agent.name} went away: ${reason}`, false));
-  readonly #onUnregistered = (agent: Agent, reason: string) =>
-    this.#guard(() => this.#agentGone(agent, `agent ${agent.name} unregistered: ${reason}`, true));
 
   constructor(options: TaskManagerOptions) {
     this.#o = options;
     this.#maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED_TASKS;
-    this.#runs = new TaskRuns({ ...options, emit: options.emit ?? (() => undefined) });
-    this.#recover();
-    options.agents.on("connected", this.#onConnected);
-    options.agents.on("lost", this.#onLost);
-    options.agents.on("unregistered", this.#onUnregistered);
+    this.#feeds = new TaskFeeds({
+      readReports: (id) => options.store.tasks.reports(id),
+      buffer: options.watcherBuffer,
+      inMemory: options.replayInMemory,
+    });
+    this.#runs = new TaskRuns({ ...options, feeds: this.#feeds });
+    this.#holds = new TaskHolds(this.#runs, options, options.reattachGraceMs ?? DEFAULT_REATTACH_GRACE_MS);
   }
 
   /**
-   * Submits a task: stored PENDING, then QUEUED, and dispatched at once when a
-   * capable agent has a free slot. NOT_FOUND for an unknown pinned agent,
-   * FAILED_PRECONDITION when it cannot run the type, RESOURCE_EXHAUSTED when
-   * the queue is full. Returns the task as accepted.
+   * Loads the unfinished tasks: PENDING and QUEUED ones are queued (in their
+   * order), RUNNING ones are held for their agent (see `reattachGraceMs`).
    */
-  submit(input: SubmitTaskInput): Task {
-    if (this.#runs.scheduler.size >= this.#maxQueued) {
-      throw new ConnectError(`the task queue is full (${this.#maxQueued} tasks wait)`, Code.ResourceExhausted);
+  async start(): Promise<void> {
+    await this.#holds.recover();
+  }
+
+  /**
+   * Submits a task: stored QUEUED, then dispatched at once when a capable
+   * agent has a free slot. NOT_FOUND for an unknown pinned agent,
+   * FAILED_PRECONDITION when it cannot run the type, RESOURCE_EXHAUSTED
+   * (QUEUE_FULL) when the queue is full. Resolves once stored.
+   */
+  async submit(input: SubmitTaskInput): Promise<Task> {
+    if (this.#runs.queuedCount >= this.#maxQueued) {
+      throw domainError(Code.ResourceExhausted, ErrorReason.QUEUE_FULL, `the task queue is full (${this.#maxQueued} tasks wait)`);
     }
     const pinned = input.agentId ? this.#o.agents.get(input.agentId) : undefined;
     if (input.agentId && !pinned) throw new ConnectError(`agent ${input.agentId} not found`, Code.NotFound);
@@ -109,112 +136,176 @@ export class TaskManager {
       name: input.config?.command || taskTypeName(input.type),
       sessionId: input.sessionId ?? "",
       type: input.type,
-      state: TaskState.PENDING,
+      state: TaskState.QUEUED,
       priority: input.priority || TaskPriority.NORMAL,
       createdAt: timestampNow(),
       config: input.config,
       agentId: pinned?.id ?? "",
     });
-    const record = this.#runs.add({ task, pinnedAgentId: pinned?.id ?? "", submitter: input.submitter, attempts: 0 });
+    const record = { task, pinnedAgentId: pinned?.id ?? "", submitter: input.submitter, attempts: 0 };
+    const seq = await this.#o.store.write((tx) => tx.tasks.insert({ ...record, task: clone(TaskSchema, task) }));
+    const live = this.#runs.adopt({ ...record, seq }, []);
+    this.#o.events(taskEvent({ ...task, state: TaskState.PENDING }, TaskState.UNSPECIFIED, 0, { submitter: input.submitter }));
+    this.#o.events(taskEvent(task, TaskState.PENDING, 0));
+    this.#runs.enqueue(live);
+    const accepted = clone(TaskSchema, task);
     this.#runs.dispatch();
-    return clone(TaskSchema, record.task);
+    return accepted;
   }
 
   /** One task; NOT_FOUND when unknown. */
-  get(taskId: string): Task {
-    return clone(TaskSchema, this.#record(taskId).task);
+  async get(taskId: string): Promise<Task> {
+    return clone(TaskSchema, (await this.#record(taskId)).task);
   }
 
-  /** One page of the tasks matching `filter`, oldest first (live progress included). */
-  list(filter: TaskFilter, page: PageRequest): Page<Task> {
-    const stored = this.#o.store.tasks.list(filter, page);
-    return { ...stored, items: stored.items.map((r) => clone(TaskSchema, this.#runs.live.get(r.task.id)?.task ?? r.task)) };
+  /** One page of the tasks matching `filter`, oldest first (unfinished ones as they are in memory). */
+  async list(filter: TaskFilter, page: PageRequest): Promise<Page<Task>> {
+    const stored = await this.#o.store.tasks.list(filter, page);
+    return { ...stored, items: stored.items.map((r) => clone(TaskSchema, this.#runs.find(r.task.id)?.record.task ?? r.task)) };
   }
 
   /**
-   * Cancels a task. Idempotent: a task not yet ended is CANCELLED at once (its
-   * agent gets CANCEL when it was running) and `cancelled` is true; an ended
-   * task is returned unchanged with `cancelled` false. NOT_FOUND when unknown.
+   * Cancels a task. Idempotent: a task not yet ended is CANCELLED (its agent
+   * gets CANCEL, with `force`, when it was running) and `cancelled` is true;
+   * an ended task is returned unchanged with `cancelled` false. NOT_FOUND
+   * when unknown. Resolves once stored.
    */
-  cancel(taskId: string, reason: string, force = false): { task: Task; cancelled: boolean } {
-    const record = this.#runs.live.get(taskId);
-    if (!record) return { task: this.get(taskId), cancelled: false };
-    const { state, agentId } = record.task;
+  async cancel(taskId: string, reason: string, force = false): Promise<{ task: Task; cancelled: boolean }> {
+    const live = this.#runs.find(taskId);
+    if (!live || isTerminal(live.record.task.state)) {
+      await live?.written;
+      return { task: await this.get(taskId), cancelled: false };
+    }
+    const { task } = live.record;
+    const { state, agentId } = task;
     const wasRunning = state === TaskState.RUNNING || state === TaskState.PAUSED;
     const why = reason || "cancelled";
-    record.task.error = taskError({ code: "CANCELLED", message: why, retryable: false });
-    this.#runs.move(record, TaskState.CANCELLED, { note: why, extra: { reason: why } });
-    if (wasRunning) {
-      this.#runs.sendCancel(agentId, taskId, why, force);
-      this.#runs.dispatch();
-    }
-    return { task: clone(TaskSchema, record.task), cancelled: true };
+    task.error = taskError({ code: "CANCELLED", message: why, retryable: false });
+    const extra = { reason: why, ...(force ? { force: "true" } : {}) };
+    const tellAgent = () => void this.#o.wire.cancelTask(agentId, { taskId, reason: why, force });
+    const done = this.#runs.move(live, TaskState.CANCELLED, { note: why, extra }, wasRunning ? tellAgent : undefined);
+    if (wasRunning) this.#runs.dispatch();
+    await done;
+    return { task: clone(TaskSchema, task), cancelled: true };
   }
 
-  /** Cancels every task of a session that has not ended (the session closed). */
-  cancelSession(sessionId: string, reason: string): void {
-    for (const record of [...this.#runs.live.values()]) {
-      if (record.task.sessionId === sessionId && this.#runs.live.has(record.task.id)) this.cancel(record.task.id, reason);
-    }
-  }
-
-  /**
-   * Applies a report of the agent running the task (progress, output, status,
-   * complete, error). A final report is stored before this returns true.
-   * NOT_FOUND (task), PERMISSION_DENIED (another agent's task),
-   * FAILED_PRECONDITION (the task is not running: ended, or queued again),
-   * INVALID_ARGUMENT (malformed report).
-   */
-  report(agentId: string, taskId: string, report: TaskReport): boolean {
-    const record = this.#runs.live.get(taskId);
-    const task = record?.task ?? this.#record(taskId).task;
-    if (task.agentId !== agentId) {
-      throw new ConnectError(`agent ${agentId} does not run task ${taskId}`, Code.PermissionDenied);
-    }
-    if (!record || task.state !== TaskState.RUNNING) {
-      throw new ConnectError(`task ${taskId} is ${taskStateName(task.state)}, not running`, Code.FailedPrecondition);
-    }
-    const final = applyReport(this.#runs, record, report);
-    if (final) this.#runs.dispatch();
-    return final;
+  /** Cancels every task of a session that has not ended (the session closed). Resolves once stored. */
+  async cancelSession(sessionId: string, reason: string): Promise<void> {
+    const mine = this.#runs.all().filter((l) => l.record.task.sessionId === sessionId && !isTerminal(l.record.task.state));
+    await Promise.all(mine.map((l) => this.cancel(l.record.task.id, reason)));
   }
 
   /**
-   * Forwards a watcher's input to the agent running the task (a DATA message
-   * with header task_id). FAILED_PRECONDITION unless the task is running on a
-   * connected agent.
+   * The agent running a task opens its StreamTask: checks it may report on
+   * it (PERMISSION_DENIED for another agent's task, FAILED_PRECONDITION when
+   * it does not run; NOT_FOUND) and re-attaches a task held since a restart.
    */
-  sendInput(taskId: string, input: TaskInput): void {
-    const task = this.#record(taskId).task;
-    const connection = task.state === TaskState.RUNNING ? this.#o.agents.connection(task.agentId) : undefined;
-    if (!connection) {
+  async attachExecutor(agentId: string, taskId: string): Promise<Task> {
+    const live = this.#runs.find(taskId);
+    if (!live) throw await this.#refusal(agentId, taskId);
+    const { task } = live.record;
+    this.#checkExecutor(agentId, task);
+    this.#runs.reattach(live, "its agent re-opened the task's stream");
+    return clone(TaskSchema, task);
+  }
+
+  /**
+   * Applies a report of the agent running the task. Progress and output are
+   * stored and relayed (in stored order); a final report (complete,
+   * error_msg) is stored and resolves true. NOT_FOUND, PERMISSION_DENIED
+   * (another agent's task), FAILED_PRECONDITION (the task is not running:
+   * ended, or queued again), INVALID_ARGUMENT (malformed report). Reports of
+   * one task are applied in call order.
+   */
+  async report(agentId: string, taskId: string, report: TaskReport): Promise<boolean> {
+    const live = this.#runs.find(taskId);
+    if (!live) throw await this.#refusal(agentId, taskId);
+    const { task } = live.record;
+    this.#checkExecutor(agentId, task);
+    const step = interpretReport(task, report);
+    this.#runs.reattach(live, "its agent reported on it");
+    if (step.kind === "relay") {
+      if (step.progress !== undefined) task.progress = step.progress;
+      await this.#runs.addReport(live, step);
+      return false;
+    }
+    let done: Promise<void>;
+    if (step.kind === "complete") {
+      task.result = step.result;
+      task.progress = 100;
+      done = this.#runs.move(live, TaskState.COMPLETED, { note: "completed", extra: { exit_code: String(step.result.exitCode) } });
+    } else {
+      done = this.#runs.failRun(live, step.error, false);
+    }
+    this.#runs.dispatch();
+    await done;
+    return true;
+  }
+
+  /**
+   * Forwards a watcher's input to the agent running the task.
+   * FAILED_PRECONDITION unless the task runs on a connected agent; NOT_FOUND.
+   */
+  async sendInput(taskId: string, input: TaskInput): Promise<void> {
+    const live = this.#runs.find(taskId);
+    const task = live?.record.task ?? (await this.#record(taskId)).task;
+    const sent =
+      task.state === TaskState.RUNNING && this.#o.wire.taskInput(task.agentId, { taskId, sessionId: task.sessionId, input });
+    if (!sent) {
       throw new ConnectError(`task ${taskId} is ${taskStateName(task.state)}: input reaches only a running task`, Code.FailedPrecondition);
     }
-    connection.send({
-      id: randomUUID(),
-      type: MessageType.DATA,
-      sourceId: "orchestrator",
-      payload: { case: "dataMessage", value: { data: input.data, headers: { ...input.metadata, task_id: taskId } } },
-      metadata: { correlationId: taskId, sessionId: task.sessionId },
-    });
   }
 
   /**
-   * Watches a task: its current status first, then everything live, ending
-   * after the final complete or error (at once for an ended task, with its
-   * final message). NOT_FOUND when unknown.
+   * Watches a task: its status, then the output and progress it reported so
+   * far, then everything live, ending after the final complete or error (at
+   * once for an ended task). NOT_FOUND when unknown.
    */
-  watch(taskId: string): TaskWatch {
-    const task = this.#record(taskId).task;
-    const first = [statusMessage(task)];
-    if (isTerminal(task.state)) return this.#runs.watchers.open(taskId, [...first, finalMessage(task)], true);
-    if (task.progress > 0) {
-      first.push(create(StreamTaskResponseSchema, { payload: { case: "progress", value: { percent: task.progress } } }));
-    }
-    return this.#runs.watchers.open(taskId, first, false);
+  async watch(taskId: string): Promise<TaskWatch> {
+    const live = this.#feeds.watch(taskId);
+    if (live) return live;
+    const record = await this.#record(taskId);
+    const reports = await this.#o.store.tasks.reports(taskId);
+    const again = this.#feeds.watch(taskId); // adopted meanwhile (cannot happen after start, but never miss it)
+    if (again) return again;
+    const { task } = record;
+    return endedWatch([statusMessage(task), ...reports, ...(isTerminal(task.state) ? [finalMessage(task)] : [])]);
   }
 
-  /** How many tasks are RUNNING (NodeInfo.load().tasks). */
+  /** An agent (re)connected: waiting tasks may run on it. */
+  agentConnected(agent: Agent): Promise<void> {
+    void agent;
+    this.#runs.dispatch();
+    return Promise.resolve();
+  }
+
+  /**
+   * An agent was lost (missed heartbeats, dropped stream): its runs fail
+   * with AGENT_LOST, retried while attempts remain. Never rejects.
+   */
+  agentLost(agent: Agent, reason: string): Promise<void> {
+    return this.#agentGone(agent, `agent ${agent.name} went away: ${reason}`, false);
+  }
+
+  /**
+   * An agent unregistered: like {@link agentLost}, and the queued tasks
+   * pinned to it fail (AGENT_UNREGISTERED). Never rejects.
+   */
+  agentUnregistered(agent: Agent, reason: string): Promise<void> {
+    return this.#agentGone(agent, `agent ${agent.name} unregistered: ${reason}`, true);
+  }
+
+  /**
+   * What an agent says it runs (Heartbeat `active_tasks`): a task held
+   * since a restart that it lists is re-attached with the same attempt, one
+   * it does not list is a lost run; a listed task that is not (any more)
+   * running on it gets CANCEL (force).
+   */
+  agentReportsActive(agentId: string, taskIds: readonly string[]): void {
+    this.#holds.agentReportsActive(agentId, taskIds);
+  }
+
+  /** How many tasks are RUNNING (held ones included). */
   runningCount(): number {
     return this.#runs.runningCount();
   }
@@ -226,68 +317,62 @@ export class TaskManager {
 
   /** How many tasks wait QUEUED. */
   queuedCount(): number {
-    return this.#runs.scheduler.size;
+    return this.#runs.queuedCount;
   }
 
   /**
-   * Stops timers, ends every watcher stream and unsubscribes from the
-   * registry (the orchestrator is stopping). Running tasks stay RUNNING in the
-   * store and are recovered at the next start.
+   * Stops timers and ends every watcher stream (the orchestrator is
+   * stopping). Running tasks stay RUNNING in the store: at the next start
+   * they wait for their agent to re-attach them.
    */
   close(): void {
-    this.#o.agents.off("connected", this.#onConnected);
-    this.#o.agents.off("lost", this.#onLost);
-    this.#o.agents.off("unregistered", this.#onUnregistered);
-    this.#runs.close(new ConnectError("the orchestrator is stopping", Code.Unavailable));
+    this.#holds.close();
+    this.#runs.close();
+    this.#feeds.closeAll(new ConnectError("the orchestrator is stopping", Code.Unavailable));
   }
 
-  /** Runs a registry listener; a failure (e.g. the store closed) is logged, never thrown into the registry. */
-  #guard(fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      this.#o.logger.error({ err }, "task bookkeeping after an agent change failed");
-    }
-  }
-
-  #record(taskId: string): TaskRecord {
-    const record = this.#runs.live.get(taskId) ?? this.#o.store.tasks.get(taskId);
+  async #record(taskId: string): Promise<TaskRecord> {
+    const record = this.#runs.find(taskId)?.record ?? (await this.#o.store.tasks.get(taskId));
     if (!record) throw new ConnectError(`task ${taskId} not found`, Code.NotFound);
     return record;
   }
 
-  #agentGone(agent: Agent, reason: string, unregistered: boolean): void {
+  #checkExecutor(agentId: string, task: Task): void {
+    if (task.agentId !== agentId) throw new ConnectError(`agent ${agentId} does not run task ${task.id}`, Code.PermissionDenied);
+    if (task.state !== TaskState.RUNNING) throw notRunning(task);
+  }
+
+  /** Why an agent may not report on a task that ended (read from the store). */
+  async #refusal(agentId: string, taskId: string): Promise<ConnectError> {
+    const record = await this.#o.store.tasks.get(taskId);
+    if (!record) return new ConnectError(`task ${taskId} not found`, Code.NotFound);
+    const { task } = record;
+    if (task.agentId !== agentId) return new ConnectError(`agent ${agentId} does not run task ${taskId}`, Code.PermissionDenied);
+    return notRunning(task);
+  }
+
+  async #agentGone(agent: Agent, reason: string, unregistered: boolean): Promise<void> {
+    const writes: Promise<void>[] = [];
     for (const taskId of this.#runs.runningOn(agent.id)) {
-      const record = this.#runs.live.get(taskId);
-      if (record) this.#runs.failRun(record, taskError({ code: "AGENT_LOST", message: reason, retryable: true }), true);
+      const live = this.#runs.find(taskId);
+      if (live) writes.push(this.#runs.failRun(live, taskError({ code: "AGENT_LOST", message: reason, retryable: true }), true));
     }
     if (unregistered) {
-      for (const record of [...this.#runs.live.values()]) {
-        if (record.pinnedAgentId !== agent.id || record.task.state !== TaskState.QUEUED) continue;
-        record.task.error = taskError({ code: "AGENT_UNREGISTERED", message: reason, retryable: false });
-        this.#runs.move(record, TaskState.FAILED, { note: reason, extra: { error_code: "AGENT_UNREGISTERED", reason } });
+      for (const live of this.#runs.all()) {
+        const { task, pinnedAgentId } = live.record;
+        if (pinnedAgentId !== agent.id || task.state !== TaskState.QUEUED) continue;
+        task.error = taskError({ code: "AGENT_UNREGISTERED", message: reason, retryable: false });
+        writes.push(this.#runs.move(live, TaskState.FAILED, { note: reason, extra: { error_code: "AGENT_UNREGISTERED", reason } }));
       }
     }
     this.#runs.dispatch();
+    await Promise.allSettled(writes);
   }
+}
 
-  /**
-   * After a restart no agent connection survives: tasks that were RUNNING
-   * count as a lost run (QUEUED again, or FAILED when out of attempts);
-   * PENDING and QUEUED ones are queued again in their original order.
-   */
-  #recover(): void {
-    const open = [TaskState.PENDING, TaskState.QUEUED, TaskState.RUNNING, TaskState.PAUSED];
-    for (const record of this.#o.store.tasks.listByState(open)) {
-      this.#runs.live.set(record.task.id, record);
-      const { state } = record.task;
-      if (state === TaskState.QUEUED) this.#runs.enqueue(record);
-      else if (state === TaskState.PENDING) this.#runs.requeue(record, { note: "recovered after a restart" });
-      else {
-        const message = "the orchestrator restarted while the task ran";
-        this.#runs.failRun(record, taskError({ code: "AGENT_LOST", message, retryable: true }), true);
-      }
-    }
-    if (this.#runs.live.size > 0) this.#o.logger.info({ tasks: this.#runs.live.size }, "unfinished tasks recovered");
-  }
+/** FAILED_PRECONDITION for a report about a task that is not running, with reason CANCELLED when it was cancelled. */
+function notRunning(task: Task): ConnectError {
+  const message = `task ${task.id} is ${taskStateName(task.state)}, not running`;
+  if (task.state === TaskState.CANCELLED) return domainError(Code.FailedPrecondition, ErrorReason.CANCELLED, message);
+  return new ConnectError(message, Code.FailedPrecondition);
 }

@@ -1,40 +1,38 @@
-import { randomUUID } from "node:crypto";
 import { clone, create, type MessageInitShape } from "@bufbuild/protobuf";
-import { timestampFromMs, timestampNow } from "@bufbuild/protobuf/wkt";
-import {
-  ControlCommand,
-  MessageType,
-  TaskErrorSchema,
-  TaskSchema,
-  TaskState,
-  type Agent,
-  type TaskError,
-} from "@baaaht/proto/agent/v1";
+import { timestampFromMs, timestampMs, timestampNow } from "@bufbuild/protobuf/wkt";
+import { TaskErrorSchema, TaskSchema, TaskState, type Agent, type Task, type TaskError } from "@baaaht/proto/agent/v1";
 import type { Logger } from "pino";
 import type { AgentRegistry } from "../agents/agent-registry.js";
+import type { AgentWire } from "../agents/agent-wire.js";
 import type { EventSink } from "../events/domain-event.js";
 import type { Store, TaskRecord } from "../store/index.js";
 import { taskEvent } from "./task-events.js";
+import { finalMessage, statusMessage, type TaskFeeds } from "./task-feed.js";
+import { ReportBatches, type QueuedReport } from "./task-report.js";
 import { TaskScheduler } from "./task-scheduler.js";
 import { assertTransition, isTerminal } from "./task-state.js";
+import { TaskTable, type LiveTask } from "./task-table.js";
 import { TaskTimers } from "./task-timers.js";
-import { finalMessage, statusMessage, TaskWatchers } from "./task-watchers.js";
+
+/** The agent registry as the task engine uses it. */
+export type TaskAgents = Pick<AgentRegistry, "get" | "available" | "addLoad">;
+
+/** The agent wire as the task engine uses it. */
+export type TaskWire = Pick<AgentWire, "assignTask" | "cancelTask" | "taskInput">;
 
 /** What {@link TaskRuns} works with. */
 export interface TaskRunsOptions {
-  /** Where tasks are kept. */
   store: Store;
-  /** Who can run tasks now, and their StreamAgent connections. */
-  agents: AgentRegistry;
-  /** Where task events go. */
-  emit: EventSink;
+  agents: TaskAgents;
+  wire: TaskWire;
+  events: EventSink;
   logger: Logger;
-  /** Messages that may wait per watcher. */
-  watcherBuffer?: number;
+  /** Where committed changes and reports are announced to watchers. */
+  feeds: TaskFeeds;
 }
 
 /** How a state change is described in its event and its watchers' status message. */
-interface Change {
+export interface Change {
   note?: string;
   extra?: Record<string, string>;
 }
@@ -45,112 +43,148 @@ export function taskError(init: MessageInitShape<typeof TaskErrorSchema>): TaskE
 }
 
 /** The timeout of a task in milliseconds; 0 for none. */
-export function timeoutMsOf(record: TaskRecord): number {
-  const ns = record.task.config?.timeoutNs ?? 0n;
+export function timeoutMsOf(task: Task): number {
+  const ns = task.config?.timeoutNs ?? 0n;
   return ns > 0n ? Math.max(1, Math.ceil(Number(ns) / 1e6)) : 0;
 }
 
+const snapshotOf = (record: TaskRecord): Omit<TaskRecord, "seq"> => ({
+  task: clone(TaskSchema, record.task),
+  pinnedAgentId: record.pinnedAgentId,
+  submitter: record.submitter,
+  attempts: record.attempts,
+});
+
 /**
- * The engine under the task manager: the tasks that have not ended (in
- * memory and in the store), the queue, who runs what, timeouts, watchers, and
- * the single place where a task changes state (stored, then announced as an
- * event and to its watchers).
+ * The task engine: the unfinished tasks in memory (the store is the truth
+ * they are loaded from at start), the queue, the agent slots they take,
+ * timeouts, and the one place where a task changes state. A change is
+ * decided in memory at once (so the next decision sees it), written as one
+ * unit of work, and announced (event, watchers, agent wire) only once
+ * committed, in commit order.
  */
 export class TaskRuns {
-  readonly live = new Map<string, TaskRecord>();
-  readonly scheduler = new TaskScheduler();
-  readonly watchers: TaskWatchers;
-  readonly timers: TaskTimers;
-  readonly #running = new Map<string, Set<string>>();
   readonly #o: TaskRunsOptions;
+  readonly #table = new TaskTable();
+  readonly #queue = new TaskScheduler();
+  readonly #timers: TaskTimers;
+  readonly #reports: ReportBatches;
+  #closed = false;
   #dispatching = false;
   #again = false;
 
   constructor(options: TaskRunsOptions) {
     this.#o = options;
-    this.watchers = new TaskWatchers(options.watcherBuffer);
-    this.timers = new TaskTimers((id) => {
-      try {
-        this.#expire(id);
-      } catch (err) {
-        options.logger.error({ err, taskId: id }, "task timeout failed");
-      }
-    });
+    this.#timers = new TaskTimers((id) => this.#expire(id));
+    this.#reports = new ReportBatches(options.store, (taskId, items) => this.#announceReports(taskId, items));
+  }
+
+  /** An unfinished task, or undefined. */
+  find(id: string): LiveTask | undefined {
+    return this.#table.get(id);
+  }
+
+  /** Every unfinished task, oldest first. */
+  all(): LiveTask[] {
+    return this.#table.all();
+  }
+
+  /** How many tasks take an agent slot (RUNNING, held ones included). */
+  runningCount(): number {
+    return this.#table.runningCount();
   }
 
   /** The ids of the tasks RUNNING on an agent. */
   runningOn(agentId: string): string[] {
-    return [...(this.#running.get(agentId) ?? [])];
+    return this.#table.runningOn(agentId);
   }
 
-  /** How many tasks are RUNNING. */
-  runningCount(): number {
-    let n = 0;
-    for (const set of this.#running.values()) n += set.size;
-    return n;
+  /** How many tasks wait QUEUED. */
+  get queuedCount(): number {
+    return this.#queue.size;
   }
 
-  /** Stores a new task (PENDING), announces it, and queues it. */
-  add(record: Omit<TaskRecord, "seq">): TaskRecord {
-    const full: TaskRecord = { ...record, seq: this.#o.store.tasks.insert(record) };
-    this.live.set(full.task.id, full);
-    this.#o.emit(taskEvent(full.task, TaskState.UNSPECIFIED, full.attempts, { submitter: full.submitter }));
-    this.requeue(full, {});
-    return full;
+  /** How many unfinished tasks there are. */
+  get liveCount(): number {
+    return this.#table.size;
   }
 
-  /** Puts a task (PENDING, or a RUNNING one being retried) in the queue. */
-  requeue(record: TaskRecord, change: Change): void {
-    this.move(record, TaskState.QUEUED, change);
-    this.enqueue(record);
+  /** Takes in an unfinished task (stored, or loaded at start) with the reports it already stored. */
+  adopt(record: TaskRecord, reports: Parameters<TaskFeeds["open"]>[2], note = ""): LiveTask {
+    const live = this.#table.add(record);
+    this.#o.feeds.open(record.task.id, statusMessage(record.task, note), reports);
+    return live;
   }
 
-  /** Adds a QUEUED task to the scheduler's queue (its place: priority, then insertion order). */
-  enqueue(record: TaskRecord): void {
-    const { id, type, priority } = record.task;
-    this.scheduler.enqueue({ id, type, priority, seq: record.seq, pinnedAgentId: record.pinnedAgentId });
+  /** Puts a QUEUED task in the queue (its place: priority, then insertion order). */
+  enqueue(live: LiveTask): void {
+    const { task, seq, pinnedAgentId } = live.record;
+    this.#queue.enqueue({ id: task.id, type: task.type, priority: task.priority, seq, pinnedAgentId });
   }
 
   /**
-   * Changes a task's state (legal transitions only): frees its agent slot when
-   * it stops running, stores it, emits the event, tells its watchers, and
-   * when it ended sends them the final message and ends their streams.
+   * Changes a task's state (legal transitions only): frees its agent slot
+   * when it stops running, writes it, then announces it: the event, its
+   * watchers (the final message and the end of their streams when it
+   * ended), and `after` (e.g. a message to the agent). Resolves once
+   * committed and announced.
    */
-  move(record: TaskRecord, to: TaskState, change: Change = {}): void {
-    const { task } = record;
+  move(live: LiveTask, to: TaskState, change: Change = {}, after?: () => void): Promise<void> {
+    const { task } = live.record;
     const from = task.state;
     assertTransition(task.id, from, to);
-    if (from === TaskState.RUNNING || from === TaskState.PAUSED) this.#release(record);
+    if (from === TaskState.RUNNING || from === TaskState.PAUSED) this.#vacate(live);
     task.state = to;
-    if (isTerminal(to)) {
+    const ended = isTerminal(to);
+    if (ended) {
       task.completedAt = timestampNow();
-      this.scheduler.remove(task.id);
-      this.live.delete(task.id);
+      this.#queue.remove(task.id);
     }
-    this.#o.store.tasks.update(record);
-    this.#o.emit(taskEvent(task, from, record.attempts, change.extra));
+    const event = taskEvent(task, from, live.record.attempts, change.extra);
     const status = statusMessage(task, change.note);
-    if (isTerminal(to)) this.watchers.finish(task.id, [status, finalMessage(task)]);
-    else this.watchers.publish(task.id, status);
+    const final = ended ? finalMessage(task) : undefined;
+    return this.#write(live, () => {
+      this.#o.events(event);
+      if (final) {
+        this.#o.feeds.finish(task.id, [status, final]);
+        this.#table.delete(task.id);
+      } else {
+        this.#o.feeds.status(task.id, status);
+      }
+      after?.();
+    });
+  }
+
+  /** Puts a task (PENDING, or a RUNNING one being retried) back in the queue. */
+  requeue(live: LiveTask, change: Change): Promise<void> {
+    const done = this.move(live, TaskState.QUEUED, change);
+    this.enqueue(live);
+    return done;
   }
 
   /**
-   * A run failed. It is QUEUED again when attempts remain and the failure is
-   * retryable and either `always` (agent lost) or config.retry_on_failure;
-   * otherwise the task is FAILED.
+   * A run failed. The task is QUEUED again when attempts remain and the
+   * failure is retryable and either `always` (its agent was lost) or
+   * config.retry_on_failure; otherwise it is FAILED.
    */
-  failRun(record: TaskRecord, error: TaskError, always: boolean): void {
-    const config = record.task.config;
-    const maxAttempts = 1 + Number(config?.maxRetries ?? 0n);
-    const retry = error.retryable && (always || config?.retryOnFailure === true) && record.attempts < maxAttempts;
-    record.task.error = error;
+  failRun(live: LiveTask, error: TaskError, always: boolean): Promise<void> {
+    const { task, attempts } = live.record;
+    const maxAttempts = 1 + Number(task.config?.maxRetries ?? 0n);
+    const retry = error.retryable && (always || task.config?.retryOnFailure === true) && attempts < maxAttempts;
+    task.error = error;
     const extra = { error_code: error.code, error_message: error.message };
-    if (retry) this.requeue(record, { note: `retrying: ${error.message}`, extra: { ...extra, retry: "true" } });
-    else this.move(record, TaskState.FAILED, { note: error.message, extra });
+    if (retry) return this.requeue(live, { note: `retrying: ${error.message}`, extra: { ...extra, retry: "true" } });
+    return this.move(live, TaskState.FAILED, { note: error.message, extra });
+  }
+
+  /** Queues a report of a running task; resolves once stored and relayed. */
+  addReport(live: LiveTask, item: QueuedReport): Promise<void> {
+    return this.#reports.add(live.record.task.id, item);
   }
 
   /** Gives every waiting task that can run now to an agent with a free slot. */
   dispatch(): void {
+    if (this.#closed) return;
     if (this.#dispatching) {
       this.#again = true;
       return;
@@ -159,13 +193,11 @@ export class TaskRuns {
     try {
       do {
         this.#again = false;
-        const slots = this.#o.agents
-          .available()
-          .map((agent) => ({ agent, running: this.#running.get(agent.id)?.size ?? 0 }));
-        for (const { taskId, agentId } of this.scheduler.assign(slots)) {
-          const record = this.live.get(taskId);
+        const slots = this.#o.agents.available().map((agent) => ({ agent, running: this.#table.slotsTaken(agent.id) }));
+        for (const { taskId, agentId } of this.#queue.assign(slots)) {
+          const live = this.#table.get(taskId);
           const agent = this.#o.agents.get(agentId);
-          if (record && agent) this.#start(record, agent);
+          if (live && agent) this.#start(live, agent);
         }
       } while (this.#again);
     } finally {
@@ -173,30 +205,61 @@ export class TaskRuns {
     }
   }
 
-  /** Asks an agent to abort a task (CONTROL CANCEL on its StreamAgent stream). */
-  sendCancel(agentId: string, taskId: string, reason: string, force = false): void {
-    this.#o.agents.connection(agentId)?.send({
-      id: randomUUID(),
-      type: MessageType.CONTROL,
-      sourceId: "orchestrator",
-      payload: {
-        case: "controlMessage",
-        value: {
-          command: ControlCommand.CANCEL,
-          parameters: { task_id: taskId, reason, ...(force ? { force: "true" } : {}) },
-        },
-      },
-      metadata: { correlationId: taskId },
+  /**
+   * Marks a task found RUNNING at start as held: it keeps its slot of its
+   * agent, its attempt and its timeout while the agent may come back.
+   */
+  hold(live: LiveTask): void {
+    const { task } = live.record;
+    live.held = true;
+    this.#table.occupy(task.id, task.agentId);
+    this.#o.agents.addLoad(task.agentId, 1);
+    if (task.expiresAt) this.#timers.arm(task.id, timestampMs(task.expiresAt));
+  }
+
+  /** A held task's agent still runs it: it continues with the same attempt. */
+  reattach(live: LiveTask, how: string): void {
+    if (!live.held) return;
+    live.held = false;
+    const { task, attempts } = live.record;
+    this.#o.logger.info({ taskId: task.id, agentId: task.agentId, attempt: attempts }, "task re-attached after a restart");
+    this.#o.events(taskEvent(task, task.state, attempts, { reattached: "true", reason: how }));
+    this.#o.feeds.relay(task.id, statusMessage(task, `re-attached: ${how}`));
+  }
+
+  /** Stops the timers and announcements; stored states stay as they are (the orchestrator is stopping). */
+  close(): void {
+    this.#closed = true;
+    this.#timers.clearAll();
+  }
+
+  #write(live: LiveTask, announce: () => void): Promise<void> {
+    const id = live.record.task.id;
+    this.#reports.seal(id);
+    const snapshot = snapshotOf(live.record);
+    const done = this.#o.store
+      .write(async (tx) => {
+        await tx.tasks.update(snapshot);
+      })
+      .then(() => {
+        if (!this.#closed) announce();
+      });
+    live.written = done.catch((err: unknown) => {
+      if (!this.#closed) this.#o.logger.error({ err, taskId: id }, "could not store a task change");
     });
+    return done;
   }
 
-  /** Stops every timer and ends every watcher (the orchestrator is stopping). Stored states stay as they are. */
-  close(error?: unknown): void {
-    this.timers.clearAll();
-    this.watchers.endAll(error);
+  #announceReports(taskId: string, items: readonly QueuedReport[]): void {
+    if (this.#closed) return;
+    for (const { message, stored } of items) {
+      if (stored) this.#o.feeds.report(taskId, message);
+      else this.#o.feeds.relay(taskId, message);
+    }
   }
 
-  #start(record: TaskRecord, agent: Agent): void {
+  #start(live: LiveTask, agent: Agent): void {
+    const { record } = live;
     const { task } = record;
     const now = Date.now();
     record.attempts++;
@@ -204,42 +267,44 @@ export class TaskRuns {
     task.startedAt = timestampFromMs(now);
     task.progress = 0;
     task.error = undefined;
-    const timeoutMs = timeoutMsOf(record);
+    const timeoutMs = timeoutMsOf(task);
     task.expiresAt = timeoutMs > 0 ? timestampFromMs(now + timeoutMs) : undefined;
-    let set = this.#running.get(agent.id);
-    if (!set) this.#running.set(agent.id, (set = new Set()));
-    set.add(task.id);
+    this.#table.occupy(task.id, agent.id);
     this.#o.agents.addLoad(agent.id, 1);
-    this.move(record, TaskState.RUNNING, { note: `assigned to agent ${agent.name}`, extra: { agent_name: agent.name } });
-    if (timeoutMs > 0) this.timers.arm(task.id, now + timeoutMs);
-    this.#o.agents.connection(agent.id)?.send({
-      id: randomUUID(),
-      type: MessageType.TASK_REQUEST,
-      sourceId: "orchestrator",
-      payload: { case: "taskAssignment", value: clone(TaskSchema, task) },
-      metadata: { correlationId: task.id, sessionId: task.sessionId, priority: task.priority },
-    });
-    this.#o.logger.debug({ taskId: task.id, agentId: agent.id, attempt: record.attempts }, "task dispatched");
+    const attempt = record.attempts;
+    const current = () => task.state === TaskState.RUNNING && task.agentId === agent.id && record.attempts === attempt;
+    void this.move(live, TaskState.RUNNING, { note: `assigned to agent ${agent.name}`, extra: { agent_name: agent.name } }, () => {
+      if (current() && !this.#o.wire.assignTask(agent.id, task)) this.#unassignable(live, agent);
+    }).catch(() => undefined);
+    if (timeoutMs > 0) this.#timers.arm(task.id, now + timeoutMs);
+    this.#o.logger.debug({ taskId: task.id, agentId: agent.id, attempt }, "task dispatched");
   }
 
-  #release(record: TaskRecord): void {
-    const { id, agentId } = record.task;
-    this.timers.clear(id);
-    const set = this.#running.get(agentId);
-    if (set?.delete(id)) {
-      if (set.size === 0) this.#running.delete(agentId);
-      this.#o.agents.addLoad(agentId, -1);
-    }
+  /** The agent's stream closed before the assignment reached it: queue the task again without counting the attempt. */
+  #unassignable(live: LiveTask, agent: Agent): void {
+    live.record.attempts--;
+    void this.requeue(live, { note: `agent ${agent.name} has no open stream` }).catch(() => undefined);
+    this.dispatch();
+  }
+
+  #vacate(live: LiveTask): void {
+    const { id, agentId } = live.record.task;
+    live.held = false;
+    this.#timers.clear(id);
+    if (this.#table.vacate(id, agentId)) this.#o.agents.addLoad(agentId, -1);
   }
 
   #expire(taskId: string): void {
-    const record = this.live.get(taskId);
-    if (!record || record.task.state !== TaskState.RUNNING) return;
-    const agentId = record.task.agentId;
-    const ms = timeoutMsOf(record);
-    record.task.error = taskError({ code: "TIMEOUT", message: `ran longer than its timeout of ${ms} ms`, retryable: false });
-    this.move(record, TaskState.TIMEOUT, { note: "timeout", extra: { reason: "timeout", timeout_ms: String(ms) } });
-    this.sendCancel(agentId, taskId, "timeout");
+    const live = this.#table.get(taskId);
+    if (this.#closed || !live || live.record.task.state !== TaskState.RUNNING) return;
+    const { task } = live.record;
+    const agentId = task.agentId;
+    const ms = timeoutMsOf(task);
+    task.error = taskError({ code: "TIMEOUT", message: `ran longer than its timeout of ${ms} ms`, retryable: false });
+    const cancel = () => void this.#o.wire.cancelTask(agentId, { taskId, reason: "timeout" });
+    void this.move(live, TaskState.TIMEOUT, { note: "timeout", extra: { reason: "timeout", timeout_ms: String(ms) } }, cancel).catch(
+      () => undefined,
+    );
     this.dispatch();
   }
 }
