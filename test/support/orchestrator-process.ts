@@ -2,9 +2,23 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freshDatabaseUrl } from "../../packages/orchestrator-server/src/store/test-support/postgres-databases.js";
 
 /** The built CLI; tests run after `pnpm build`. */
 export const CLI = fileURLToPath(new URL("../../apps/orchestrator/dist/cli.js", import.meta.url));
+
+/** The backend e2e orchestrators run on: `BAAAHT_TEST_BACKEND=postgres` (the vitest "postgres" project), else SQLite. */
+export const TEST_BACKEND: "sqlite" | "postgres" = process.env.BAAAHT_TEST_BACKEND === "postgres" ? "postgres" : "sqlite";
+
+/**
+ * The `serve` arguments that put an orchestrator on the test backend: on
+ * PostgreSQL, `--database` with a database of the test run's server named
+ * after `dir`, so an orchestrator restarted on the same directory finds its
+ * data; nothing on SQLite (the file in the state directory).
+ */
+export async function backendArgs(dir: string): Promise<string[]> {
+  return TEST_BACKEND === "postgres" ? ["--database", await freshDatabaseUrl(dir)] : [];
+}
 
 /** A short temp directory under /tmp (socket paths must stay under 107 bytes). */
 export function shortTempDir(): string {
@@ -30,7 +44,8 @@ export interface OrchestratorProcess {
 const running = new Set<OrchestratorProcess>();
 
 /**
- * Starts `baaaht serve` on a fresh socket and state directory, and resolves
+ * Starts `baaaht serve` on a fresh socket and state directory (and, on the
+ * PostgreSQL backend, a database named after the directory), and resolves
  * once it serves. Every process started here is stopped by
  * {@link stopAllOrchestrators}, which tests call in afterEach/afterAll.
  */
@@ -42,7 +57,7 @@ export async function startOrchestrator(
   const stateDir = join(dir, "state");
   const child = spawn(
     process.execPath,
-    [CLI, "serve", "--socket", socketPath, "--state-dir", stateDir, ...(options.args ?? [])],
+    [CLI, "serve", "--socket", socketPath, "--state-dir", stateDir, ...(await backendArgs(dir)), ...(options.args ?? [])],
     { env: { ...process.env, BAAAHT_LOG_LEVEL: "warn", ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
   );
   let out = "";
