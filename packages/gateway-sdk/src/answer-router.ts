@@ -24,9 +24,11 @@ const PAST_IDS = 256;
  * The chat sends one message at a time, under an id of its own (a random
  * UUID); the orchestrator stores it under that id and tags every chunk of
  * its answer with it (`reply_to_message_id`). The answer ends with its final
- * chunk (failed when the chunk has `error`), or fails when an ERROR event
- * names its message (no agent could take it). Late chunks of this chat's
- * earlier (e.g. cancelled) answers are dropped; other chunks are foreign.
+ * chunk (failed when the chunk has `error`, classified by its
+ * `error_reason`), or fails when an ERROR event names its message (no agent
+ * could take it; classified by the event's `reason_code`). Late chunks of
+ * this chat's earlier (e.g. cancelled) answers are dropped; other chunks are
+ * foreign.
  */
 export class AnswerRouter {
   readonly #options: AnswerRouterOptions;
@@ -87,7 +89,7 @@ export class AnswerRouter {
     if (!chunk.isFinal) {
       current.deliver(chunk);
     } else if (chunk.error !== "") {
-      this.#end(current, answerError(chunk.error));
+      this.#end(current, answerError(chunk.errorReason, chunk.error));
     } else {
       current.deliver(chunk);
       this.#end(current);
@@ -101,7 +103,7 @@ export class AnswerRouter {
     if (current === undefined || event.type !== GatewayEventType.ERROR) return;
     const id = current.replyToMessageId;
     if (event.data.message_id === id || event.metadata?.messageId === id) {
-      this.#end(current, answerError(event.data.reason ?? ""));
+      this.#end(current, answerError(event.data.reason_code ?? "", event.data.reason ?? ""));
     }
   }
 

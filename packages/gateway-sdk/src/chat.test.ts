@@ -7,7 +7,8 @@ import {
   type ResponseChunk,
 } from "@baaaht/proto/gateway/v1";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CancelledError, ChatBusyError, NoAgentError, SessionClosedError } from "./errors.js";
+import { ErrorReason } from "./error-reason.js";
+import { AnswerFailedError, CancelledError, ChatBusyError, GatewayError, NoAgentError, SessionClosedError } from "./errors.js";
 import { connectGateway, type Gateway } from "./gateway.js";
 import {
   answerInThreeChunks,
@@ -18,6 +19,7 @@ import {
   type FakeGateway,
   type OnMessage,
 } from "./test-support/fake-gateway.js";
+import { serverError } from "./test-support/server-error.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -78,12 +80,12 @@ describe.each(["grpc", "connect"] as const)("chat over %s", (protocol) => {
 });
 
 describe("chat", () => {
-  it("maps the ERROR event naming its message (no agent) to NoAgentError and stays usable", async () => {
+  it("maps the ERROR event naming its message with reason_code NO_AGENT to NoAgentError and stays usable", async () => {
     const chat = await (await connect()).openChat();
     fake.onMessage = noAgent;
     const err = await collect(chat.send("hi")).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NoAgentError);
-    expect(err).toMatchObject({ code: Code.FailedPrecondition, message: "no chat-capable agent is connected" });
+    expect(err).toMatchObject({ code: Code.FailedPrecondition, reason: "NO_AGENT", message: "no chat-capable agent is connected" });
     fake.onMessage = answerInThreeChunks;
     expect(await chat.send("hi").text()).toBe("Hello world");
   });
@@ -98,10 +100,11 @@ describe("chat", () => {
     const failing = a.send("a fails");
     await fake.waitFor(() => fake.messageIds.length === 2);
     const reason = "no chat-capable agent is connected";
-    fake.broadcast(a.sessionId, { case: "status", value: { state: StreamState.ERROR, message: reason } });
+    const data = { reason, reason_code: ErrorReason.NO_AGENT };
+    fake.broadcast(a.sessionId, { case: "status", value: { state: StreamState.ERROR, message: reason, errorReason: ErrorReason.NO_AGENT } });
     fake.broadcast(a.sessionId, {
       case: "event",
-      value: { type: GatewayEventType.ERROR, data: { reason }, metadata: { messageId: failing.replyToMessageId } },
+      value: { type: GatewayEventType.ERROR, data, metadata: { messageId: failing.replyToMessageId } },
     });
     await expect(failing.text()).rejects.toBeInstanceOf(NoAgentError);
     expect(waiting.done).toBe(false);
@@ -113,15 +116,53 @@ describe("chat", () => {
     expect(await waiting.text()).toBe("still mine");
   });
 
-  it("maps a StreamChat failing with FAILED_PRECONDITION 'no agent' to NoAgentError", async () => {
+  it("maps a StreamChat failing with reason NO_AGENT to NoAgentError", async () => {
     const gw = await connect();
-    fake.failStream = new ConnectError("no chat-capable agent is registered", Code.FailedPrecondition);
+    fake.failStream = serverError(Code.FailedPrecondition, ErrorReason.NO_AGENT, "no chat-capable agent is registered");
     const chat = await gw.openChat();
     const ended = new Promise((resolve) => chat.on("end", resolve));
     const answer = chat.send("hi");
     await expect(answer.text()).rejects.toBeInstanceOf(NoAgentError);
     expect(await ended).toBeInstanceOf(NoAgentError);
     expect(() => chat.send("again")).toThrow(NoAgentError);
+  });
+
+  it("never reads the text: a StreamChat failing with 'no agent' words but no detail is a plain GatewayError", async () => {
+    const gw = await connect();
+    fake.failStream = new ConnectError("no chat-capable agent is registered", Code.FailedPrecondition);
+    const chat = await gw.openChat();
+    const err = await chat.send("hi").text().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GatewayError);
+    expect(err).not.toBeInstanceOf(NoAgentError);
+    expect(err).toMatchObject({ code: Code.FailedPrecondition, reason: "" });
+  });
+
+  it("classifies a failed final chunk by its error_reason: AGENT_LOST is AnswerFailedError, 'cancelled' text alone is not a cancel", async () => {
+    const chat = await (await connect()).openChat();
+    const finalChunk = (errorReason: string, error: string): OnMessage => (f, { sessionId, messageId }) =>
+      f.broadcast(sessionId, { case: "chunk", value: { messageId: `a-${messageId}`, replyToMessageId: messageId, isFinal: true, error, errorReason } });
+    fake.onMessage = finalChunk(ErrorReason.AGENT_LOST, "agent echo went away: heartbeat missed");
+    const lost = await chat.send("hi").text().catch((e: unknown) => e);
+    expect(lost).toBeInstanceOf(AnswerFailedError);
+    expect(lost).toMatchObject({ code: Code.Aborted, reason: "AGENT_LOST", message: "agent echo went away: heartbeat missed" });
+    fake.onMessage = finalChunk("", "cancelled");
+    const noReason = await chat.send("again").text().catch((e: unknown) => e);
+    expect(noReason).toBeInstanceOf(AnswerFailedError);
+    expect(noReason).not.toBeInstanceOf(CancelledError);
+    fake.onMessage = finalChunk(ErrorReason.CANCELLED, "stopped by another client");
+    await expect(chat.send("third").text()).rejects.toMatchObject({ name: "CancelledError", reason: "CANCELLED" });
+  });
+
+  it("an ERROR event with 'no agent' text but no reason_code fails the answer as AnswerFailedError, not NoAgentError", async () => {
+    const chat = await (await connect()).openChat();
+    fake.onMessage = (f, { sessionId, messageId }) =>
+      f.broadcast(sessionId, {
+        case: "event",
+        value: { type: GatewayEventType.ERROR, data: { message_id: messageId, reason: "no chat-capable agent is connected" } },
+      });
+    const err = await chat.send("hi").text().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AnswerFailedError);
+    expect(err).toMatchObject({ reason: "" });
   });
 
   it("cancels the answer in progress: the cancel reaches the server, late chunks are dropped", async () => {

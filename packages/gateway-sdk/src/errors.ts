@@ -1,37 +1,45 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { TaskState, type TaskError } from "@baaaht/proto/agent/v1";
+import { ErrorReason, reasonOf } from "./error-reason.js";
 
 /** Options of the {@link GatewayError} constructors. */
 export interface GatewayErrorOptions {
   /** The underlying error (usually a `ConnectError`). Defaults to none. */
   cause?: unknown;
+  /** The orchestrator's stable reason for the failure (see {@link ErrorReason}). Defaults to "" (none). */
+  reason?: string;
 }
 
 /**
  * Base class of every error the gateway SDK throws. `code` is the gRPC /
  * Connect status code of the failure (for failures detected by the SDK
- * itself, the code that fits best); `message` is the orchestrator's (or the
- * SDK's) message without a code prefix.
+ * itself, the code that fits best); `reason` is the orchestrator's stable
+ * reason (an {@link ErrorReason} name, "" when it gave none); `message` is
+ * the orchestrator's (or the SDK's) message without a code prefix, for
+ * people: match the class or `reason`, never the message.
  */
 export class GatewayError extends Error {
   /** The Connect status code. */
   readonly code: Code;
+  /** The orchestrator's stable reason (for example "NO_AGENT"), or "" when it gave none. */
+  readonly reason: string;
 
   constructor(message: string, code: Code, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
+    this.reason = options.reason ?? "";
   }
 }
 
 /**
- * No agent can answer: none that handles chat is registered
+ * No agent can answer (reason NO_AGENT): none that handles chat is registered
  * (`FAILED_PRECONDITION`), or none can take the message now (`UNAVAILABLE`).
  * The user message is still stored; send again once an agent is up.
  */
 export class NoAgentError extends GatewayError {}
 
-/** The gateway session (or message) does not exist: `NOT_FOUND`. */
+/** The gateway session (or message) does not exist: `NOT_FOUND` (reason SESSION_NOT_FOUND for a session). */
 export class NotFoundError extends GatewayError {}
 
 /** The token may not act on this session or call: `PERMISSION_DENIED`. */
@@ -42,22 +50,23 @@ export class UnauthenticatedError extends GatewayError {}
 
 /**
  * The orchestrator cannot be reached on its socket, or is draining and
- * refuses new work: `UNAVAILABLE` (for a reason other than agents).
+ * refuses new work (reason DRAINING): `UNAVAILABLE` without reason NO_AGENT.
  */
 export class OrchestratorUnavailableError extends GatewayError {}
 
-/** The answer (or call) was cancelled, by this client or another one: `CANCELED`. */
+/** The answer (or call) was cancelled, by this client or another one: `CANCELED`, or reason CANCELLED. */
 export class CancelledError extends GatewayError {}
 
-/** The gateway session was closed, or the chat detached: `FAILED_PRECONDITION`. */
+/** The gateway session was closed (reason SESSION_CLOSED), or the chat detached: `FAILED_PRECONDITION`. */
 export class SessionClosedError extends GatewayError {}
 
 /** `send()` was called while this chat's previous answer is still streaming: `FAILED_PRECONDITION`. */
 export class ChatBusyError extends GatewayError {}
 
 /**
- * The agent's answer failed after it started (agent gone, agent error): a
- * final chunk with `error`. Code `ABORTED`.
+ * The agent's answer failed after it started: a final chunk with `error`,
+ * whose `reason` says why (AGENT_LOST, AGENT_ERROR, INTERRUPTED, ...). Code
+ * `ABORTED`.
  */
 export class AnswerFailedError extends GatewayError {}
 
@@ -115,58 +124,58 @@ export function taskError(taskId: string, state: TaskState, error: TaskError | u
   return new TaskFailedError(`task ${taskId} failed${detail}`, info);
 }
 
-/** Messages by which the orchestrator says that no agent can answer. */
-const NO_AGENT = /\bno\b[^.;:]*\bagents?\b/i;
+type GatewayErrorClass = new (message: string, code: Code, options?: GatewayErrorOptions) => GatewayError;
+
+/** The class of each reason that has one, with the code it stands for when it comes without one (in a stream). */
+const BY_REASON = new Map<string, readonly [GatewayErrorClass, Code]>([
+  [ErrorReason.NO_AGENT, [NoAgentError, Code.FailedPrecondition]],
+  [ErrorReason.CANCELLED, [CancelledError, Code.Canceled]],
+  [ErrorReason.DRAINING, [OrchestratorUnavailableError, Code.Unavailable]],
+  [ErrorReason.SESSION_CLOSED, [SessionClosedError, Code.FailedPrecondition]],
+  [ErrorReason.SESSION_NOT_FOUND, [NotFoundError, Code.NotFound]],
+]);
+
+/** The class of an error that carries no reason with a class, by its code. */
+const BY_CODE = new Map<Code, GatewayErrorClass>([
+  [Code.NotFound, NotFoundError],
+  [Code.PermissionDenied, PermissionDeniedError],
+  [Code.Unauthenticated, UnauthenticatedError],
+  [Code.Canceled, CancelledError],
+  [Code.Unavailable, OrchestratorUnavailableError],
+]);
 
 /**
  * Turns anything thrown by a call into a {@link GatewayError}: a
  * `GatewayError` is returned as is, anything else goes through
- * `ConnectError.from` and is mapped by code (NOT_FOUND, PERMISSION_DENIED,
- * UNAUTHENTICATED, CANCELED, UNAVAILABLE, FAILED_PRECONDITION with a message
- * about agents) to the matching subclass, else to `GatewayError`.
+ * `ConnectError.from` and is classified by the orchestrator's reason (its
+ * `google.rpc.ErrorInfo` detail, domain "baaaht": NO_AGENT ->
+ * {@link NoAgentError}, DRAINING -> {@link OrchestratorUnavailableError},
+ * SESSION_CLOSED, SESSION_NOT_FOUND, CANCELLED), else by code (NOT_FOUND,
+ * PERMISSION_DENIED, UNAUTHENTICATED, CANCELED, UNAVAILABLE), else
+ * `GatewayError`. The message text is never read. The code and reason are
+ * kept as they came.
  */
 export function toGatewayError(err: unknown): GatewayError {
   if (err instanceof GatewayError) {
     return err;
   }
   const ce = ConnectError.from(err);
-  const message = ce.rawMessage;
-  const options = { cause: err };
-  switch (ce.code) {
-    case Code.NotFound:
-      return new NotFoundError(message, ce.code, options);
-    case Code.PermissionDenied:
-      return new PermissionDeniedError(message, ce.code, options);
-    case Code.Unauthenticated:
-      return new UnauthenticatedError(message, ce.code, options);
-    case Code.Canceled:
-      return new CancelledError(message, ce.code, options);
-    case Code.Unavailable:
-      return NO_AGENT.test(message)
-        ? new NoAgentError(message, ce.code, options)
-        : new OrchestratorUnavailableError(message, ce.code, options);
-    case Code.FailedPrecondition:
-      return NO_AGENT.test(message)
-        ? new NoAgentError(message, ce.code, options)
-        : new GatewayError(message, ce.code, options);
-    default:
-      return new GatewayError(message, ce.code, options);
-  }
+  const reason = reasonOf(ce);
+  const ErrorClass = BY_REASON.get(reason)?.[0] ?? BY_CODE.get(ce.code) ?? GatewayError;
+  return new ErrorClass(ce.rawMessage, ce.code, { cause: err, reason });
 }
 
-/** Final-chunk errors by which an answer reports that it was cancelled. */
-const CANCELLED = /\b(cancel(l)?ed|aborted)\b/i;
-
 /**
- * The error for an answer that the orchestrator reported as failed, by a
- * final chunk's `error` or the reason of an ERROR event naming its message:
- * {@link NoAgentError} (FAILED_PRECONDITION) when it is about agents,
- * {@link CancelledError} (CANCELED) when it says cancelled/aborted, else
- * {@link AnswerFailedError} (ABORTED).
+ * The error for an answer that the orchestrator reported as failed inside
+ * the stream, from its stable `reason` (a final chunk's `error_reason`, or
+ * the `reason_code` of an ERROR event naming its message) and its
+ * human-readable `message`: {@link NoAgentError} for NO_AGENT,
+ * {@link CancelledError} for CANCELLED (and the other reasons of
+ * {@link toGatewayError}), else {@link AnswerFailedError} (ABORTED), also
+ * when there is no reason. The message is never read.
  */
-export function answerError(message: string): GatewayError {
+export function answerError(reason: string, message: string): GatewayError {
   const text = message === "" ? "the answer failed" : message;
-  if (NO_AGENT.test(text)) return new NoAgentError(text, Code.FailedPrecondition);
-  if (CANCELLED.test(text)) return new CancelledError(text, Code.Canceled);
-  return new AnswerFailedError(text, Code.Aborted);
+  const [ErrorClass, code] = BY_REASON.get(reason) ?? [AnswerFailedError, Code.Aborted];
+  return new ErrorClass(text, code, { reason });
 }

@@ -20,6 +20,7 @@ export {
   UnauthenticatedError,
 } from "./errors.js";
 export type { GatewayErrorOptions, TaskErrorInfo } from "./errors.js";
+export { ErrorReason } from "./error-reason.js";
 export { TaskPriority, TaskState, TaskType } from "@baaaht/proto/agent/v1";
 export type { Task, TaskError, TaskResult } from "@baaaht/proto/agent/v1";
 export { GatewaySessionState, StreamState } from "@baaaht/proto/gateway/v1";

@@ -228,10 +228,10 @@ export class TaskHandle {
   }
 }
 
-/** The terminal state a final error stands for: the last status when terminal, else guessed from the error code. */
+/** The terminal state a final error stands for: the last status when terminal, else the one its code names (TIMEOUT, CANCELLED), else FAILED. */
 function finalState(last: TaskState, error: TaskError): TaskState {
   if (last === TaskState.FAILED || last === TaskState.CANCELLED || last === TaskState.TIMEOUT) return last;
-  if (/TIMEOUT|TIMED_OUT|DEADLINE/i.test(error.code)) return TaskState.TIMEOUT;
-  if (/CANCEL/i.test(error.code)) return TaskState.CANCELLED;
+  if (error.code === "TIMEOUT") return TaskState.TIMEOUT;
+  if (error.code === "CANCELLED") return TaskState.CANCELLED;
   return TaskState.FAILED;
 }

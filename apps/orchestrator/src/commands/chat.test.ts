@@ -17,7 +17,8 @@ const seen = { authorization: [] as (string | null)[], cancels: 0 };
 /**
  * A fake GatewayService: "noagent" fails routing, "slow" streams until
  * cancelled, anything else answers "Hello world". Answers reply to the id the
- * client gave its message.
+ * client gave its message; failures carry their reason (error_reason,
+ * reason_code) as the orchestrator sends them.
  */
 function routes(router: ConnectRouter) {
   router.service(GatewayService, {
@@ -34,24 +35,26 @@ function routes(router: ConnectRouter) {
       let n = 0;
       let id = "";
       for await (const req of requests) {
-        const chunk = (text: string, isFinal: boolean, error = "") => ({
-          payload: { case: "chunk" as const, value: { messageId: `a-${id}`, replyToMessageId: id, text, isFinal, error } },
+        const chunk = (text: string, isFinal: boolean, error = "", errorReason = "") => ({
+          payload: { case: "chunk" as const, value: { messageId: `a-${id}`, replyToMessageId: id, text, isFinal, error, errorReason } },
         });
-        const status = (state: StreamState, message = "") => ({ payload: { case: "status" as const, value: { state, message } } });
+        const status = (state: StreamState, message = "", errorReason = "") => ({
+          payload: { case: "status" as const, value: { state, message, errorReason } },
+        });
         if (req.payload.case === "cancel") {
           seen.cancels++;
-          yield chunk("", true, "cancelled");
-          yield status(StreamState.CANCELLED);
+          yield chunk("", true, "cancelled", "CANCELLED");
+          yield status(StreamState.CANCELLED, "", "CANCELLED");
         } else if (req.payload.case === "message") {
           const { content } = req.payload.value;
           id = req.payload.value.id || `m${n++}`;
           if (content === "noagent") {
             const reason = "no chat-capable agent is connected";
-            yield status(StreamState.ERROR, reason);
+            yield status(StreamState.ERROR, reason, "NO_AGENT");
             yield {
               payload: {
                 case: "event" as const,
-                value: { type: GatewayEventType.ERROR, data: { message_id: id, reason }, metadata: { messageId: id } },
+                value: { type: GatewayEventType.ERROR, data: { message_id: id, reason, reason_code: "NO_AGENT" }, metadata: { messageId: id } },
               },
             };
           } else if (content === "slow") {

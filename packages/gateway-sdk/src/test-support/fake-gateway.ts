@@ -4,12 +4,14 @@
  * scriptable reaction to each user message. Like the orchestrator, it keeps
  * the id a client chose for its message (assigning one only when the client
  * sent none), fails the stream with ALREADY_EXISTS on a duplicate id, and
- * announces each message with a MESSAGE_SENT event.
+ * announces each message with a MESSAGE_SENT event. Its errors carry the
+ * orchestrator's ErrorInfo reasons (RPC errors) and `error_reason` /
+ * `reason_code` (failures inside the stream), as the real server sends them.
  */
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { Code, type ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import {
   GatewayEventType,
@@ -25,7 +27,9 @@ import {
 } from "@baaaht/proto/gateway/v1";
 import { listenOnSocket, type SocketServer } from "@baaaht/transport";
 import { AsyncQueue } from "../async-queue.js";
+import { ErrorReason } from "../error-reason.js";
 import { FakeTasks } from "./fake-tasks.js";
+import { serverError } from "./server-error.js";
 
 type Payload = MessageInitShape<typeof StreamChatResponseSchema>["payload"];
 
@@ -48,26 +52,27 @@ export const answerInThreeChunks: OnMessage = (fake, { sessionId, messageId }) =
 /** No agent: status ERROR, then an ERROR event naming the message, as the orchestrator sends when it cannot route it. */
 export const noAgent: OnMessage = (fake, { sessionId, messageId }) => {
   const reason = "no chat-capable agent is connected";
-  fake.broadcast(sessionId, { case: "status", value: { state: StreamState.ERROR, message: reason } });
+  const code = ErrorReason.NO_AGENT;
+  fake.broadcast(sessionId, { case: "status", value: { state: StreamState.ERROR, message: reason, errorReason: code } });
   fake.broadcast(sessionId, {
     case: "event",
-    value: { type: GatewayEventType.ERROR, data: { message_id: messageId, reason }, metadata: { messageId } },
+    value: { type: GatewayEventType.ERROR, data: { message_id: messageId, reason, reason_code: code }, metadata: { messageId } },
   });
 };
 
 /** Starts an answer ("partial") and finishes it only when a cancel arrives: final chunk with error, status CANCELLED. */
 export const answerUntilCancelled: OnMessage = (fake, { sessionId, messageId }) => {
-  const chunk = (sequence: number, text: string, isFinal: boolean, error = "") =>
+  const chunk = (sequence: number, text: string, isFinal: boolean, error = "", errorReason = "") =>
     fake.broadcast(sessionId, {
       case: "chunk",
-      value: { messageId: `a-${messageId}`, replyToMessageId: messageId, sequence, text, isFinal, error },
+      value: { messageId: `a-${messageId}`, replyToMessageId: messageId, sequence, text, isFinal, error, errorReason },
     });
   chunk(0, "partial", false);
   fake.onCancel = () => {
     fake.onCancel = undefined;
     chunk(1, " late", false);
-    chunk(2, "", true, "cancelled");
-    fake.broadcast(sessionId, { case: "status", value: { state: StreamState.CANCELLED } });
+    chunk(2, "", true, "cancelled", ErrorReason.CANCELLED);
+    fake.broadcast(sessionId, { case: "status", value: { state: StreamState.CANCELLED, errorReason: ErrorReason.CANCELLED } });
   };
 };
 
@@ -146,7 +151,7 @@ export async function startFakeGateway(): Promise<FakeGateway> {
 
   const session = (id: string) => {
     const s = fake.sessions.get(id);
-    if (s === undefined) throw new ConnectError(`gateway session ${id} not found`, Code.NotFound);
+    if (s === undefined) throw serverError(Code.NotFound, ErrorReason.SESSION_NOT_FOUND, `gateway session ${id} not found`);
     return s;
   };
 
@@ -193,7 +198,7 @@ export async function startFakeGateway(): Promise<FakeGateway> {
             if (req.payload.case === "message") {
               const { id, content } = req.payload.value;
               if (id !== "" && fake.messageIds.includes(id)) {
-                out.fail(new ConnectError(`message "${id}" already exists`, Code.AlreadyExists));
+                out.fail(serverError(Code.AlreadyExists, ErrorReason.ALREADY_EXISTS, `message "${id}" already exists`));
                 return;
               }
               const messageId = id || randomUUID();

@@ -11,6 +11,7 @@ import {
 } from "@baaaht/proto/gateway/v1";
 import { MessageRole } from "@baaaht/proto/orchestrator/v1";
 import type { AnswerChunk, AnswerOutcome, SessionStreamEvent } from "../chat/session-hub.js";
+import type { ErrorReason } from "../errors/domain-error.js";
 
 type Payload = MessageInitShape<typeof StreamChatResponseSchema>["payload"];
 const chat = (payload: Payload): StreamChatResponse => create(StreamChatResponseSchema, { payload });
@@ -21,7 +22,7 @@ const OUTCOME_STATE: Record<AnswerOutcome, StreamState> = {
   cancelled: StreamState.CANCELLED,
 };
 
-/** An answer chunk as a gateway ResponseChunk. */
+/** An answer chunk as a gateway ResponseChunk; a failed final chunk carries its `error_reason`. */
 export function toResponseChunk(chunk: AnswerChunk): ResponseChunk {
   return create(ResponseChunkSchema, {
     chunkId: `${chunk.answerId}:${chunk.sequence}`,
@@ -32,19 +33,30 @@ export function toResponseChunk(chunk: AnswerChunk): ResponseChunk {
     messageId: chunk.answerId,
     replyToMessageId: chunk.replyToMessageId,
     error: chunk.error,
+    errorReason: chunk.errorReason,
   });
 }
 
-/** The status that ends an answer. */
-export function endStatus(outcome: AnswerOutcome, message: string): MessageInitShape<typeof StreamStatusSchema> {
-  return { state: OUTCOME_STATE[outcome], message, endedAt: timestampNow() };
+/**
+ * The status that ends an answer: COMPLETE, ERROR or CANCELLED with the
+ * error text as `message` and its stable reason as `error_reason` ("" when
+ * the answer completed).
+ */
+export function endStatus(
+  outcome: AnswerOutcome,
+  message: string,
+  errorReason: ErrorReason | "" = "",
+): MessageInitShape<typeof StreamStatusSchema> {
+  return { state: OUTCOME_STATE[outcome], message, errorReason, endedAt: timestampNow() };
 }
 
 /**
  * Maps session traffic to StreamChat responses: a stored user message becomes
  * a MESSAGE_SENT event, an answer is status ACTIVE, its chunks, then a
  * status COMPLETE / ERROR / CANCELLED; a message no agent could take is
- * status ERROR plus an ERROR event.
+ * status ERROR plus an ERROR event. Failures carry their stable reason: the
+ * final chunk's and the status's `error_reason`, the ERROR event's
+ * `reason_code`.
  */
 export function toStreamChat(event: SessionStreamEvent): StreamChatResponse[] {
   switch (event.kind) {
@@ -75,20 +87,23 @@ export function toStreamChat(event: SessionStreamEvent): StreamChatResponse[] {
     case "chunk": {
       const out = [chat({ case: "chunk", value: toResponseChunk(event.chunk) })];
       if (event.chunk.isFinal && event.outcome) {
-        out.push(chat({ case: "status", value: endStatus(event.outcome, event.chunk.error) }));
+        out.push(chat({ case: "status", value: endStatus(event.outcome, event.chunk.error, event.chunk.errorReason) }));
       }
       return out;
     }
     case "failed":
       return [
-        chat({ case: "status", value: { state: StreamState.ERROR, message: event.reason, endedAt: timestampNow() } }),
+        chat({
+          case: "status",
+          value: { state: StreamState.ERROR, message: event.reason, errorReason: event.errorReason, endedAt: timestampNow() },
+        }),
         chat({
           case: "event",
           value: {
             type: GatewayEventType.ERROR,
             source: "orchestrator",
             timestamp: timestampNow(),
-            data: { message_id: event.replyToMessageId, reason: event.reason },
+            data: { message_id: event.replyToMessageId, reason: event.reason, reason_code: event.errorReason },
             metadata: { messageId: event.replyToMessageId },
           },
         }),
