@@ -92,7 +92,8 @@ describe("the socket file", () => {
     const first = await startOrchestrator();
     expect(statSync(first.socketPath).mode & 0o777).toBe(0o600);
 
-    const rival = await startOrchestrator({ dir: first.dir, args: [] }).catch((e: Error) => e);
+    // Same socket, its own state directory and database: the live socket is not taken over.
+    const rival = await startOrchestrator({ args: ["--socket", first.socketPath] }).catch((e: Error) => e);
     expect(rival).toBeInstanceOf(Error);
     expect((rival as Error).message).toMatch(/already serving on .*o\.sock/);
     const control = createClient(ControlService, transport(first.socketPath, first.token("admin")));
@@ -106,5 +107,14 @@ describe("the socket file", () => {
     const status = await createClient(ControlService, transport(second.socketPath, second.token("admin"))).getStatus({});
     expect(status.state).toBe(NodeState.READY);
     expect(status.metadata.pid).toBe(String(second.child.pid));
+  });
+
+  it("a second orchestrator on the same state directory and database refuses to start, naming it", async () => {
+    const first = await startOrchestrator();
+    const rival = await startOrchestrator({ dir: first.dir, args: ["--socket", `${first.dir}/r.sock`] }).catch((e: Error) => e);
+    expect(rival).toBeInstanceOf(Error);
+    expect((rival as Error).message).toMatch(/another orchestrator uses (the|this) database/);
+    const control = createClient(ControlService, transport(first.socketPath, first.token("admin")));
+    expect((await control.getStatus({})).state).toBe(NodeState.READY);
   });
 });
