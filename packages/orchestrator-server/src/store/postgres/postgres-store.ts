@@ -1,5 +1,6 @@
 import pg from "pg";
 import { GroupCommit, type TransactionControl } from "../group-commit.js";
+import { StoreLockedError } from "../store-errors.js";
 import type { Repositories, Store, UnitOfWork } from "../store.js";
 import { PostgresAgentRepository } from "./postgres-agent-repository.js";
 import { PostgresAnswerRepository } from "./postgres-answer-repository.js";
@@ -91,7 +92,9 @@ function transactionControl(client: pg.ClientBase): TransactionControl {
  * database's advisory lock (a second orchestrator on the same database gets
  * {@link StoreLockedError}), brings the schema up to date in one transaction,
  * then serves reads from a pool (committed data only) and group-commits
- * units of work on one dedicated write connection.
+ * units of work on one dedicated write connection. Should the session that
+ * holds the lock end (the server restarted, the connection broke), writes
+ * fail with {@link StoreLockedError} from then on.
  */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
   const location = redactDatabaseUrl(options.url);
@@ -121,12 +124,19 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     const reads = repositories(new Db(pool));
     const group = new GroupCommit(transactionControl(writer), repositories(new Db(writer)));
     let closing: Promise<void> | undefined;
+    let lockLost: StoreLockedError | undefined;
+    lock.once("end", () => {
+      if (closing) return;
+      lockLost = new StoreLockedError(
+        `lost the lock on ${location}: the connection holding it ended, so another orchestrator may take the database; this one writes no more`,
+      );
+    });
     return {
       backend: "postgres",
       location,
       schemaVersion,
       ...reads,
-      write: <T>(work: UnitOfWork<T>) => group.enqueue(work),
+      write: <T>(work: UnitOfWork<T>) => (lockLost ? Promise.reject(lockLost) : group.enqueue(work)),
       close: () =>
         (closing ??= (async () => {
           try {
