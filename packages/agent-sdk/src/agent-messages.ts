@@ -21,9 +21,11 @@ export interface MessageRoute {
 
 /**
  * Acts on a message the orchestrator pushed: a chat request starts an
- * answer; a task assignment starts a task; CANCEL with parameters.message_id
- * (or task_id) cancels that answer (or task); SHUTDOWN drains the agent.
- * Other messages and commands are logged and ignored.
+ * answer; a task assignment starts a task; CANCEL stops the answer or task
+ * it targets (`target`, `reason`, `force`; the older `parameters` keys
+ * message_id / task_id, reason and force are read when the typed fields are
+ * not set); SHUTDOWN drains the agent. Other messages and commands are
+ * logged and ignored.
  */
 export function routeAgentMessage(message: AgentMessage, route: MessageRoute): void {
   const { payload } = message;
@@ -46,11 +48,10 @@ function onControl(control: ControlMessage, route: MessageRoute): void {
   const params = control.parameters;
   switch (control.command) {
     case ControlCommand.CANCEL: {
-      const messageId = params["message_id"];
-      const taskId = params["task_id"];
-      if (taskId !== undefined && taskId !== "") {
-        if (!route.tasks.cancel(taskId, params["reason"])) route.logger.debug("cancel for a task not running", { taskId });
-      } else if (messageId === undefined || messageId === "") {
+      const { taskId, messageId, reason, force } = cancelTarget(control);
+      if (taskId !== "") {
+        if (!route.tasks.cancel(taskId, reason, force)) route.logger.debug("cancel for a task not running", { taskId });
+      } else if (messageId === "") {
         route.logger.debug("ignoring a cancel that names no chat message or task", { params });
       } else if (!route.dispatcher.cancel(messageId)) {
         route.logger.debug("cancel for an answer not running", { messageId });
@@ -64,4 +65,14 @@ function onControl(control: ControlMessage, route: MessageRoute): void {
     default:
       route.logger.debug("ignoring a control command", { command: ControlCommand[control.command] });
   }
+}
+
+/** What a CANCEL targets: the typed fields, else the older `parameters` keys. */
+export function cancelTarget(control: ControlMessage): { taskId: string; messageId: string; reason: string | undefined; force: boolean } {
+  const params = control.parameters;
+  const target = control.target;
+  const taskId = target.case === "taskId" ? target.value : target.case === undefined ? (params["task_id"] ?? "") : "";
+  const messageId = target.case === "messageId" ? target.value : target.case === undefined ? (params["message_id"] ?? "") : "";
+  const reason = control.reason || params["reason"] || undefined;
+  return { taskId, messageId, reason, force: control.force || params["force"] === "true" };
 }

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createAgent } from "./agent.js";
 import { RetryableError } from "./task-errors.js";
 import type { Task, TaskContext } from "./task-types.js";
-import { cleanupAll, connected, gate, startAgent, startFake, waitFor } from "./test-support/harness.js";
+import { cleanupAll, connected, gate, memoryLogger, startAgent, startFake, waitFor } from "./test-support/harness.js";
 
 afterEach(cleanupAll);
 
@@ -100,14 +100,16 @@ describe("agent tasks against a fake orchestrator", () => {
     expect(plain?.case === "errorMsg" && plain.value.stackTrace).toContain("broken");
   });
 
-  it("aborts the handler's signal on CANCEL with the task id, and sends no final report", async () => {
+  it("aborts the handler's signal on a CANCEL in the older parameters form, lets it clean up, and sends no final report", async () => {
     const fake = await startFake();
     const contexts: TaskContext[] = [];
     const { agent } = startAgent(fake, {
       async onTask(_task, ctx) {
         contexts.push(ctx);
         await ctx.progress(10);
-        await new Promise(() => undefined);
+        await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+        await ctx.output("cleaning up\n"); // still reported: a cancel without force leaves time to clean up
+        return "ignored";
       },
     });
     const agentId = await connected(agent);
@@ -117,6 +119,30 @@ describe("agent tasks against a fake orchestrator", () => {
     await waitFor(() => contexts[0]?.signal.aborted, "the abort");
     expect((contexts[0]?.signal.reason as Error).message).toBe("cancelled: timeout");
     await waitFor(() => fake.taskStreams[0]?.open === false, "the stream to close");
+    expect(fake.taskReports("t").map((r) => r.case)).toEqual(["progress", "output"]);
+  });
+
+  it("on a typed CANCEL with force, aborts at once: no clean-up reports, the stream is cut, the slot is free", async () => {
+    const fake = await startFake();
+    const contexts: TaskContext[] = [];
+    const { agent } = startAgent(fake, {
+      async onTask(task, ctx) {
+        contexts.push(ctx);
+        if (task.id === "next") return "next done";
+        await ctx.progress(10);
+        await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+        await ctx.output("cleaning up\n"); // dropped: force gives no grace
+        return new Promise<string>(() => undefined); // and never returns
+      },
+    });
+    const agentId = await connected(agent);
+    fake.pushTask(agentId, { id: "t", type: TaskType.CUSTOM });
+    await waitFor(() => fake.taskReports("t").length === 1, "the first progress");
+    fake.pushCancel(agentId, { taskId: "t" }, { reason: "stop now", force: true });
+    await waitFor(() => fake.taskStreams[0]?.open === false, "the stream to be cut");
+    expect((contexts[0]?.signal.reason as Error).message).toBe("cancelled: stop now");
+    fake.pushTask(agentId, { id: "next", type: TaskType.CUSTOM }); // capacity 1: the cancelled task no longer holds it
+    expect(await waitFor(() => fake.finalReport("next"), "the next task's result")).toMatchObject({ case: "complete" });
     expect(fake.taskReports("t").map((r) => r.case)).toEqual(["progress"]);
   });
 
@@ -149,7 +175,9 @@ describe("agent tasks against a fake orchestrator", () => {
     const fake = await startFake();
     const release = gate();
     let calls = 0;
+    const logs = memoryLogger();
     const { agent } = startAgent(fake, {
+      logger: logs,
       capabilities: { maxConcurrentTasks: 2 },
       async onTask() {
         calls++;
@@ -161,7 +189,7 @@ describe("agent tasks against a fake orchestrator", () => {
     fake.pushTask(agentId, { id: "t", type: TaskType.CUSTOM });
     await waitFor(() => calls === 1, "the first run");
     fake.pushTask(agentId, { id: "t", type: TaskType.CUSTOM });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(() => logs.lines.some((l) => l.msg === "ignoring a task assignment already running"), "the second assignment to be ignored");
     release.open();
     await waitFor(() => fake.finalReport("t"), "the result");
     expect(calls).toBe(1);

@@ -25,7 +25,6 @@ import {
 import type { Registration } from "./registration.js";
 import { onStopSignals } from "./signals.js";
 import { TaskDispatcher } from "./task-dispatcher.js";
-import { taskAbort } from "./task-errors.js";
 import { taskStreamOpener } from "./task-stream.js";
 
 /** How long Register and Unregister may take. */
@@ -194,6 +193,7 @@ class AgentImpl implements Agent {
               connectedAt = Date.now();
               this.currentState = stopSignal.aborted ? "draining" : "connected";
               this.logger.info("connected to the orchestrator", { agentId: registration.agentId });
+              this.tasks.reattachNow(); // tasks kept running while disconnected re-attach at once
               this.emit("connected", { agentId: registration.agentId });
             },
             activeTasks: () => this.tasks.activeTaskIds(),
@@ -202,7 +202,7 @@ class AgentImpl implements Agent {
                 agentId: registration.agentId,
                 dispatcher: this.dispatcher,
                 tasks: this.tasks,
-                openTaskStream: taskStreamOpener(client, registration.token),
+                openTaskStream: taskStreamOpener(client, registration.token, { logger: this.logger, reconnect: this.options.reconnect }),
                 sendChatChunk: (chunk) => conn.sendChatChunk(chunk),
                 stop: (reason) => void this.stop(reason),
                 logger: this.logger,
@@ -215,7 +215,7 @@ class AgentImpl implements Agent {
       } catch (err) {
         this.connection = undefined;
         this.dispatcher.abortAll(CONNECTION_LOST);
-        this.tasks.abortAll(taskAbort(CONNECTION_LOST, "CONNECTION_LOST", true));
+        // Running tasks go on: their streams re-attach them once the orchestrator is back.
         if (stopSignal.aborted) break;
         if (isFatalRegisterError(err)) throw err;
         this.currentState = "connecting";

@@ -22,7 +22,15 @@ export interface TaskSink {
 /** What one run of a task handler needs besides the handler. */
 export interface TaskRun {
   task: Task;
+  /** The handler's `ctx.signal`. */
   signal: AbortSignal;
+  /**
+   * When it aborts the outcome is settled at once, without waiting for the
+   * handler, and what the handler reports after that is dropped. Defaults
+   * to `signal`; a separate signal lets a cancelled handler clean up (and
+   * report) until it returns or `stop` aborts.
+   */
+  stop?: AbortSignal;
   logger: Logger;
   agentId: string;
   sink: TaskSink;
@@ -30,12 +38,14 @@ export interface TaskRun {
 
 /**
  * Runs a task handler and turns what it returns or throws into the task's
- * outcome. When `signal` aborts, the outcome (a failure with the abort
- * reason's code and message) is settled at once, without waiting for the
- * handler. Progress and output reported after that are dropped.
+ * outcome. When `stop` (by default `signal`) aborts, the outcome (a failure
+ * with the abort reason's code and message) is settled at once, without
+ * waiting for the handler. Progress and output reported after that are
+ * dropped.
  */
 export async function runTaskHandler(handler: TaskHandler, run: TaskRun): Promise<TaskOutcome> {
   const { task, signal, sink } = run;
+  const stop = run.stop ?? signal;
   let ended = false;
   const ctx: TaskContext = {
     signal,
@@ -43,11 +53,11 @@ export async function runTaskHandler(handler: TaskHandler, run: TaskRun): Promis
     taskId: task.id,
     agentId: run.agentId,
     progress(percent, message = "") {
-      if (!ended && !signal.aborted) sink.progress(clampPercent(percent), message);
+      if (!ended && !stop.aborted) sink.progress(clampPercent(percent), message);
       return Promise.resolve();
     },
     output(chunk, stream = "stdout") {
-      if (!ended && !signal.aborted) sink.output(chunk, stream);
+      if (!ended && !stop.aborted) sink.output(chunk, stream);
       return Promise.resolve();
     },
   };
@@ -55,7 +65,7 @@ export async function runTaskHandler(handler: TaskHandler, run: TaskRun): Promis
     signal.throwIfAborted();
     const value = await raceAbort(
       new Promise<unknown>((resolve) => resolve(handler(task, ctx))),
-      signal,
+      stop,
     );
     return { ok: true, result: toResultData(value) };
   } catch (err) {

@@ -50,9 +50,12 @@ export interface TaskContext {
   /**
    * Aborted when the task must stop: the orchestrator cancelled it (CANCEL,
    * also sent on timeout), the agent is stopping and the drain timeout
-   * passed, the connection to the orchestrator was lost, or the orchestrator
-   * refused the task's stream. Its `reason` is an Error named "AbortError"
-   * whose message says which.
+   * passed, or the orchestrator refused the task's stream. Its `reason` is
+   * an Error named "AbortError" whose message says which. After a CANCEL
+   * without `force` the handler may still clean up and report until it
+   * returns (at most 5 seconds); with `force` nothing more is reported. A
+   * lost connection does not abort it: the task keeps running and is
+   * re-attached once the orchestrator is back.
    */
   signal: AbortSignal;
   /**

@@ -8,7 +8,7 @@ import { durationFromMs, timestampNow } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { HandlerContext } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { AgentService, MessageType } from "@baaaht/proto/agent/v1";
+import { AgentService, ControlCommand as ControlCommandEnum, MessageType } from "@baaaht/proto/agent/v1";
 import type {
   AgentMessage,
   ChatChunk,
@@ -115,6 +115,27 @@ export class FakeAgentService {
       payload: {
         case: "message",
         value: { type: MessageType.CONTROL, payload: { case: "controlMessage", value: { command, parameters } } },
+      },
+    });
+  }
+
+  /** Pushes a CANCEL with the typed target, reason and force fields (no `parameters`). */
+  pushCancel(agentId: string, target: { taskId: string } | { messageId: string }, options: { reason?: string; force?: boolean } = {}): void {
+    this.push(agentId, {
+      payload: {
+        case: "message",
+        value: {
+          type: MessageType.CONTROL,
+          payload: {
+            case: "controlMessage",
+            value: {
+              command: ControlCommandEnum.CANCEL,
+              target: "taskId" in target ? { case: "taskId", value: target.taskId } : { case: "messageId", value: target.messageId },
+              reason: options.reason ?? "",
+              force: options.force ?? false,
+            },
+          },
+        },
       },
     });
   }
