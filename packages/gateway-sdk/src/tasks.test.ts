@@ -30,14 +30,14 @@ afterEach(async () => {
 
 /** Runs a task like an agent: RUNNING, progress 50, one output line, then COMPLETED "done". */
 function runToCompletion(tasks: FakeTasks, id: string): void {
-  void (async () => {
-    await new Promise((r) => setTimeout(r, 20));
-    tasks.emit(id, { case: "status", value: { state: TaskState.RUNNING } });
-    tasks.emit(id, { case: "progress", value: { percent: 50, message: "half way" } });
-    tasks.emit(id, { case: "output", value: { text: "1\n", streamType: "stdout" } });
-    tasks.emit(id, { case: "complete", value: { taskId: id, result: { outputText: "done" } } });
-  })();
+  tasks.emit(id, { case: "status", value: { state: TaskState.RUNNING } });
+  tasks.emit(id, { case: "progress", value: { percent: 50, message: "half way" } });
+  tasks.emit(id, { case: "output", value: { text: "1\n", streamType: "stdout" } });
+  tasks.emit(id, { case: "complete", value: { taskId: id, result: { outputText: "done" } } });
 }
+
+/** Runs the task once its watcher is attached, so the watcher sees every state change live. */
+const runWhenWatched = (tasks: FakeTasks, id: string): void => void tasks.whenWatched(id).then(() => runToCompletion(tasks, id));
 
 const summary = (e: TaskEvent) =>
   e.type === "status" ? `status ${TaskState[e.state]}`
@@ -93,7 +93,7 @@ describe("Gateway tasks", () => {
   });
 
   it("streams the task's events in order through one StreamTask watcher, and resolves the result", async () => {
-    fake.tasks.onExecute = runToCompletion;
+    fake.tasks.onExecute = runWhenWatched;
     const handle = await gw.submitTask({ command: "countdown" });
     const events: string[] = [];
     for await (const event of handle.events()) events.push(summary(event));
@@ -153,6 +153,19 @@ describe("Gateway tasks", () => {
     await fake.waitFor(() => fake.tasks.watching(lost.id) === 1);
     fake.tasks.endWatchers(lost.id);
     await expect(lostResult).rejects.toMatchObject({ code: Code.Unavailable });
+  });
+
+  it("a watcher that starts late still gets the progress and output so far", async () => {
+    const handle = await gw.submitTask({ command: "countdown" });
+    fake.tasks.emit(handle.id, { case: "status", value: { state: TaskState.RUNNING } });
+    fake.tasks.emit(handle.id, { case: "output", value: { text: "early\n", streamType: "stdout" } });
+    const events = handle.events()[Symbol.asyncIterator]();
+    const seen: string[] = [];
+    for (let i = 0; i < 2; i++) seen.push(summary((await events.next()).value as TaskEvent));
+    expect(seen).toEqual(["status RUNNING", 'output stdout "early\\n"']);
+    fake.tasks.emit(handle.id, { case: "complete", value: { taskId: handle.id, result: { outputText: "done" } } });
+    expect(summary((await events.next()).value as TaskEvent)).toBe("complete done");
+    expect((await events.next()).done).toBe(true);
   });
 
   it("watchTask() attaches to an ended task and gets its final message at once", async () => {

@@ -1,7 +1,9 @@
 /**
  * The task RPCs of a fake AgentService for tests (not built into dist):
- * tasks in memory, StreamTask watchers fed by `emit()`, CancelTask that
- * cancels at once. Served next to the fake GatewayService.
+ * tasks in memory, StreamTask watchers fed by `emit()` (a watcher gets the
+ * status, the progress and output so far, then live, like the real
+ * orchestrator), CancelTask that cancels at once. Served next to the fake
+ * GatewayService.
  */
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
@@ -35,11 +37,20 @@ export class FakeTasks {
   /** Called once ExecuteTask stored a task (QUEUED), e.g. to script its run with `emit()`. */
   onExecute: ((tasks: FakeTasks, taskId: string) => void) | undefined;
   readonly #watchers = new Map<string, Set<AsyncQueue<StreamTaskResponse>>>();
+  /** Progress and output emitted per task, replayed to later watchers. */
+  readonly #reports = new Map<string, StreamTaskResponse[]>();
+  readonly #onWatch = new Map<string, (() => void)[]>();
   #next = 1;
 
   /** Open watchers of a task. */
   watching(taskId: string): number {
     return this.#watchers.get(taskId)?.size ?? 0;
+  }
+
+  /** Resolves once a watcher of the task is attached (at once when one is). */
+  whenWatched(taskId: string): Promise<void> {
+    if (this.watching(taskId) > 0) return Promise.resolve();
+    return new Promise((resolve) => this.#onWatch.set(taskId, [...(this.#onWatch.get(taskId) ?? []), resolve]));
   }
 
   /** Applies a payload to the stored task and sends it to its watchers; a final one (complete, error) ends them. */
@@ -50,6 +61,7 @@ export class FakeTasks {
     const p = res.payload;
     if (p.case === "status") task.state = p.value.state;
     if (p.case === "progress") task.progress = p.value.percent;
+    if (p.case === "progress" || p.case === "output") this.#reports.set(taskId, [...(this.#reports.get(taskId) ?? []), res]);
     if (p.case === "complete") Object.assign(task, { state: TaskState.COMPLETED, result: p.value.result });
     if (p.case === "error") Object.assign(task, { state: TERMINAL.has(task.state) ? task.state : TaskState.FAILED, error: p.value });
     for (const q of this.#watchers.get(taskId) ?? []) {
@@ -112,6 +124,7 @@ export class FakeTasks {
     const task = this.#task(first.value.taskId);
     const out = new AsyncQueue<StreamTaskResponse>();
     out.push(create(StreamTaskResponseSchema, { payload: { case: "status", value: { state: task.state } } }));
+    for (const report of this.#reports.get(task.id) ?? []) out.push(report);
     if (task.state === TaskState.COMPLETED) {
       out.push(create(StreamTaskResponseSchema, { payload: { case: "complete", value: { taskId: task.id, result: task.result } } }));
     }
@@ -121,6 +134,8 @@ export class FakeTasks {
     if (TERMINAL.has(task.state)) out.end();
     const set = this.#watchers.get(task.id) ?? new Set();
     this.#watchers.set(task.id, set.add(out));
+    for (const resolve of this.#onWatch.get(task.id) ?? []) resolve();
+    this.#onWatch.delete(task.id);
     signal.addEventListener("abort", () => out.end());
     void (async () => {
       for (let r = await it.next(); r.done !== true; r = await it.next()) {
