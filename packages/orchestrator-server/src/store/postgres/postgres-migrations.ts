@@ -148,15 +148,20 @@ export const postgresMigrations: readonly PostgresMigration[] = [
   },
   {
     version: 4,
-    description: "task reports (output and progress)",
+    description: "task reports (output and progress, replayed to late watchers)",
     sql: `
       CREATE TABLE task_reports (
-        seq     bigserial PRIMARY KEY,
-        task_id text NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
-        blob    bytea NOT NULL
+        task_id text NOT NULL,
+        seq     integer NOT NULL,
+        blob    bytea NOT NULL,
+        PRIMARY KEY (task_id, seq)
       );
-      CREATE INDEX task_reports_task ON task_reports (task_id, seq);
     `,
+  },
+  {
+    version: 5,
+    description: "the stable reason of a failed answer, replayed with it",
+    sql: "ALTER TABLE answers ADD COLUMN error_reason text NOT NULL DEFAULT ''",
   },
 ];
 

@@ -45,7 +45,11 @@ const columns = (record: Omit<TaskRecord, "seq">): unknown[] => [
   bytes(toBinary(TaskSchema, record.task)),
 ];
 
-/** Tasks and their reports on PostgreSQL, stored as protobuf blobs beside their filter columns. */
+/**
+ * Tasks and their reports on PostgreSQL, stored as protobuf blobs beside
+ * their filter columns. A task's reports are numbered 1, 2, 3, ... after the
+ * ones stored (the single write connection makes that race-free).
+ */
 export class PostgresTaskRepository implements TaskRepository {
   readonly #db: Db;
 
@@ -77,8 +81,10 @@ export class PostgresTaskRepository implements TaskRepository {
   async appendReports(taskId: string, reports: readonly StreamTaskResponse[]): Promise<void> {
     if (reports.length === 0) return;
     await this.#db.run(
-      `INSERT INTO task_reports (task_id, blob)
-       SELECT $1, r.blob FROM unnest($2::bytea[]) WITH ORDINALITY AS r (blob, n) ORDER BY r.n`,
+      `INSERT INTO task_reports (task_id, seq, blob)
+       SELECT $1, last.seq + r.n, r.blob
+       FROM unnest($2::bytea[]) WITH ORDINALITY AS r (blob, n),
+            (SELECT COALESCE(max(seq), 0) AS seq FROM task_reports WHERE task_id = $1) last`,
       [taskId, reports.map((r) => bytes(toBinary(StreamTaskResponseSchema, r)))],
     );
   }
