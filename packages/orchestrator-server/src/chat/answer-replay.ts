@@ -37,11 +37,12 @@ export async function* followAnswer(
       if (outcomeOf(answer)) stored.push(...(await answers.chunks(answer.id, stored.at(-1)?.seq ?? -1)));
     }
     const outcome = outcomeOf(answer);
-    const base = { answerId: answer.id, replyToMessageId: answer.replyToMessageId, agentId: answer.agentId, errorReason: "" as const };
+    const base = { answerId: answer.id, replyToMessageId: answer.replyToMessageId, agentId: answer.agentId };
     const next = stored.length;
     for (const { seq, text } of stored) {
       const isFinal = outcome !== undefined && seq === next - 1;
-      const chunk = { ...base, sequence: seq, text, isFinal, error: isFinal ? answer.error : "" };
+      const ending = isFinal ? { error: answer.error, errorReason: answer.errorReason } : { error: "", errorReason: "" as const };
+      const chunk = { ...base, sequence: seq, text, isFinal, ...ending };
       yield isFinal ? { chunk, outcome } : { chunk };
     }
     if (outcome) return;

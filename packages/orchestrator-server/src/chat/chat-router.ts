@@ -7,7 +7,7 @@ import { MessageRole, MessageSchema, type Message } from "@baaaht/proto/orchestr
 import type { Logger } from "pino";
 import type { AgentRegistry } from "../agents/agent-registry.js";
 import type { AgentWire } from "../agents/agent-wire.js";
-import { domainError, ErrorReason } from "../errors/domain-error.js";
+import { domainError, ErrorReason, reasonOf } from "../errors/domain-error.js";
 import type { EventSink } from "../events/domain-event.js";
 import type { Repositories, Store } from "../store/index.js";
 import { messageCompletedEvent, messageFailedEvent } from "./chat-events.js";
@@ -83,7 +83,9 @@ export class ChatRouter {
     const error = "the orchestrator restarted while the answer streamed";
     const completedAt = Date.now();
     await this.#o.store.write(async (tx) => {
-      for (const answer of interrupted) await tx.answers.finish(answer.id, { state: "failed", error, completedAt });
+      for (const answer of interrupted) {
+        await tx.answers.finish(answer.id, { state: "failed", error, errorReason: ErrorReason.INTERRUPTED, completedAt });
+      }
     });
   }
 
@@ -172,7 +174,7 @@ export class ChatRouter {
     if (!chunk.error) return this.#finish(answer, chunk.text, "complete", "", "");
     if (answer.cancelTimer) return this.#finish(answer, chunk.text, "cancelled", chunk.error, ErrorReason.CANCELLED);
     if (chunk.retryable && answer.nextSequence === 0 && this.#reroute(answer)) return;
-    this.#finish(answer, chunk.text, "failed", chunk.error, "");
+    this.#finish(answer, chunk.text, "failed", chunk.error, ErrorReason.AGENT_ERROR);
   }
 
   /**
@@ -210,7 +212,7 @@ export class ChatRouter {
 
   /** Fails every answer in progress (the orchestrator is stopping). */
   failAll(reason: string): void {
-    for (const answer of [...this.#answers.values()]) this.#finish(answer, "", "failed", reason, ErrorReason.AGENT_LOST);
+    for (const answer of [...this.#answers.values()]) this.#finish(answer, "", "failed", reason, ErrorReason.INTERRUPTED);
   }
 
   /** The session's bound agent when it is connected, else the least-loaded chat agent. */
@@ -293,16 +295,15 @@ export class ChatRouter {
     const content = answer.text + text;
     const last = this.#chunk(answer, text, true, outcome === "complete" ? "" : error || outcome, errorReason);
     const completedAt = Date.now();
-    const storeEnd = (state: Exclude<AnswerOutcome, "complete"> | "complete", why: string) =>
-      async (tx: Repositories) => {
-        await tx.answers.appendChunks(answer.id, [{ seq: last.sequence, text }]);
-        await tx.answers.finish(answer.id, { state, error: why, completedAt });
-        this.#o.events(
-          state === "complete"
-            ? messageCompletedEvent(sessionId, { answerId: answer.id, replyTo: answer.replyToMessageId, agentId: answer.agentId })
-            : messageFailedEvent(sessionId, { messageId: answer.replyToMessageId, reason: why, reasonCode: errorReason || state.toUpperCase() }),
-        );
-      };
+    const storeEnd = (state: AnswerOutcome, why: string, reason: ErrorReason | "") => async (tx: Repositories) => {
+      await tx.answers.appendChunks(answer.id, [{ seq: last.sequence, text }]);
+      await tx.answers.finish(answer.id, { state, error: why, errorReason: reason, completedAt });
+      this.#o.events(
+        state === "complete"
+          ? messageCompletedEvent(sessionId, { answerId: answer.id, replyTo: answer.replyToMessageId, agentId: answer.agentId })
+          : messageFailedEvent(sessionId, { messageId: answer.replyToMessageId, reason: why, reasonCode: reason }),
+      );
+    };
     const stored =
       outcome === "complete"
         ? this.#o.sessions.appendMessage(
@@ -314,9 +315,9 @@ export class ChatRouter {
               content,
               metadata: { extra: { reply_to: answer.replyToMessageId, agent_id: answer.agentId } },
             }),
-            storeEnd("complete", ""),
+            storeEnd("complete", "", ""),
           )
-        : this.#o.store.write(storeEnd(outcome, error)).then(() => undefined);
+        : this.#o.store.write(storeEnd(outcome, error, errorReason)).then(() => undefined);
     stored.then(
       (message) => {
         this.#o.hub.publish(sessionId, { kind: "chunk", chunk: last, outcome });
@@ -327,8 +328,9 @@ export class ChatRouter {
         // e.g. the session closed before a complete answer could be stored: end it as failed
         const why = `the answer could not be stored: ${ConnectError.from(err).rawMessage}`;
         this.#o.logger.warn({ err, answerId: answer.id }, "the end of an answer could not be stored");
-        const failed = { ...last, error: why, errorReason: "" as const };
-        void this.#o.store.write(storeEnd("failed", why)).then(
+        const reason = reasonOf(err) === ErrorReason.SESSION_CLOSED ? ErrorReason.SESSION_CLOSED : ErrorReason.INTERRUPTED;
+        const failed = { ...last, error: why, errorReason: reason };
+        void this.#o.store.write(storeEnd("failed", why, reason)).then(
           () => this.#o.hub.publish(sessionId, { kind: "chunk", chunk: failed, outcome: "failed" }),
           (again: unknown) => this.#o.logger.error({ err: again, answerId: answer.id }, "the answer's failure could not be stored"),
         );

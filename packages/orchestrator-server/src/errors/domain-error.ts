@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { ConnectError, type Code } from "@connectrpc/connect";
 import { ErrorInfoSchema } from "@baaaht/proto/google/rpc";
 
 /** The `domain` of every ErrorInfo baaaht attaches. */
@@ -39,7 +39,8 @@ export type ErrorReason = (typeof ErrorReason)[keyof typeof ErrorReason];
 
 /** A ConnectError carrying a `google.rpc.ErrorInfo` with `reason` and domain "baaaht". */
 export function domainError(code: Code, reason: ErrorReason, message: string, metadata: Record<string, string> = {}): ConnectError {
-  return new ConnectError(message, code, undefined, [{ desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason, domain: ERROR_DOMAIN, metadata }) }]);
+  const info = create(ErrorInfoSchema, { reason, domain: ERROR_DOMAIN, metadata });
+  return new ConnectError(message, code, undefined, [{ desc: ErrorInfoSchema, value: info }]);
 }
 
 /** The baaaht reason an error carries, or undefined. */

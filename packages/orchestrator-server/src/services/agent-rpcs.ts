@@ -8,7 +8,6 @@ import {
   type AgentService,
   type StreamAgentRequest,
 } from "@baaaht/proto/agent/v1";
-import { Status } from "@baaaht/proto/common/v1";
 import type { Logger } from "pino";
 import type { AgentRegistry } from "../agents/agent-registry.js";
 import { principalKey } from "../auth/principal.js";

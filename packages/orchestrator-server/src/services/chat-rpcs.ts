@@ -1,19 +1,17 @@
-import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import {
-  EventSchema,
-  EventType,
   MessageRole,
   StreamMessagesResponseSchema,
   type OrchestratorService,
-  type StreamMessagesResponse,
 } from "@baaaht/proto/orchestrator/v1";
 import { principalKey } from "../auth/principal.js";
 import type { ChatRouter } from "../chat/chat-router.js";
 import type { SessionAccess } from "../chat/session-access.js";
-import type { SessionHub, SessionStreamEvent } from "../chat/session-hub.js";
+import type { SessionHub } from "../chat/session-hub.js";
 import { runSessionStream } from "../chat/session-stream.js";
+import { toStreamMessages } from "./stream-messages-mapping.js";
 import { requireContent } from "./require-content.js";
 import { maxLength, requireId } from "../validation/fields.js";
 
@@ -23,47 +21,6 @@ export interface ChatRpcDeps {
   hub: SessionHub;
   access: SessionAccess;
   maxMessageBytes: number;
-}
-
-type Payload = MessageInitShape<typeof StreamMessagesResponseSchema>["payload"];
-const response = (payload: Payload) => create(StreamMessagesResponseSchema, { payload });
-
-function toStreamMessages(event: SessionStreamEvent): StreamMessagesResponse[] {
-  switch (event.kind) {
-    case "message":
-      return [response({ case: "message", value: event.message })];
-    case "chunk": {
-      const c = event.chunk;
-      return [
-        response({
-          case: "chunk",
-          value: {
-            messageId: c.answerId,
-            replyToMessageId: c.replyToMessageId,
-            sequence: c.sequence,
-            text: c.text,
-            isFinal: c.isFinal,
-            agentId: c.agentId,
-            error: c.error,
-          },
-        }),
-      ];
-    }
-    case "failed":
-      return [
-        response({
-          case: "event",
-          value: create(EventSchema, {
-            type: EventType.MESSAGE_FAILED,
-            source: "chat-router",
-            timestamp: timestampNow(),
-            data: { message_id: event.replyToMessageId, reason: event.reason },
-          }),
-        }),
-      ];
-    case "answer-started":
-      return [];
-  }
 }
 
 /** orchestrator.v1.OrchestratorService SendMessage and StreamMessages. */
@@ -101,7 +58,7 @@ export function createChatRpcs(deps: ChatRpcDeps): Pick<ServiceImpl<typeof Orche
           if (req.sessionId && req.sessionId !== sessionId) {
             throw new ConnectError(`session_id must stay ${sessionId} on this stream`, Code.InvalidArgument);
           }
-          if (req.payload.case === "heartbeat") return [response({ case: "heartbeat", value: timestampNow() })];
+          if (req.payload.case === "heartbeat") return [create(StreamMessagesResponseSchema, { payload: { case: "heartbeat", value: timestampNow() } })];
           if (req.payload.case === "message") {
             const { id, content, metadata } = req.payload.value;
             requireContent(content, "message.content", deps.maxMessageBytes);

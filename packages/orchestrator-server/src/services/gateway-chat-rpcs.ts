@@ -1,7 +1,6 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { durationFromMs, timestampFromMs, timestampNow } from "@bufbuild/protobuf/wkt";
+import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import { Health, Status } from "@baaaht/proto/common/v1";
 import {
   GatewayMessageRole,
   StreamChatResponseSchema,

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { clone } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { MessageRole, MessageSchema, SessionState, type Message, type Session } from "@baaaht/proto/orchestrator/v1";
 import { domainError, ErrorReason } from "../errors/domain-error.js";
 import type { EventSink } from "../events/domain-event.js";
@@ -179,6 +179,9 @@ export class SessionManager {
     const pending = this.#closing.get(id);
     if (pending) return pending;
     const record = await this.get(id);
+    // Another close may have begun while the session was looked up.
+    const started = this.#closing.get(id);
+    if (started) return started;
     if (record.session.state === SessionState.CLOSED) return record.session;
     return this.#finishClose(record, reason);
   }

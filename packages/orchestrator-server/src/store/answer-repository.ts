@@ -1,3 +1,5 @@
+import type { ErrorReason } from "../errors/domain-error.js";
+
 /** Where a streamed answer is in its life. */
 export type AnswerState = "streaming" | "complete" | "failed" | "cancelled";
 
@@ -12,6 +14,8 @@ export interface AnswerRecord {
   state: AnswerState;
   /** Why it failed or was cancelled; "" otherwise. */
   error: string;
+  /** The stable reason of `error`; "" when it completed. */
+  errorReason: ErrorReason | "";
   /** Milliseconds since the epoch. */
   createdAt: number;
   /** Milliseconds since the epoch; undefined while streaming. */
@@ -43,5 +47,8 @@ export interface AnswerRepository extends AnswerReads {
   /** Stores chunks of one answer. A chunk whose seq is already stored is skipped (the first is kept). */
   appendChunks(answerId: string, chunks: readonly AnswerChunk[]): Promise<void>;
   /** Ends an answer. Returns false when it does not exist or has already ended. */
-  finish(answerId: string, end: { state: Exclude<AnswerState, "streaming">; error?: string; completedAt: number }): Promise<boolean>;
+  finish(
+    answerId: string,
+    end: { state: Exclude<AnswerState, "streaming">; error?: string; errorReason?: ErrorReason | ""; completedAt: number },
+  ): Promise<boolean>;
 }

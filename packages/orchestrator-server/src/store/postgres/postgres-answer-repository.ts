@@ -1,3 +1,4 @@
+import type { ErrorReason } from "../../errors/domain-error.js";
 import type { AnswerChunk, AnswerRecord, AnswerRepository, AnswerState } from "../answer-repository.js";
 import { DuplicateKeyError } from "../store-errors.js";
 import type { Db } from "./postgres-db.js";
@@ -9,11 +10,12 @@ interface AnswerRow {
   agent_id: string;
   state: AnswerState;
   error: string;
+  error_reason: ErrorReason | "";
   created_at: number;
   completed_at: number | null;
 }
 
-const COLUMNS = "id, session_id, reply_to_message_id, agent_id, state, error, created_at, completed_at";
+const COLUMNS = "id, session_id, reply_to_message_id, agent_id, state, error, error_reason, created_at, completed_at";
 
 const decode = (row: AnswerRow): AnswerRecord => ({
   id: row.id,
@@ -22,6 +24,7 @@ const decode = (row: AnswerRow): AnswerRecord => ({
   agentId: row.agent_id,
   state: row.state,
   error: row.error,
+  errorReason: row.error_reason,
   createdAt: row.created_at,
   completedAt: row.completed_at ?? undefined,
 });
@@ -53,10 +56,13 @@ export class PostgresAnswerRepository implements AnswerRepository {
     );
   }
 
-  async finish(answerId: string, end: { state: Exclude<AnswerState, "streaming">; error?: string; completedAt: number }): Promise<boolean> {
+  async finish(
+    answerId: string,
+    end: { state: Exclude<AnswerState, "streaming">; error?: string; errorReason?: ErrorReason | ""; completedAt: number },
+  ): Promise<boolean> {
     const changed = await this.#db.run(
-      "UPDATE answers SET state = $2, error = $3, completed_at = $4 WHERE id = $1 AND state = 'streaming'",
-      [answerId, end.state, end.error ?? "", end.completedAt],
+      "UPDATE answers SET state = $2, error = $3, error_reason = $4, completed_at = $5 WHERE id = $1 AND state = 'streaming'",
+      [answerId, end.state, end.error ?? "", end.errorReason ?? "", end.completedAt],
     );
     return changed > 0;
   }

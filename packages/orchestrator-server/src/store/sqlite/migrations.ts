@@ -147,6 +147,11 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    description: "the stable reason of a failed answer, replayed with it",
+    sql: `ALTER TABLE answers ADD COLUMN error_reason TEXT NOT NULL DEFAULT '';`,
+  },
 ];
 
 /**

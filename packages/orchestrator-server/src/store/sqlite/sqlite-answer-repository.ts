@@ -1,3 +1,4 @@
+import type { ErrorReason } from "../../errors/domain-error.js";
 import type { AnswerChunk, AnswerRecord, AnswerRepository, AnswerState } from "../answer-repository.js";
 import { mapUnique } from "./sqlite-errors.js";
 import type { Statements } from "./statements.js";
@@ -9,6 +10,7 @@ interface AnswerRow {
   agent_id: string;
   state: AnswerState;
   error: string;
+  error_reason: ErrorReason | "";
   created_at: number;
   completed_at: number | null;
 }
@@ -20,6 +22,7 @@ const decode = (row: AnswerRow): AnswerRecord => ({
   agentId: row.agent_id,
   state: row.state,
   error: row.error,
+  errorReason: row.error_reason,
   createdAt: row.created_at,
   completedAt: row.completed_at ?? undefined,
 });
@@ -50,11 +53,14 @@ export class SqliteAnswerRepository implements AnswerRepository {
     for (const chunk of chunks) insert.run(answerId, chunk.seq, chunk.text);
   }
 
-  async finish(answerId: string, end: { state: Exclude<AnswerState, "streaming">; error?: string; completedAt: number }): Promise<boolean> {
+  async finish(
+    answerId: string,
+    end: { state: Exclude<AnswerState, "streaming">; error?: string; errorReason?: ErrorReason | ""; completedAt: number },
+  ): Promise<boolean> {
     return (
       this.#s
-        .get("UPDATE answers SET state = ?, error = ?, completed_at = ? WHERE id = ? AND state = 'streaming'")
-        .run(end.state, end.error ?? "", end.completedAt, answerId).changes > 0
+        .get("UPDATE answers SET state = ?, error = ?, error_reason = ?, completed_at = ? WHERE id = ? AND state = 'streaming'")
+        .run(end.state, end.error ?? "", end.errorReason ?? "", end.completedAt, answerId).changes > 0
     );
   }
 

@@ -2659,7 +2659,8 @@ export const AgentService: GenService<{
    * delivered to the agent down its StreamAgent stream. Callers: gateway
    * (for its own sessions), admin. Errors: NOT_FOUND (agent or session),
    * FAILED_PRECONDITION (the named agent cannot run this task type),
-   * RESOURCE_EXHAUSTED (queue full), UNAVAILABLE (draining).
+   * RESOURCE_EXHAUSTED (queue full; ErrorInfo reason QUEUE_FULL),
+   * UNAVAILABLE (draining; reason DRAINING). See docs/errors.md.
    *
    * @generated from rpc agent.v1.AgentService.ExecuteTask
    */

@@ -1,0 +1,91 @@
+// What only the SQLite backend has: its file, its pragmas, its schema version
+// and its lock file. What every backend does is in store-contract.test.ts.
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { create } from "@bufbuild/protobuf";
+import Database from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { AgentSchema } from "@baaaht/proto/agent/v1";
+import { StoreLockedError } from "../store-errors.js";
+import type { Store } from "../store.js";
+import { migrations } from "./migrations.js";
+import { openSqliteStore } from "./sqlite-store.js";
+
+const latest = migrations.at(-1)?.version;
+const modeOf = (path: string) => statSync(path).mode & 0o777;
+
+describe("openSqliteStore", () => {
+  let dir: string;
+  const opened: Store[] = [];
+  const open = async (path: string) => {
+    const store = await openSqliteStore({ path });
+    opened.push(store);
+    return store;
+  };
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "bt-sqlite-"));
+  });
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("creates the file with write-ahead logging and the latest schema, private to its owner", async () => {
+    const path = join(dir, "state", "baaaht.db");
+    const store = await open(path);
+    expect(store).toMatchObject({ backend: "sqlite", location: path, schemaVersion: latest });
+    await store.close();
+    // synchronous=FULL is a setting of the store's own connections and cannot be read from outside;
+    // journal_mode=wal and user_version are kept in the file.
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+      expect(db.pragma("user_version", { simple: true })).toBe(latest);
+    } finally {
+      db.close();
+    }
+    expect(modeOf(path)).toBe(0o600);
+    expect(modeOf(`${path}-lock`)).toBe(0o600);
+    expect(modeOf(dirname(path))).toBe(0o700);
+  });
+
+  it("migrates idempotently on reopen", async () => {
+    const path = join(dir, "baaaht.db");
+    await (await open(path)).close();
+    const again = await open(path);
+    expect(again.schemaVersion).toBe(latest);
+  });
+
+  it("refuses a database written by a newer schema, and lets go of its lock", async () => {
+    const path = join(dir, "baaaht.db");
+    const db = new Database(path);
+    db.pragma("user_version = 999");
+    db.close();
+    await expect(openSqliteStore({ path })).rejects.toThrow(/schema version 999 is newer/);
+    // Not StoreLockedError: the failed open released the lock.
+    await expect(openSqliteStore({ path })).rejects.toThrow(/newer/);
+  });
+
+  it("refuses a second store on the same file while the first is open, and opens once it closed", async () => {
+    const path = join(dir, "baaaht.db");
+    const first = await open(path);
+    const second = openSqliteStore({ path });
+    await expect(second).rejects.toBeInstanceOf(StoreLockedError);
+    await expect(second).rejects.toThrow(`another orchestrator uses the database ${path}`);
+    await expect(first.sessions.listOpen()).resolves.toEqual([]); // the first one is unharmed
+    await first.close();
+    const third = await open(path);
+    expect(third.schemaVersion).toBe(latest);
+  });
+
+  it("keeps in-memory stores apart, without a lock", async () => {
+    const a = await open(":memory:");
+    const b = await open(":memory:");
+    expect(a.location).toBe(":memory:");
+    expect(b.schemaVersion).toBe(latest);
+    await a.write((tx) => tx.agents.upsert(create(AgentSchema, { id: "a1", name: "echo" }), "hash"));
+    expect((await a.agents.list()).map((r) => r.agent.id)).toEqual(["a1"]);
+    expect(await b.agents.list()).toEqual([]);
+  });
+});
