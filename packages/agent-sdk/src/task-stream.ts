@@ -37,7 +37,6 @@ const REFUSALS = new Set([
   Code.AlreadyExists,
   Code.OutOfRange,
   Code.Unimplemented,
-  Code.ResourceExhausted,
 ]);
 
 /** True when the orchestrator refused the task's stream for good. */
@@ -189,10 +188,10 @@ export class TaskStream {
     const logger = this.#options.logger;
     for (let attempt = 0; ; ) {
       const opened = Date.now();
-      const end = await this.#once();
+      const { end, final } = await this.#once();
       if (end === undefined) return undefined;
       if (this.#closed) return end;
-      if (isTaskStreamRefusal(end) || end.code === Code.Aborted) {
+      if (final || isTaskStreamRefusal(end)) {
         if (!this.#finishing) this.#onFailure(end);
         return end;
       }
@@ -212,8 +211,12 @@ export class TaskStream {
     }
   }
 
-  /** One life of the StreamTask call. Resolves undefined on an OK end after the final report, else the error. */
-  async #once(): Promise<StreamEnd> {
+  /**
+   * One life of the StreamTask call: `end` is undefined on an OK end after
+   * the final report, else the error; `final` when the orchestrator ended it
+   * (OK) before the task's final report, which is not retried either.
+   */
+  async #once(): Promise<{ end: StreamEnd; final?: boolean }> {
     const controller = new AbortController();
     this.#controller = controller;
     try {
@@ -224,10 +227,10 @@ export class TaskStream {
       for await (const _ of responses) {
         // the orchestrator sends nothing the executing agent must act on
       }
-      if (this.#finishing) return undefined;
-      return new ConnectError("the orchestrator ended the task stream early", Code.Aborted);
+      if (this.#finishing) return { end: undefined };
+      return { end: new ConnectError("the orchestrator ended the task stream early", Code.Aborted), final: true };
     } catch (err) {
-      return this.#closed ?? ConnectError.from(err);
+      return { end: this.#closed ?? ConnectError.from(err) };
     } finally {
       this.#attached = false;
       controller.abort();
