@@ -252,6 +252,7 @@ describe.each(testBackends)("$name store", (backend) => {
           agentId: "ag",
           state: "streaming",
           error: "",
+          errorReason: "",
           createdAt: 1_000,
           completedAt: undefined,
         });
@@ -271,7 +272,7 @@ describe.each(testBackends)("$name store", (backend) => {
         expect(await store.write((tx) => tx.answers.finish("a1", { state: "complete", completedAt: 2_000 }))).toBe(true);
         expect(await store.write((tx) => tx.answers.finish("a1", { state: "failed", error: "late", completedAt: 3_000 }))).toBe(false);
         expect(await store.write((tx) => tx.answers.finish("nope", { state: "cancelled", completedAt: 3_000 }))).toBe(false);
-        expect(await store.answers.get("a1")).toMatchObject({ state: "complete", error: "", completedAt: 2_000 });
+        expect(await store.answers.get("a1")).toMatchObject({ state: "complete", error: "", errorReason: "", completedAt: 2_000 });
         expect(await store.answers.listStreaming()).toEqual([]);
       });
 
@@ -286,8 +287,15 @@ describe.each(testBackends)("$name store", (backend) => {
         expect((await store.answers.findByReplyTo("m1"))?.id).toBe("new");
         expect((await store.answers.findByReplyTo("m2"))?.id).toBe("later-row");
         expect(await store.answers.findByReplyTo("none")).toBeUndefined();
-        await store.write((tx) => tx.answers.finish("new", { state: "failed", error: "agent lost", completedAt: 3_000 }));
-        expect(await store.answers.get("new")).toMatchObject({ state: "failed", error: "agent lost", completedAt: 3_000 });
+        await store.write((tx) =>
+          tx.answers.finish("new", { state: "failed", error: "agent lost", errorReason: "AGENT_LOST", completedAt: 3_000 }),
+        );
+        expect(await store.answers.get("new")).toMatchObject({
+          state: "failed",
+          error: "agent lost",
+          errorReason: "AGENT_LOST",
+          completedAt: 3_000,
+        });
         expect((await store.answers.listStreaming()).map((a) => a.id)).toEqual(["old", "same-time", "later-row"]);
       });
     });
