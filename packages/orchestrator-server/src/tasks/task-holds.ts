@@ -45,12 +45,12 @@ export class TaskHolds {
     const writes: Promise<void>[] = [];
     let held = 0;
     records.forEach((record, i) => {
-      const live = this.#runs.adopt(record, reports[i] ?? [], "recovered after a restart");
-      const { state } = record.task;
-      if (state === TaskState.QUEUED) this.#runs.enqueue(live);
-      else if (state === TaskState.PENDING) writes.push(this.#runs.requeue(live, { note: "recovered after a restart" }));
+      const { id, state } = record.task;
+      this.#runs.adopt(record, reports[i] ?? [], "recovered after a restart");
+      if (state === TaskState.QUEUED) this.#runs.enqueue(id);
+      else if (state === TaskState.PENDING) writes.push(this.#runs.queueRecovered(id, "recovered after a restart"));
       else {
-        this.#runs.hold(live);
+        this.#runs.hold(id);
         held++;
       }
     });
@@ -70,25 +70,21 @@ export class TaskHolds {
    */
   agentReportsActive(agentId: string, taskIds: readonly string[]): void {
     const listed = new Set(taskIds);
-    let changed = false;
     for (const id of this.#runs.runningOn(agentId)) {
-      const live = this.#runs.find(id);
-      if (!live?.held) continue;
+      if (!this.#runs.isHeld(id)) continue;
       if (listed.has(id)) {
-        this.#runs.reattach(live, "its agent lists it as running");
+        this.#runs.reattach(id, "its agent lists it as running");
       } else {
         const message = "its agent came back without it after the orchestrator restarted";
-        void this.#runs.failRun(live, taskError({ code: "AGENT_LOST", message, retryable: true }), true).catch(() => undefined);
-        changed = true;
+        void this.#runs.failRun(id, taskError({ code: "AGENT_LOST", message, retryable: true }), true).catch(() => undefined);
       }
     }
     for (const id of listed) {
-      const task = this.#runs.find(id)?.record.task;
+      const task = this.#runs.task(id);
       if (task?.state === TaskState.RUNNING && task.agentId === agentId) continue;
       this.#o.logger.info({ agentId, taskId: id }, "an agent runs a task not assigned to it: cancelling it there");
       this.#o.wire.cancelTask(agentId, { taskId: id, reason: "the task is not assigned to this agent", force: true });
     }
-    if (changed) this.#runs.dispatch();
   }
 
   /** Stops the grace timer. */
@@ -99,15 +95,10 @@ export class TaskHolds {
   #endGrace(): void {
     this.#timer = undefined;
     const message = `its agent did not re-attach it within ${this.#graceMs} ms of the orchestrator's restart`;
-    let lost = 0;
-    for (const live of this.#runs.all()) {
-      if (!live.held) continue;
-      lost++;
-      void this.#runs.failRun(live, taskError({ code: "AGENT_LOST", message, retryable: true }), true).catch(() => undefined);
+    const held = this.#runs.heldIds();
+    for (const id of held) {
+      void this.#runs.failRun(id, taskError({ code: "AGENT_LOST", message, retryable: true }), true).catch(() => undefined);
     }
-    if (lost > 0) {
-      this.#o.logger.warn({ tasks: lost }, "tasks not re-attached after the restart count as lost runs");
-      this.#runs.dispatch();
-    }
+    if (held.length > 0) this.#o.logger.warn({ tasks: held.length }, "tasks not re-attached after the restart count as lost runs");
   }
 }

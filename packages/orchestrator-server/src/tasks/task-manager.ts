@@ -16,7 +16,7 @@ import type { Logger } from "pino";
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_MISSED_HEARTBEATS } from "../agents/agent-registry.js";
 import { domainError, ErrorReason } from "../errors/domain-error.js";
 import type { EventSink } from "../events/domain-event.js";
-import type { Page, PageRequest, Store, TaskFilter, TaskRecord } from "../store/index.js";
+import type { Page, PageRequest, Store, TaskFilter } from "../store/index.js";
 import { canRunType, taskTypeName } from "./task-capability.js";
 import { taskEvent } from "./task-events.js";
 import { endedWatch, finalMessage, statusMessage, TaskFeeds, type TaskWatch } from "./task-feed.js";
@@ -144,10 +144,10 @@ export class TaskManager {
     });
     const record = { task, pinnedAgentId: pinned?.id ?? "", submitter: input.submitter, attempts: 0 };
     const seq = await this.#o.store.write((tx) => tx.tasks.insert({ ...record, task: clone(TaskSchema, task) }));
-    const live = this.#runs.adopt({ ...record, seq }, []);
+    this.#runs.adopt({ ...record, seq }, []);
     this.#o.events(taskEvent({ ...task, state: TaskState.PENDING }, TaskState.UNSPECIFIED, 0, { submitter: input.submitter }));
     this.#o.events(taskEvent(task, TaskState.PENDING, 0));
-    this.#runs.enqueue(live);
+    this.#runs.enqueue(task.id);
     const accepted = clone(TaskSchema, task);
     this.#runs.dispatch();
     return accepted;
@@ -155,13 +155,13 @@ export class TaskManager {
 
   /** One task; NOT_FOUND when unknown. */
   async get(taskId: string): Promise<Task> {
-    return clone(TaskSchema, (await this.#record(taskId)).task);
+    return clone(TaskSchema, await this.#task(taskId));
   }
 
   /** One page of the tasks matching `filter`, oldest first (unfinished ones as they are in memory). */
   async list(filter: TaskFilter, page: PageRequest): Promise<Page<Task>> {
     const stored = await this.#o.store.tasks.list(filter, page);
-    return { ...stored, items: stored.items.map((r) => clone(TaskSchema, this.#runs.find(r.task.id)?.record.task ?? r.task)) };
+    return { ...stored, items: stored.items.map((r) => clone(TaskSchema, this.#runs.task(r.task.id) ?? r.task)) };
   }
 
   /**
@@ -171,28 +171,19 @@ export class TaskManager {
    * when unknown. Resolves once stored.
    */
   async cancel(taskId: string, reason: string, force = false): Promise<{ task: Task; cancelled: boolean }> {
-    const live = this.#runs.find(taskId);
-    if (!live || isTerminal(live.record.task.state)) {
-      await live?.written;
+    const task = this.#runs.task(taskId);
+    if (!task || isTerminal(task.state)) {
+      await this.#runs.settled(taskId);
       return { task: await this.get(taskId), cancelled: false };
     }
-    const { task } = live.record;
-    const { state, agentId } = task;
-    const wasRunning = state === TaskState.RUNNING || state === TaskState.PAUSED;
-    const why = reason || "cancelled";
-    task.error = taskError({ code: "CANCELLED", message: why, retryable: false });
-    const extra = { reason: why, ...(force ? { force: "true" } : {}) };
-    const tellAgent = () => void this.#o.wire.cancelTask(agentId, { taskId, reason: why, force });
-    const done = this.#runs.move(live, TaskState.CANCELLED, { note: why, extra }, wasRunning ? tellAgent : undefined);
-    if (wasRunning) this.#runs.dispatch();
-    await done;
+    await this.#runs.cancel(taskId, reason || "cancelled", force);
     return { task: clone(TaskSchema, task), cancelled: true };
   }
 
   /** Cancels every task of a session that has not ended (the session closed). Resolves once stored. */
   async cancelSession(sessionId: string, reason: string): Promise<void> {
-    const mine = this.#runs.all().filter((l) => l.record.task.sessionId === sessionId && !isTerminal(l.record.task.state));
-    await Promise.all(mine.map((l) => this.cancel(l.record.task.id, reason)));
+    const mine = this.#runs.unfinished().filter((t) => t.sessionId === sessionId && !isTerminal(t.state));
+    await Promise.all(mine.map((t) => this.cancel(t.id, reason)));
   }
 
   /**
@@ -201,11 +192,10 @@ export class TaskManager {
    * it does not run; NOT_FOUND) and re-attaches a task held since a restart.
    */
   async attachExecutor(agentId: string, taskId: string): Promise<Task> {
-    const live = this.#runs.find(taskId);
-    if (!live) throw await this.#refusal(agentId, taskId);
-    const { task } = live.record;
+    const task = this.#runs.task(taskId);
+    if (!task) throw await this.#refusal(agentId, taskId);
     this.#checkExecutor(agentId, task);
-    this.#runs.reattach(live, "its agent re-opened the task's stream");
+    this.#runs.reattach(taskId, "its agent re-opened the task's stream");
     return clone(TaskSchema, task);
   }
 
@@ -218,27 +208,17 @@ export class TaskManager {
    * one task are applied in call order.
    */
   async report(agentId: string, taskId: string, report: TaskReport): Promise<boolean> {
-    const live = this.#runs.find(taskId);
-    if (!live) throw await this.#refusal(agentId, taskId);
-    const { task } = live.record;
+    const task = this.#runs.task(taskId);
+    if (!task) throw await this.#refusal(agentId, taskId);
     this.#checkExecutor(agentId, task);
     const step = interpretReport(task, report);
-    this.#runs.reattach(live, "its agent reported on it");
+    this.#runs.reattach(taskId, "its agent reported on it");
     if (step.kind === "relay") {
-      if (step.progress !== undefined) task.progress = step.progress;
-      await this.#runs.addReport(live, step);
+      await this.#runs.relay(taskId, step);
       return false;
     }
-    let done: Promise<void>;
-    if (step.kind === "complete") {
-      task.result = step.result;
-      task.progress = 100;
-      done = this.#runs.move(live, TaskState.COMPLETED, { note: "completed", extra: { exit_code: String(step.result.exitCode) } });
-    } else {
-      done = this.#runs.failRun(live, step.error, false);
-    }
-    this.#runs.dispatch();
-    await done;
+    if (step.kind === "complete") await this.#runs.complete(taskId, step.result);
+    else await this.#runs.failRun(taskId, step.error, false);
     return true;
   }
 
@@ -247,8 +227,7 @@ export class TaskManager {
    * FAILED_PRECONDITION unless the task runs on a connected agent; NOT_FOUND.
    */
   async sendInput(taskId: string, input: TaskInput): Promise<void> {
-    const live = this.#runs.find(taskId);
-    const task = live?.record.task ?? (await this.#record(taskId)).task;
+    const task = await this.#task(taskId);
     const sent =
       task.state === TaskState.RUNNING && this.#o.wire.taskInput(task.agentId, { taskId, sessionId: task.sessionId, input });
     if (!sent) {
@@ -264,11 +243,10 @@ export class TaskManager {
   async watch(taskId: string): Promise<TaskWatch> {
     const live = this.#feeds.watch(taskId);
     if (live) return live;
-    const record = await this.#record(taskId);
+    const task = await this.#task(taskId);
     const reports = await this.#o.store.tasks.reports(taskId);
     const again = this.#feeds.watch(taskId); // adopted meanwhile (cannot happen after start, but never miss it)
     if (again) return again;
-    const { task } = record;
     return endedWatch([statusMessage(task), ...reports, ...(isTerminal(task.state) ? [finalMessage(task)] : [])]);
   }
 
@@ -331,10 +309,11 @@ export class TaskManager {
     this.#feeds.closeAll(new ConnectError("the orchestrator is stopping", Code.Unavailable));
   }
 
-  async #record(taskId: string): Promise<TaskRecord> {
-    const record = this.#runs.find(taskId)?.record ?? (await this.#o.store.tasks.get(taskId));
-    if (!record) throw new ConnectError(`task ${taskId} not found`, Code.NotFound);
-    return record;
+  /** An unfinished task from memory, else an ended one from the store; NOT_FOUND. */
+  async #task(taskId: string): Promise<Readonly<Task>> {
+    const task = this.#runs.task(taskId) ?? (await this.#o.store.tasks.get(taskId))?.task;
+    if (!task) throw new ConnectError(`task ${taskId} not found`, Code.NotFound);
+    return task;
   }
 
   #checkExecutor(agentId: string, task: Task): void {
@@ -354,18 +333,14 @@ export class TaskManager {
   async #agentGone(agent: Agent, reason: string, unregistered: boolean): Promise<void> {
     const writes: Promise<void>[] = [];
     for (const taskId of this.#runs.runningOn(agent.id)) {
-      const live = this.#runs.find(taskId);
-      if (live) writes.push(this.#runs.failRun(live, taskError({ code: "AGENT_LOST", message: reason, retryable: true }), true));
+      writes.push(this.#runs.failRun(taskId, taskError({ code: "AGENT_LOST", message: reason, retryable: true }), true));
     }
     if (unregistered) {
-      for (const live of this.#runs.all()) {
-        const { task, pinnedAgentId } = live.record;
-        if (pinnedAgentId !== agent.id || task.state !== TaskState.QUEUED) continue;
-        task.error = taskError({ code: "AGENT_UNREGISTERED", message: reason, retryable: false });
-        writes.push(this.#runs.move(live, TaskState.FAILED, { note: reason, extra: { error_code: "AGENT_UNREGISTERED", reason } }));
+      for (const task of this.#runs.unfinished()) {
+        if (task.state !== TaskState.QUEUED || !this.#runs.isPinnedTo(task.id, agent.id)) continue;
+        writes.push(this.#runs.failQueued(task.id, "AGENT_UNREGISTERED", reason));
       }
     }
-    this.#runs.dispatch();
     await Promise.allSettled(writes);
   }
 }

@@ -1,6 +1,6 @@
 import { clone, create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs, timestampNow } from "@bufbuild/protobuf/wkt";
-import { TaskErrorSchema, TaskSchema, TaskState, type Agent, type Task, type TaskError } from "@baaaht/proto/agent/v1";
+import { TaskErrorSchema, TaskSchema, TaskState, type Agent, type Task, type TaskError, type TaskResult } from "@baaaht/proto/agent/v1";
 import type { Logger } from "pino";
 import type { AgentRegistry } from "../agents/agent-registry.js";
 import type { AgentWire } from "../agents/agent-wire.js";
@@ -79,14 +79,34 @@ export class TaskRuns {
     this.#reports = new ReportBatches(options.store, (taskId, items) => this.#announceReports(taskId, items));
   }
 
-  /** An unfinished task, or undefined. */
-  find(id: string): LiveTask | undefined {
-    return this.#table.get(id);
+  /** An unfinished task as decided so far (ahead of the store by at most one group commit), or undefined. */
+  task(id: string): Readonly<Task> | undefined {
+    return this.#table.get(id)?.record.task;
+  }
+
+  /** Settles once the last change decided for the task is committed (or failed). */
+  settled(id: string): Promise<void> {
+    return this.#table.get(id)?.written ?? Promise.resolve();
   }
 
   /** Every unfinished task, oldest first. */
-  all(): LiveTask[] {
-    return this.#table.all();
+  unfinished(): Readonly<Task>[] {
+    return this.#table.all().map((live) => live.record.task);
+  }
+
+  /** The ids of the tasks held since a restart, waiting for their agent. */
+  heldIds(): string[] {
+    return this.#table.all().flatMap((live) => (live.held ? [live.record.task.id] : []));
+  }
+
+  /** True while a task found RUNNING at start waits for its agent to re-attach it. */
+  isHeld(id: string): boolean {
+    return this.#table.get(id)?.held === true;
+  }
+
+  /** True when the unfinished task may run on `agentId` only. */
+  isPinnedTo(id: string, agentId: string): boolean {
+    return this.#table.get(id)?.record.pinnedAgentId === agentId;
   }
 
   /** How many tasks take an agent slot (RUNNING, held ones included). */
@@ -104,82 +124,97 @@ export class TaskRuns {
     return this.#queue.size;
   }
 
-  /** How many unfinished tasks there are. */
-  get liveCount(): number {
-    return this.#table.size;
-  }
-
-  /** Takes in an unfinished task (stored, or loaded at start) with the reports it already stored. */
-  adopt(record: TaskRecord, reports: Parameters<TaskFeeds["open"]>[2], note = ""): LiveTask {
-    const live = this.#table.add(record);
+  /** Takes in an unfinished task (just stored, or loaded at start) with the reports it already stored. */
+  adopt(record: TaskRecord, reports: Parameters<TaskFeeds["open"]>[2], note = ""): void {
+    this.#table.add(record);
     this.#o.feeds.open(record.task.id, statusMessage(record.task, note), reports);
-    return live;
   }
 
   /** Puts a QUEUED task in the queue (its place: priority, then insertion order). */
-  enqueue(live: LiveTask): void {
-    const { task, seq, pinnedAgentId } = live.record;
-    this.#queue.enqueue({ id: task.id, type: task.type, priority: task.priority, seq, pinnedAgentId });
+  enqueue(id: string): void {
+    const live = this.#table.get(id);
+    if (live) this.#enqueue(live);
+  }
+
+  /** Queues a task found PENDING at start. Resolves once stored. */
+  queueRecovered(id: string, note: string): Promise<void> {
+    return this.#requeue(this.#live(id), { note });
   }
 
   /**
-   * Changes a task's state (legal transitions only): frees its agent slot
-   * when it stops running, writes it, then announces it: the event, its
-   * watchers (the final message and the end of their streams when it
-   * ended), and `after` (e.g. a message to the agent). Resolves once
-   * committed and announced.
+   * Holds a task found RUNNING at start: it keeps its slot of its agent, its
+   * attempt and its timeout while the agent may come back.
    */
-  move(live: LiveTask, to: TaskState, change: Change = {}, after?: () => void): Promise<void> {
+  hold(id: string): void {
+    const live = this.#live(id);
     const { task } = live.record;
-    const from = task.state;
-    assertTransition(task.id, from, to);
-    if (from === TaskState.RUNNING || from === TaskState.PAUSED) this.#vacate(live);
-    task.state = to;
-    const ended = isTerminal(to);
-    if (ended) {
-      task.completedAt = timestampNow();
-      this.#queue.remove(task.id);
-    }
-    const event = taskEvent(task, from, live.record.attempts, change.extra);
-    const status = statusMessage(task, change.note);
-    const final = ended ? finalMessage(task) : undefined;
-    return this.#write(live, () => {
-      this.#o.events(event);
-      if (final) {
-        this.#o.feeds.finish(task.id, [status, final]);
-        this.#table.delete(task.id);
-      } else {
-        this.#o.feeds.status(task.id, status);
-      }
-      after?.();
-    });
+    live.held = true;
+    this.#table.occupy(task.id, task.agentId);
+    this.#o.agents.addLoad(task.agentId, 1);
+    if (task.expiresAt) this.#timers.arm(task.id, timestampMs(task.expiresAt));
   }
 
-  /** Puts a task (PENDING, or a RUNNING one being retried) back in the queue. */
-  requeue(live: LiveTask, change: Change): Promise<void> {
-    const done = this.move(live, TaskState.QUEUED, change);
-    this.enqueue(live);
+  /** A held task's agent still runs it: it goes on with the same attempt (announced; nothing to store). */
+  reattach(id: string, how: string): void {
+    const live = this.#table.get(id);
+    if (!live?.held) return;
+    live.held = false;
+    const { task, attempts } = live.record;
+    this.#o.logger.info({ taskId: task.id, agentId: task.agentId, attempt: attempts }, "task re-attached after a restart");
+    this.#o.events(taskEvent(task, task.state, attempts, { reattached: "true", reason: how }));
+    this.#o.feeds.relay(task.id, statusMessage(task, `re-attached: ${how}`));
+  }
+
+  /**
+   * Cancels an unfinished task: CANCELLED, and when it was running its agent
+   * gets CANCEL (with `force`) once that is committed. Resolves once committed.
+   */
+  cancel(id: string, reason: string, force: boolean): Promise<void> {
+    const live = this.#live(id);
+    const { task } = live.record;
+    const { state, agentId } = task;
+    const wasRunning = state === TaskState.RUNNING || state === TaskState.PAUSED;
+    task.error = taskError({ code: "CANCELLED", message: reason, retryable: false });
+    const extra = { reason, ...(force ? { force: "true" } : {}) };
+    const tellAgent = () => void this.#o.wire.cancelTask(agentId, { taskId: id, reason, force });
+    const done = this.#move(live, TaskState.CANCELLED, { note: reason, extra }, wasRunning ? tellAgent : undefined);
+    if (wasRunning) this.dispatch();
+    return done;
+  }
+
+  /** The agent completed a running task with `result`. Resolves once stored. */
+  complete(id: string, result: TaskResult): Promise<void> {
+    const live = this.#live(id);
+    live.record.task.result = result;
+    live.record.task.progress = 100;
+    const done = this.#move(live, TaskState.COMPLETED, { note: "completed", extra: { exit_code: String(result.exitCode) } });
+    this.dispatch();
     return done;
   }
 
   /**
    * A run failed. The task is QUEUED again when attempts remain and the
    * failure is retryable and either `always` (its agent was lost) or
-   * config.retry_on_failure; otherwise it is FAILED.
+   * config.retry_on_failure; otherwise it is FAILED. Resolves once stored.
    */
-  failRun(live: LiveTask, error: TaskError, always: boolean): Promise<void> {
-    const { task, attempts } = live.record;
-    const maxAttempts = 1 + Number(task.config?.maxRetries ?? 0n);
-    const retry = error.retryable && (always || task.config?.retryOnFailure === true) && attempts < maxAttempts;
-    task.error = error;
-    const extra = { error_code: error.code, error_message: error.message };
-    if (retry) return this.requeue(live, { note: `retrying: ${error.message}`, extra: { ...extra, retry: "true" } });
-    return this.move(live, TaskState.FAILED, { note: error.message, extra });
+  failRun(id: string, error: TaskError, always: boolean): Promise<void> {
+    const done = this.#failRun(this.#live(id), error, always);
+    this.dispatch();
+    return done;
   }
 
-  /** Queues a report of a running task; resolves once stored and relayed. */
-  addReport(live: LiveTask, item: QueuedReport): Promise<void> {
-    return this.#reports.add(live.record.task.id, item);
+  /** A queued task that can never run (its pinned agent unregistered): FAILED with `code`. Resolves once stored. */
+  failQueued(id: string, code: string, reason: string): Promise<void> {
+    const live = this.#live(id);
+    live.record.task.error = taskError({ code, message: reason, retryable: false });
+    return this.#move(live, TaskState.FAILED, { note: reason, extra: { error_code: code, reason } });
+  }
+
+  /** Stores and relays a report of a running task (progress also updates the task). Resolves once stored and relayed. */
+  relay(id: string, report: QueuedReport & { progress?: number }): Promise<void> {
+    const live = this.#live(id);
+    if (report.progress !== undefined) live.record.task.progress = report.progress;
+    return this.#reports.add(id, { message: report.message, stored: report.stored });
   }
 
   /** Gives every waiting task that can run now to an agent with a free slot. */
@@ -205,32 +240,69 @@ export class TaskRuns {
     }
   }
 
-  /**
-   * Marks a task found RUNNING at start as held: it keeps its slot of its
-   * agent, its attempt and its timeout while the agent may come back.
-   */
-  hold(live: LiveTask): void {
-    const { task } = live.record;
-    live.held = true;
-    this.#table.occupy(task.id, task.agentId);
-    this.#o.agents.addLoad(task.agentId, 1);
-    if (task.expiresAt) this.#timers.arm(task.id, timestampMs(task.expiresAt));
-  }
-
-  /** A held task's agent still runs it: it continues with the same attempt. */
-  reattach(live: LiveTask, how: string): void {
-    if (!live.held) return;
-    live.held = false;
-    const { task, attempts } = live.record;
-    this.#o.logger.info({ taskId: task.id, agentId: task.agentId, attempt: attempts }, "task re-attached after a restart");
-    this.#o.events(taskEvent(task, task.state, attempts, { reattached: "true", reason: how }));
-    this.#o.feeds.relay(task.id, statusMessage(task, `re-attached: ${how}`));
-  }
-
   /** Stops the timers and announcements; stored states stay as they are (the orchestrator is stopping). */
   close(): void {
     this.#closed = true;
     this.#timers.clearAll();
+  }
+
+  #live(id: string): LiveTask {
+    const live = this.#table.get(id);
+    if (!live) throw new Error(`task ${id} is not unfinished`);
+    return live;
+  }
+
+  #enqueue(live: LiveTask): void {
+    const { task, seq, pinnedAgentId } = live.record;
+    this.#queue.enqueue({ id: task.id, type: task.type, priority: task.priority, seq, pinnedAgentId });
+  }
+
+  /**
+   * Changes a task's state (legal transitions only): frees its agent slot
+   * when it stops running, writes it, then announces it: the event, its
+   * watchers (the final message and the end of their streams when it
+   * ended), and `after` (e.g. a message to the agent).
+   */
+  #move(live: LiveTask, to: TaskState, change: Change = {}, after?: () => void): Promise<void> {
+    const { task } = live.record;
+    const from = task.state;
+    assertTransition(task.id, from, to);
+    if (from === TaskState.RUNNING || from === TaskState.PAUSED) this.#vacate(live);
+    task.state = to;
+    const ended = isTerminal(to);
+    if (ended) {
+      task.completedAt = timestampNow();
+      this.#queue.remove(task.id);
+    }
+    const event = taskEvent(task, from, live.record.attempts, change.extra);
+    const status = statusMessage(task, change.note);
+    const final = ended ? finalMessage(task) : undefined;
+    return this.#write(live, () => {
+      this.#o.events(event);
+      if (final) {
+        this.#o.feeds.finish(task.id, [status, final]);
+        this.#table.delete(task.id);
+      } else {
+        this.#o.feeds.status(task.id, status);
+      }
+      after?.();
+    });
+  }
+
+  #requeue(live: LiveTask, change: Change): Promise<void> {
+    const done = this.#move(live, TaskState.QUEUED, change);
+    this.#enqueue(live);
+    return done;
+  }
+
+  #failRun(live: LiveTask, error: TaskError, always: boolean): Promise<void> {
+    const { task, attempts } = live.record;
+    const maxAttempts = 1 + Number(task.config?.maxRetries ?? 0n);
+    const retry = error.retryable && (always || task.config?.retryOnFailure === true) && attempts < maxAttempts;
+    task.error = error;
+    const extra = { error_code: error.code, error_message: error.message };
+    if (retry) return this.#requeue(live, { note: `retrying: ${error.message}`, extra: { ...extra, retry: "true" } });
+    return this.#move(live, TaskState.FAILED, { note: error.message, extra });
   }
 
   #write(live: LiveTask, announce: () => void): Promise<void> {
@@ -273,7 +345,7 @@ export class TaskRuns {
     this.#o.agents.addLoad(agent.id, 1);
     const attempt = record.attempts;
     const current = () => task.state === TaskState.RUNNING && task.agentId === agent.id && record.attempts === attempt;
-    void this.move(live, TaskState.RUNNING, { note: `assigned to agent ${agent.name}`, extra: { agent_name: agent.name } }, () => {
+    void this.#move(live, TaskState.RUNNING, { note: `assigned to agent ${agent.name}`, extra: { agent_name: agent.name } }, () => {
       if (current() && !this.#o.wire.assignTask(agent.id, task)) this.#unassignable(live, agent);
     }).catch(() => undefined);
     if (timeoutMs > 0) this.#timers.arm(task.id, now + timeoutMs);
@@ -283,7 +355,7 @@ export class TaskRuns {
   /** The agent's stream closed before the assignment reached it: queue the task again without counting the attempt. */
   #unassignable(live: LiveTask, agent: Agent): void {
     live.record.attempts--;
-    void this.requeue(live, { note: `agent ${agent.name} has no open stream` }).catch(() => undefined);
+    void this.#requeue(live, { note: `agent ${agent.name} has no open stream` }).catch(() => undefined);
     this.dispatch();
   }
 
@@ -302,7 +374,7 @@ export class TaskRuns {
     const ms = timeoutMsOf(task);
     task.error = taskError({ code: "TIMEOUT", message: `ran longer than its timeout of ${ms} ms`, retryable: false });
     const cancel = () => void this.#o.wire.cancelTask(agentId, { taskId, reason: "timeout" });
-    void this.move(live, TaskState.TIMEOUT, { note: "timeout", extra: { reason: "timeout", timeout_ms: String(ms) } }, cancel).catch(
+    void this.#move(live, TaskState.TIMEOUT, { note: "timeout", extra: { reason: "timeout", timeout_ms: String(ms) } }, cancel).catch(
       () => undefined,
     );
     this.dispatch();
