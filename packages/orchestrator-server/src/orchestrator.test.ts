@@ -12,6 +12,7 @@ import { Health as CommonHealth, Status } from "@baaaht/proto/common/v1";
 import { createSocketTransport, SocketInUseError, type SocketTransport } from "@baaaht/transport";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createOrchestrator, type Orchestrator } from "./orchestrator.js";
+import { StoreLockedError } from "./store/index.js";
 
 let dir: string;
 let orchestrator: Orchestrator;
@@ -91,6 +92,17 @@ describe("identity and tokens", () => {
     for (const scope of ["admin", "agent", "gateway"]) {
       expect(statSync(join(stateDir, `${scope}.token`)).mode & 0o777).toBe(0o600);
     }
+  });
+});
+
+describe("state directory", () => {
+  it("refuses to start a second orchestrator on the same state directory, which keeps serving", async () => {
+    await expect(
+      createOrchestrator({ socketPath: join(dir, "second.sock"), stateDir: orchestrator.stateDir, logLevel: "silent" }),
+    ).rejects.toBeInstanceOf(StoreLockedError);
+    expect(() => statSync(join(dir, "second.sock"))).toThrow(/ENOENT/);
+    const res = await createClient(ControlService, connect(orchestrator.tokens.admin)).getStatus({});
+    expect(res.state).toBe(NodeState.READY);
   });
 });
 

@@ -3,31 +3,16 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Priority } from "@baaaht/proto/common/v1";
-import { EventFilterSchema, EventType, type Event } from "@baaaht/proto/orchestrator/v1";
-import { openStore, type Store } from "../store/store.js";
+import { EventFilterSchema, EventType } from "@baaaht/proto/orchestrator/v1";
+import { openSqliteStore } from "../store/sqlite/sqlite-store.js";
+import type { Store } from "../store/store.js";
 import type { DomainEvent } from "./domain-event.js";
 import { cursorOf, queryFromEventFilter } from "./event-filter.js";
 import { EventLog } from "./event-log.js";
+import { take } from "./test-support/event-streams.js";
 
 type FilterInit = MessageInitShape<typeof EventFilterSchema>;
 const ev = (over: Partial<DomainEvent>): DomainEvent => ({ type: EventType.SESSION_UPDATED, source: "sessions", data: {}, ...over });
-
-async function take(stream: AsyncIterable<Event>, count: number): Promise<Event[]> {
-  const out: Event[] = [];
-  const it = stream[Symbol.asyncIterator]();
-  const timer = setTimeout(() => void it.return?.(), 2_000);
-  try {
-    while (out.length < count) {
-      const next = await it.next();
-      if (next.done) break;
-      out.push(next.value);
-    }
-  } finally {
-    clearTimeout(timer);
-    await it.return?.();
-  }
-  return out;
-}
 
 /** For each filter field: what it is set to, an event it keeps and events it drops. */
 const cases: { field: string; filter: FilterInit; keep: Partial<DomainEvent>; drop: Partial<DomainEvent>[] }[] = [
@@ -49,14 +34,18 @@ describe("event filters", () => {
   let log: EventLog;
   let clock: number;
 
-  beforeEach(() => {
+  /** Resolves once everything published so far is stored and fanned out. */
+  const committed = () => store.write(async () => {});
+
+  beforeEach(async () => {
     clock = 1_000_000;
-    store = openStore({ path: ":memory:" });
-    log = new EventLog({ repository: store.events, pruneIntervalMs: 0, now: () => clock });
+    store = await openSqliteStore({ path: ":memory:" });
+    log = new EventLog({ store, pruneIntervalMs: 0, now: () => clock });
+    await log.start();
   });
-  afterEach(() => {
+  afterEach(async () => {
     log.close();
-    store.close();
+    await store.close();
   });
 
   for (const c of cases) {
@@ -64,11 +53,11 @@ describe("event filters", () => {
       const query = queryFromEventFilter(create(EventFilterSchema, c.filter));
       for (const drop of c.drop) log.publish(ev(drop));
       log.publish(ev({ ...c.keep, data: { n: "replayed" } }));
+      await committed(); // stored before the live subscriber attaches
       const replayed = log.subscribe({ query, afterSequence: 0 });
       const live = log.subscribe({ query });
       const fromReplay = take(replayed, 2);
       const fromLive = take(live, 1);
-      await new Promise((resolve) => setImmediate(resolve));
       for (const drop of c.drop) log.publish(ev(drop));
       log.publish(ev({ ...c.keep, data: { n: "live" } }));
       expect((await fromReplay).map((e) => e.data.n)).toEqual(["replayed", "live"]);
@@ -82,16 +71,15 @@ describe("event filters", () => {
     log.publish(ev({ data: { n: "on time" } }));
     const query = queryFromEventFilter(create(EventFilterSchema, { startTime: timestampFromMs(2_000_000) }));
     const stream = take(log.subscribe({ query, afterSequence: 0 }), 2);
-    await new Promise((resolve) => setImmediate(resolve));
     log.publish(ev({ data: { n: "later" } }));
     expect((await stream).map((e) => e.data.n)).toEqual(["on time", "later"]);
   });
 
   it("end_time keeps events before it and ends the stream with OK", async () => {
     log.publish(ev({ data: { n: "before" } }));
+    await committed(); // stored before the live subscriber attaches
     const query = queryFromEventFilter(create(EventFilterSchema, { endTime: timestampFromMs(1_500_000) }));
     const live = take(log.subscribe({ query }), 10);
-    await new Promise((resolve) => setImmediate(resolve));
     log.publish(ev({ data: { n: "live before" } }));
     clock = 2_000_000;
     log.publish(ev({ data: { n: "after" } })); // past the end: ends the live stream

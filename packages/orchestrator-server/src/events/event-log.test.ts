@@ -3,79 +3,78 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setImmediate as tick } from "node:timers/promises";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { EventType, type Event } from "@baaaht/proto/orchestrator/v1";
-import { openStore, type Store } from "../store/store.js";
+import { openSqliteStore } from "../store/sqlite/sqlite-store.js";
+import { StoreClosedError } from "../store/store-errors.js";
+import type { Store } from "../store/store.js";
 import type { DomainEvent } from "./domain-event.js";
 import { EventLog, type EventLogOptions } from "./event-log.js";
+import { take, until } from "./test-support/event-streams.js";
 
 const ev = (over: Partial<DomainEvent> = {}): DomainEvent => ({ type: EventType.SESSION_UPDATED, source: "sessions", data: {}, ...over });
 const seqs = (events: readonly Event[]) => events.map((e) => Number(e.sequence));
 const span = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-/** The first `count` items of a stream (then stops it); rejects after `ms`. */
-async function take<T>(stream: AsyncIterable<T>, count: number, ms = 3_000): Promise<T[]> {
-  const out: T[] = [];
-  const it = stream[Symbol.asyncIterator]();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${out.length} of ${count}`)), ms);
-  });
-  try {
-    while (out.length < count) {
-      const next = await Promise.race([it.next(), timeout]);
-      if (next.done) break;
-      out.push(next.value);
-    }
-  } finally {
-    clearTimeout(timer);
-    if (out.length >= count) await it.return?.();
-  }
-  return out;
-}
-
 describe("EventLog", () => {
   let dir: string;
-  let store: Store;
+  let store: Store | undefined;
   let log: EventLog;
-  let opened = false;
-  const open = (options: Partial<EventLogOptions> = {}) => {
-    if (opened) {
-      log.close();
-      store.close();
-    }
-    opened = true;
-    store = openStore({ path: join(dir, "baaaht.db") });
-    log = new EventLog({ repository: store.events, pruneIntervalMs: 0, ...options });
+  const db = () => store!;
+  /** (Re)opens the store on the same file and a new log on it. */
+  const open = async (options: Partial<EventLogOptions> = {}) => {
+    log?.close();
+    await store?.close();
+    store = await openSqliteStore({ path: join(dir, "baaaht.db") });
+    log = new EventLog({ store, pruneIntervalMs: 0, ...options });
+    await log.start();
   };
   const publishN = (n: number, over: Partial<DomainEvent> = {}) => {
     for (let i = 0; i < n; i++) log.publish(ev(over));
   };
+  /** Resolves once everything published so far is stored and fanned out (units settle in queue order). */
+  const committed = () => db().write(async () => {});
+  const stored = async () => seqs(await db().events.after(0, {}, 10_000));
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), "bt-events-"));
-    open();
+    await open();
   });
-  afterEach(() => {
+  afterEach(async () => {
+    vi.useRealTimers();
     log.close();
-    store.close();
-    opened = false;
+    await store?.close();
+    store = undefined;
     rmSync(dir, { recursive: true, force: true });
   });
 
   it("gives each event an id, a timestamp and the next sequence, and stores it", async () => {
     const live = log.subscribe({ query: {} });
-    log.publish(ev({ sessionId: "s1", data: { k: "v" } }));
+    log.publish(ev({ sessionId: "s1", correlationId: "c1", data: { k: "v" } }));
     const [event] = await take(live, 1);
     expect(event?.sequence).toBe(1n);
     expect(event?.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(event?.timestamp).toBeDefined();
-    expect(event?.metadata?.sessionId).toBe("s1");
-    expect(store.events.after(0, {}, 10).map((e) => e.id)).toEqual([event?.id]);
+    expect(event?.metadata).toMatchObject({ sessionId: "s1", correlationId: "c1" });
+    expect(event?.data).toEqual({ k: "v" });
+    expect(log.latestSequence()).toBe(1);
+    expect((await db().events.after(0, {}, 10)).map((e) => e.id)).toEqual([event?.id]);
+  });
+
+  it("fans an event out only once it is stored", async () => {
+    const live = log.subscribe({ query: {} })[Symbol.asyncIterator]();
+    const next = live.next();
+    log.publish(ev());
+    expect(log.latestSequence()).toBe(0); // queued for the next group commit, not yet stored
+    const { value } = await next;
+    expect(Number(value?.sequence)).toBe(1);
+    expect(await stored()).toEqual([1]);
+    await live.return?.();
   });
 
   it("without a cursor delivers live events only", async () => {
     publishN(3);
+    await committed();
     const live = log.subscribe({ query: {} });
     publishN(2);
     expect(seqs(await take(live, 2))).toEqual([4, 5]);
@@ -83,6 +82,7 @@ describe("EventLog", () => {
 
   it("replays after a cursor in pages, then goes live with no gap and no duplicate under concurrent publishing", async () => {
     publishN(700); // more than two replay pages
+    await committed();
     const stream = log.subscribe({ query: {}, afterSequence: 100 });
     let publishing = true;
     const publisher = (async () => {
@@ -98,9 +98,10 @@ describe("EventLog", () => {
     expect(seqs(got)).toEqual(span(101, 1000));
   });
 
-  it("after a restart, a cursor gets exactly the missed events in order, then live ones", async () => {
+  it("after a restart, knows the latest sequence, and a cursor gets exactly the missed events in order, then live ones", async () => {
     publishN(10);
-    open();
+    await open();
+    expect(log.latestSequence()).toBe(10);
     publishN(5); // missed by the subscriber, which saw up to 10
     const stream = log.subscribe({ query: {}, afterSequence: 10 });
     const it = stream[Symbol.asyncIterator]();
@@ -111,66 +112,93 @@ describe("EventLog", () => {
   });
 
   it("starts at the oldest kept event when the cursor is older than the log", async () => {
-    open({ retentionCount: 5 });
+    await open({ retentionCount: 5 });
     publishN(12);
-    expect(log.prune()).toBe(7);
+    await committed();
+    expect(await log.prune()).toBe(7);
     expect(seqs(await take(log.subscribe({ query: {}, afterSequence: 2 }), 5))).toEqual(span(8, 12));
   });
 
   it("keeps sequences increasing after pruning everything and reopening", async () => {
-    open({ retentionCount: 0 });
+    await open({ retentionCount: 0 });
     publishN(4);
-    log.prune();
-    expect(store.events.range()).toBeUndefined();
-    open();
+    await committed();
+    expect(await log.prune()).toBe(4);
+    expect(await stored()).toEqual([]);
+    await open();
+    expect(log.latestSequence()).toBe(4);
     const live = log.subscribe({ query: {} });
     log.publish(ev());
     expect(seqs(await take(live, 1))).toEqual([5]);
   });
 
-  it("prunes by count and by age, on request or on its timer", async () => {
+  it("prunes by count and by age on request", async () => {
     let clock = 1_000_000;
-    open({ retentionCount: 10, retentionAgeMs: 60_000, now: () => clock });
+    await open({ retentionCount: 10, retentionAgeMs: 60_000, now: () => clock });
     publishN(15);
-    expect(log.prune()).toBe(5);
+    await committed();
+    expect(await log.prune()).toBe(5);
     clock += 30_000;
     publishN(2);
+    await committed();
     clock += 40_000; // the first 15 are now 70 s old, the last 2 are 40 s old
-    expect(log.prune()).toBe(10);
-    expect(store.events.range()).toEqual({ first: 16, last: 17 });
-    open({ retentionCount: 1, pruneIntervalMs: 20 });
+    expect(await log.prune()).toBe(10);
+    expect(await stored()).toEqual([16, 17]);
+  });
+
+  it("prunes on its timer", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] }); // the interval is the subject; the store's setImmediate stays real
+    await open({ retentionCount: 1, pruneIntervalMs: 20 });
     publishN(3);
-    await new Promise((resolve) => setTimeout(resolve, 80));
-    expect(store.events.range()).toEqual({ first: 20, last: 20 });
+    await committed();
+    vi.advanceTimersByTime(19);
+    await committed();
+    expect(await stored()).toEqual([1, 2, 3]);
+    vi.advanceTimersByTime(1); // the timer's prune queues its unit of work now
+    await committed();
+    expect(await stored()).toEqual([3]);
   });
 
   it("ends after the replay when end_time has passed, and a live stream when end_time passes", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] }); // the end timer is the subject
+    let clock = 1_000_000;
+    await open({ now: () => clock });
     publishN(3);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    const past = await take(log.subscribe({ query: { endMs: Date.now() }, afterSequence: 0 }), 10);
-    expect(seqs(past)).toEqual([1, 2, 3]);
-    const soon = log.subscribe({ query: { endMs: Date.now() + 150 }, afterSequence: 1 });
-    const started = Date.now();
+    await committed();
+    clock += 5;
+    expect(seqs(await take(log.subscribe({ query: { endMs: clock }, afterSequence: 0 }), 10))).toEqual([1, 2, 3]);
+    expect(log.subscribers).toBe(0);
+    const soon = take(log.subscribe({ query: { endMs: clock + 150 }, afterSequence: 1 }), 10);
     publishN(1);
-    expect(seqs(await take(soon, 10))).toEqual([2, 3, 4]);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+    await committed();
+    await until(() => log.subscribers === 1, "the stream replayed and went live");
+    clock += 149;
+    vi.advanceTimersByTime(149);
+    expect(log.subscribers).toBe(1);
+    clock += 1;
+    vi.advanceTimersByTime(1);
+    expect(seqs(await soon)).toEqual([2, 3, 4]);
     expect(log.subscribers).toBe(0);
   });
 
   it("cuts a stalled subscriber with RESOURCE_EXHAUSTED, keeps serving others, and the cut one resumes from its cursor", async () => {
-    open({ subscriberBuffer: 50 });
+    await open({ subscriberBuffer: 50 });
     const stalled = log.subscribe({ query: {}, afterSequence: 0 })[Symbol.asyncIterator]();
     const healthy = log.subscribe({ query: {} });
+    const first = stalled.next();
+    await until(() => log.subscribers === 2, "the stalled one replayed nothing and went live");
     publishN(5);
-    const firstTwo = [await stalled.next(), await stalled.next()];
+    const firstTwo = [await first, await stalled.next()];
     expect(firstTwo.map((r) => Number(r.value?.sequence))).toEqual([1, 2]);
-    const received = take(healthy, 2_000, 10_000);
-    const started = process.hrtime.bigint();
+    const received = take(healthy, 2_000, 20_000);
+    let publishingNs = 0n; // time spent inside publish: a stalled subscriber must not slow it
     for (let i = 0; i < 1_995; i++) {
+      const started = process.hrtime.bigint();
       log.publish(ev());
+      publishingNs += process.hrtime.bigint() - started;
       if (i % 20 === 0) await tick(); // the healthy one reads; the stalled one never does
     }
-    const perEventUs = Number(process.hrtime.bigint() - started) / 1_995 / 1_000;
+    const perEventUs = Number(publishingNs) / 1_995 / 1_000;
     expect(seqs(await received)).toEqual(span(1, 2_000));
     const cut = await stalled.next().then(
       () => undefined,
@@ -185,14 +213,16 @@ describe("EventLog", () => {
     expect(seqs(await take(log.subscribe({ query: {}, afterSequence: 2 }), 1_998))).toEqual(span(3, 2_000));
   });
 
-  it("holds events published inside a store transaction and stores them, in order, right after", async () => {
+  it("stores events published inside a unit of work with it, in order, and fans them out after its commit", async () => {
     const live = log.subscribe({ query: {} });
-    store.transaction(() => {
-      store.sessions.countActive();
+    const inside = await db().write(async (tx) => {
+      await tx.sessions.listOpen();
       log.publish(ev({ data: { n: "1" } }));
       log.publish(ev({ data: { n: "2" } }));
-      expect(store.events.latestSequence()).toBe(0);
+      return log.latestSequence();
     });
+    expect(inside).toBe(0); // nothing fanned out before the commit
+    expect(await stored()).toEqual([1, 2]); // committed in the unit's transaction
     log.publish(ev({ data: { n: "3" } }));
     const got = await take(live, 3);
     expect(got.map((e) => [Number(e.sequence), e.data.n])).toEqual([
@@ -202,26 +232,53 @@ describe("EventLog", () => {
     ]);
   });
 
-  it("ends streams with OK when their signal aborts or the log closes", async () => {
-    const controller = new AbortController();
-    const aborted = take(log.subscribe({ query: {}, signal: controller.signal }), 10);
-    const closed = take(log.subscribe({ query: {}, afterSequence: 0 }), 10);
+  it("reports an event it cannot store to onError and drops it", async () => {
+    const errors: unknown[] = [];
+    let reported!: () => void;
+    const wasReported = new Promise<void>((resolve) => (reported = resolve));
+    await open({
+      onError: (error) => {
+        errors.push(error);
+        reported();
+      },
+    });
+    await db().close();
     log.publish(ev());
-    await tick();
-    controller.abort();
-    expect(seqs(await aborted)).toEqual([1]);
-    log.close();
-    expect(seqs(await closed)).toEqual([1]);
-    log.publish(ev()); // ignored once closed
-    expect(store.events.latestSequence()).toBe(1);
+    await wasReported;
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(StoreClosedError);
+    expect(log.latestSequence()).toBe(0);
   });
 
-  it("costs little per publish on a file database (measured)", () => {
+  it("ends streams with OK when their signal aborts or the log closes", async () => {
+    const controller = new AbortController();
+    const aborted = log.subscribe({ query: {}, signal: controller.signal })[Symbol.asyncIterator]();
+    const closed = log.subscribe({ query: {}, afterSequence: 0 })[Symbol.asyncIterator]();
+    const [a, c] = [aborted.next(), closed.next()];
+    log.publish(ev());
+    expect(Number((await a).value?.sequence)).toBe(1);
+    expect(Number((await c).value?.sequence)).toBe(1);
+    controller.abort();
+    expect(await aborted.next()).toEqual({ done: true, value: undefined });
+    log.close();
+    expect(await closed.next()).toEqual({ done: true, value: undefined });
+    expect(log.subscribers).toBe(0);
+    log.publish(ev()); // ignored once closed
+    await committed();
+    expect(await stored()).toEqual([1]);
+    expect(log.latestSequence()).toBe(1);
+  });
+
+  it("costs little per event on a file database, stored and fanned out (measured)", async () => {
     const n = 2_000;
+    await open({ subscriberBuffer: n }); // all n commit in one batch and are offered before the reader runs
+    const live = take(log.subscribe({ query: {} }), n);
     const started = process.hrtime.bigint();
     publishN(n, { sessionId: "s1", labels: { team: "a" }, data: { reason: "x".repeat(64) } });
+    const publishUs = Number(process.hrtime.bigint() - started) / n / 1_000;
+    expect((await live).length).toBe(n);
     const us = Number(process.hrtime.bigint() - started) / n / 1_000;
-    console.info(`EventLog.publish on a file database: ${us.toFixed(1)} µs per event`);
+    console.info(`EventLog on a file database: publish ${publishUs.toFixed(1)} µs, publish to delivery ${us.toFixed(1)} µs per event`);
     expect(us).toBeLessThan(1_000);
   });
 });

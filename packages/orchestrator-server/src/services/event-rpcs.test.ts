@@ -5,11 +5,13 @@ import { GatewayEventType, GatewayService, SubscribeToEventsRequestSchema, type 
 import { EventType, SessionMetadataSchema, SubscribeEventsRequestSchema, type Event } from "@baaaht/proto/orchestrator/v1";
 import { principalKey, type Principal } from "../auth/principal.js";
 import { EventLog } from "../events/event-log.js";
-import { fromSessionEvent, systemStartupEvent } from "../events/subsystem-events.js";
+import { take, until } from "../events/test-support/event-streams.js";
+import { systemStartupEvent } from "../lifecycle/system-events.js";
 import { GatewaySessionManager } from "../sessions/gateway-session-manager.js";
 import { SessionAuthorizer } from "../sessions/session-access.js";
 import { SessionManager } from "../sessions/session-manager.js";
-import { openStore, type Store } from "../store/store.js";
+import { openSqliteStore } from "../store/sqlite/sqlite-store.js";
+import type { Store } from "../store/store.js";
 import { createEventRpcs } from "./event-rpcs.js";
 
 const ctxFor = (principal: Principal): HandlerContext =>
@@ -21,25 +23,6 @@ const ctxFor = (principal: Principal): HandlerContext =>
     url: "http://localhost/gateway.v1.GatewayService/SubscribeToEvents",
     contextValues: createContextValues().set(principalKey, principal),
   });
-
-/** The first `count` items of a stream, or all of them when it ends first; rejects after 2 s. */
-async function take<T>(stream: AsyncIterable<T>, count: number): Promise<T[]> {
-  const out: T[] = [];
-  const it = stream[Symbol.asyncIterator]();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${out.length}`)), 2_000)));
-  try {
-    while (out.length < count) {
-      const next = await Promise.race([it.next(), timeout]);
-      if (next.done) break;
-      out.push(next.value);
-    }
-  } finally {
-    clearTimeout(timer);
-    if (out.length >= count) await it.return?.();
-  }
-  return out;
-}
 
 async function failure(stream: AsyncIterable<unknown>): Promise<string> {
   try {
@@ -67,18 +50,14 @@ describe("event RPCs", () => {
     rpcs.gateway.subscribeToEvents(create(SubscribeToEventsRequestSchema, init), ctx) as AsyncIterable<{ event?: GatewayEvent }>;
   const types = (items: { event?: Event }[]) => items.map((r) => EventType[r.event?.type ?? 0]);
 
-  beforeEach(() => {
-    store = openStore({ path: ":memory:" });
-    log = new EventLog({ repository: store.events, pruneIntervalMs: 0 });
-    sessions = new SessionManager({
-      store,
-      onEvent: (e) => {
-        const event = fromSessionEvent(e);
-        if (event) log.publish(event);
-      },
-    });
+  beforeEach(async () => {
+    store = await openSqliteStore({ path: ":memory:" });
+    log = new EventLog({ store, pruneIntervalMs: 0 });
+    await log.start();
+    sessions = new SessionManager({ store, events: log.publish });
     gateways = new GatewaySessionManager({ store, sessions });
-    sessions.start();
+    await gateways.start();
+    await sessions.start();
     drain = new AbortController();
     rpcs = createEventRpcs({
       events: log,
@@ -88,18 +67,18 @@ describe("event RPCs", () => {
       drainSignal: drain.signal,
     });
   });
-  afterEach(() => {
+  afterEach(async () => {
     log.close();
     gateways.dispose();
     sessions.stop();
-    store.close();
+    await store.close();
   });
 
   it("shows admin every event and a gateway only its own sessions' events", async () => {
-    const a = gateways.create({ ownerGateway: "gw1" }).orchestratorSessionId;
-    gateways.create({ ownerGateway: "gw2" });
+    const a = (await gateways.create({ ownerGateway: "gw1" })).orchestratorSessionId;
+    await gateways.create({ ownerGateway: "gw2" });
     log.publish(systemStartupEvent({ identity: "n", version: "v" }));
-    sessions.close(a, "done");
+    await sessions.close(a, "done");
     expect(types(await take(subscribe(admin, { afterSequence: 0n }), 4))).toEqual([
       "SESSION_CREATED",
       "SESSION_CREATED",
@@ -116,7 +95,7 @@ describe("event RPCs", () => {
   });
 
   it("checks a named session: NOT_FOUND when unknown, PERMISSION_DENIED for another gateway's", async () => {
-    const other = gateways.create({ ownerGateway: "gw2" });
+    const other = await gateways.create({ ownerGateway: "gw2" });
     expect(await failure(subscribe(gw1, { filter: { sessionId: other.orchestratorSessionId } }))).toMatch(/^PermissionDenied/);
     expect(await failure(subscribe(gw1, { filter: { sessionId: "nope" } }))).toMatch(/^NotFound/);
     expect(await failure(subscribeGw(gw1, { sessionId: other.id }))).toMatch(/^PermissionDenied/);
@@ -125,13 +104,12 @@ describe("event RPCs", () => {
   });
 
   it("streams a gateway session's events as gateway events with the same sequences", async () => {
-    const g = gateways.create({ ownerGateway: "gw1" });
-    gateways.create({ ownerGateway: "gw1" }); // another session of the same gateway
+    const g = await gateways.create({ ownerGateway: "gw1" });
+    await gateways.create({ ownerGateway: "gw1" }); // another session of the same gateway
     const stream = subscribeGw(gw1, { sessionId: g.id, afterSequence: 0n });
     const got = take(stream, 3);
-    await new Promise((resolve) => setImmediate(resolve));
-    sessions.update(g.orchestratorSessionId, { metadata: create(SessionMetadataSchema, { name: "renamed" }) });
-    gateways.close(g.id, "bye");
+    await sessions.update(g.orchestratorSessionId, { metadata: create(SessionMetadataSchema, { name: "renamed" }) });
+    await gateways.close(g.id, "bye");
     const events = (await got).map((r) => r.event);
     expect(events.map((e) => [GatewayEventType[e?.type ?? 0], e?.metadata?.sessionId, e?.sequence])).toEqual([
       ["SESSION_CREATED", g.id, 1n],
@@ -143,12 +121,12 @@ describe("event RPCs", () => {
   it("without a session id follows every session of the caller, including new ones, and applies the filter", async () => {
     const stream = subscribeGw(gw1, { filter: { type: GatewayEventType.SESSION_CREATED } });
     const got = take(stream, 2);
-    await new Promise((resolve) => setImmediate(resolve));
-    const first = gateways.create({ ownerGateway: "gw1" });
-    const other = gateways.create({ ownerGateway: "gw2" });
-    sessions.create({ ownerGateway: "gw1" }); // a plain orchestrator session: not a gateway session
-    gateways.close(first.id, "x");
-    const second = gateways.create({ ownerGateway: "gw1" });
+    await until(() => log.subscribers === 1, "the stream is live");
+    const first = await gateways.create({ ownerGateway: "gw1" });
+    const other = await gateways.create({ ownerGateway: "gw2" });
+    await sessions.create({ ownerGateway: "gw1" }); // a plain orchestrator session: not a gateway session
+    await gateways.close(first.id, "x");
+    const second = await gateways.create({ ownerGateway: "gw1" });
     expect((await got).map((r) => r.event?.metadata?.sessionId)).toEqual([first.id, second.id]);
     const all = await take(subscribeGw(admin, { afterSequence: 0n }), 4);
     expect(all.map((r) => [GatewayEventType[r.event?.type ?? 0], r.event?.metadata?.sessionId === other.id])).toEqual([
@@ -160,10 +138,10 @@ describe("event RPCs", () => {
   });
 
   it("ends every event stream with OK when the node drains", async () => {
-    const g = gateways.create({ ownerGateway: "gw1" });
+    const g = await gateways.create({ ownerGateway: "gw1" });
     const a = take(subscribe(admin), 10);
     const b = take(subscribeGw(gw1, { sessionId: g.id, afterSequence: 0n }), 10);
-    await new Promise((resolve) => setImmediate(resolve));
+    await until(() => log.subscribers === 2, "both streams are live (b replayed its one event)");
     drain.abort();
     expect(await a).toEqual([]);
     expect((await b).length).toBe(1);

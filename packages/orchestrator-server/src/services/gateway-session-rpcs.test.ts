@@ -14,7 +14,8 @@ import { SessionState } from "@baaaht/proto/orchestrator/v1";
 import { principalKey, type Principal } from "../auth/principal.js";
 import { GatewaySessionManager } from "../sessions/gateway-session-manager.js";
 import { SessionManager } from "../sessions/session-manager.js";
-import { openStore, type Store } from "../store/store.js";
+import { openSqliteStore } from "../store/sqlite/sqlite-store.js";
+import type { Store } from "../store/store.js";
 import { createGatewaySessionRpcs } from "./gateway-session-rpcs.js";
 
 function ctxFor(principal: Principal): HandlerContext {
@@ -50,16 +51,18 @@ describe("gateway session RPCs", () => {
   const createAs = async (ctx: HandlerContext, userId: string): Promise<GatewaySession> =>
     (await rpcs.createGatewaySession(create(CreateGatewaySessionRequestSchema, { metadata: { userId } }), ctx)).session as GatewaySession;
 
-  beforeEach(() => {
-    store = openStore({ path: ":memory:" });
-    sessions = new SessionManager({ store });
+  beforeEach(async () => {
+    store = await openSqliteStore({ path: ":memory:" });
+    sessions = new SessionManager({ store, events: () => {} });
     gateways = new GatewaySessionManager({ store, sessions });
-    sessions.start();
+    await gateways.start();
+    await sessions.start();
     rpcs = createGatewaySessionRpcs(gateways);
   });
-  afterEach(() => {
+  afterEach(async () => {
     sessions.stop();
-    store.close();
+    gateways.dispose();
+    await store.close();
   });
 
   it("creates, gets, lists and closes both sessions", async () => {
@@ -69,7 +72,8 @@ describe("gateway session RPCs", () => {
     expect(got.session?.orchestratorSessionId).toBe(s.orchestratorSessionId);
     const closed = await rpcs.closeGatewaySession(create(CloseGatewaySessionRequestSchema, { sessionId: s.id }), gw1);
     expect(closed).toEqual({ sessionId: s.id, state: GatewaySessionState.CLOSED });
-    expect(sessions.get(s.orchestratorSessionId).session.state).toBe(SessionState.CLOSED);
+    expect((await sessions.get(s.orchestratorSessionId)).session.state).toBe(SessionState.CLOSED);
+    expect((await store.gatewaySessions.get(s.id))?.session.state).toBe(GatewaySessionState.CLOSED);
   });
 
   it("keeps gateways to their own sessions", async () => {

@@ -14,7 +14,8 @@ import {
 } from "@baaaht/proto/orchestrator/v1";
 import { principalKey, type Principal } from "../auth/principal.js";
 import { SessionManager } from "../sessions/session-manager.js";
-import { openStore, type Store } from "../store/store.js";
+import { openSqliteStore } from "../store/sqlite/sqlite-store.js";
+import type { Store } from "../store/store.js";
 import { createSessionRpcs } from "./session-rpcs.js";
 
 function ctxFor(principal: Principal | undefined): HandlerContext {
@@ -51,19 +52,20 @@ describe("session RPCs", () => {
     return res.session as Session;
   };
 
-  beforeEach(() => {
-    store = openStore({ path: ":memory:" });
-    sessions = new SessionManager({ store });
+  beforeEach(async () => {
+    store = await openSqliteStore({ path: ":memory:" });
+    sessions = new SessionManager({ store, events: () => {} });
+    await sessions.start();
     rpcs = createSessionRpcs(sessions);
   });
-  afterEach(() => {
+  afterEach(async () => {
     sessions.stop();
-    store.close();
+    await store.close();
   });
 
   it("creates, gets (with messages), updates and closes", async () => {
     const s = await createAs(gw1, "one");
-    sessions.appendMessage(s.id, create(MessageSchema, { content: "hello" }));
+    await sessions.appendMessage(s.id, create(MessageSchema, { content: "hello" }));
     const got = await rpcs.getSession(create(GetSessionRequestSchema, { sessionId: s.id }), gw1);
     expect(got.session?.context?.messages?.map((m) => m.content)).toEqual(["hello"]);
     const updated = await rpcs.updateSession(
@@ -74,6 +76,10 @@ describe("session RPCs", () => {
     const closed = await rpcs.closeSession(create(CloseSessionRequestSchema, { sessionId: s.id }), gw1);
     expect(closed).toEqual({ sessionId: s.id, state: SessionState.CLOSED });
     expect(await rpcs.closeSession(create(CloseSessionRequestSchema, { sessionId: s.id }), gw1)).toEqual(closed);
+    expect((await store.sessions.get(s.id))?.session.state).toBe(SessionState.CLOSED);
+    expect(await failure(() => rpcs.updateSession(create(UpdateSessionRequestSchema, { sessionId: s.id }), gw1))).toBe(
+      `FailedPrecondition: session ${s.id} is CLOSED`,
+    );
   });
 
   it("keeps gateways to their own sessions; admin sees all", async () => {

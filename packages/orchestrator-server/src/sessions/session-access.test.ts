@@ -1,37 +1,65 @@
+import { Code, ConnectError } from "@connectrpc/connect";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openStore, type Store } from "../store/store.js";
+import { openSqliteStore } from "../store/sqlite/sqlite-store.js";
+import type { Store } from "../store/store.js";
 import { GatewaySessionManager } from "./gateway-session-manager.js";
 import { SessionAuthorizer, sessionCaller } from "./session-access.js";
 import { SessionManager } from "./session-manager.js";
+
+/** The code and message a promise rejects with, or "ok". */
+async function outcome(work: Promise<unknown>): Promise<string> {
+  try {
+    await work;
+    return "ok";
+  } catch (error) {
+    if (!(error instanceof ConnectError)) throw error;
+    return `${Code[error.code]}: ${error.rawMessage}`;
+  }
+}
 
 describe("SessionAuthorizer", () => {
   let store: Store;
   let sessions: SessionManager;
   let gateways: GatewaySessionManager;
   let access: SessionAuthorizer;
-  beforeEach(() => {
-    store = openStore({ path: ":memory:" });
-    sessions = new SessionManager({ store });
+  beforeEach(async () => {
+    store = await openSqliteStore({ path: ":memory:" });
+    sessions = new SessionManager({ store, events: () => {} });
     gateways = new GatewaySessionManager({ store, sessions });
+    await gateways.start();
+    await sessions.start();
     access = new SessionAuthorizer(sessions, gateways);
   });
-  afterEach(() => {
+  afterEach(async () => {
     sessions.stop();
-    store.close();
+    gateways.dispose();
+    await store.close();
   });
 
-  it("lets admin and the owning gateway in, and keeps others out", () => {
-    const gw = gateways.create({ ownerGateway: "gw1" });
+  it("lets admin and the owning gateway in, and keeps others out", async () => {
+    const gw = await gateways.create({ ownerGateway: "gw1" });
     const admin = { scope: "admin" } as const;
     const gw1 = { scope: "gateway", gatewayId: "gw1" } as const;
     const gw2 = { scope: "gateway", gatewayId: "gw2" } as const;
-    expect(access.requireGatewaySession(gw1, gw.id)).toBe(gw.orchestratorSessionId);
-    expect(access.requireGatewaySession(admin, gw.id)).toBe(gw.orchestratorSessionId);
-    expect(() => access.requireSession(gw1, gw.orchestratorSessionId)).not.toThrow();
-    expect(() => access.requireSession(gw2, gw.orchestratorSessionId)).toThrow(/belongs to another gateway/);
-    expect(() => access.requireGatewaySession(gw2, gw.id)).toThrow(/gateway session .* belongs to another gateway/);
-    expect(() => access.requireSession(admin, "missing")).toThrow(/session missing not found/);
-    expect(() => access.requireSession(undefined, gw.orchestratorSessionId)).toThrow(/missing credentials/);
+    expect(await access.requireGatewaySession(gw1, gw.id)).toBe(gw.orchestratorSessionId);
+    expect(await access.requireGatewaySession(admin, gw.id)).toBe(gw.orchestratorSessionId);
+    expect(await outcome(access.requireSession(gw1, gw.orchestratorSessionId))).toBe("ok");
+    expect(await outcome(access.requireSession(admin, gw.orchestratorSessionId))).toBe("ok");
+    expect(await outcome(access.requireSession(gw2, gw.orchestratorSessionId))).toMatch(/^PermissionDenied: .*belongs to another gateway/);
+    expect(await outcome(access.requireGatewaySession(gw2, gw.id))).toMatch(/^PermissionDenied: gateway session .* belongs to another gateway/);
+    expect(await outcome(access.requireSession(admin, "missing"))).toBe("NotFound: session missing not found");
+    expect(await outcome(access.requireGatewaySession(admin, "missing"))).toBe("NotFound: gateway session missing not found");
+    expect(await outcome(access.requireSession(admin, ""))).toMatch(/^InvalidArgument: session_id/);
+    expect(await outcome(access.requireSession(undefined, gw.orchestratorSessionId))).toMatch(/^Unauthenticated: missing credentials/);
     expect(() => sessionCaller({ scope: "agent", agentId: "a" })).toThrow(/agent token may not act on sessions/);
+  });
+
+  it("keeps checking a closed session's owner", async () => {
+    const gw = await gateways.create({ ownerGateway: "gw1" });
+    await gateways.close(gw.id, "done");
+    expect(await outcome(access.requireSession({ scope: "gateway", gatewayId: "gw1" }, gw.orchestratorSessionId))).toBe("ok");
+    expect(await outcome(access.requireSession({ scope: "gateway", gatewayId: "gw2" }, gw.orchestratorSessionId))).toMatch(
+      /^PermissionDenied/,
+    );
   });
 });
