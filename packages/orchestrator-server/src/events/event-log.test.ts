@@ -269,16 +269,13 @@ describe("EventLog", () => {
     expect(log.latestSequence()).toBe(1);
   });
 
-  it("costs little per event on a file database, stored and fanned out (measured)", async () => {
+  it("delivers one commit's burst, larger than the subscriber buffer, to a subscriber that keeps reading", async () => {
     const n = 2_000;
-    await open({ subscriberBuffer: n }); // all n commit in one batch and are offered before the reader runs
+    await open({ subscriberBuffer: 500 }); // all n commit in one batch and are offered before the reader runs
     const live = take(log.subscribe({ query: {} }), n);
-    const started = process.hrtime.bigint();
     publishN(n, { sessionId: "s1", labels: { team: "a" }, data: { reason: "x".repeat(64) } });
-    const publishUs = Number(process.hrtime.bigint() - started) / n / 1_000;
-    expect((await live).length).toBe(n);
-    const us = Number(process.hrtime.bigint() - started) / n / 1_000;
-    console.info(`EventLog on a file database: publish ${publishUs.toFixed(1)} µs, publish to delivery ${us.toFixed(1)} µs per event`);
-    expect(us).toBeLessThan(1_000);
+    const got = await live;
+    expect(got.length).toBe(n);
+    expect(got.map((e) => Number(e.sequence))).toEqual(got.map((_, i) => Number(got[0]!.sequence) + i));
   });
 });

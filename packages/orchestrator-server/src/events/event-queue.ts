@@ -2,11 +2,15 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { Event } from "@baaaht/proto/orchestrator/v1";
 import { eventTimeMs, matchesEvent, type EventQuery } from "./event-filter.js";
 
+/** How far past its limit a queue may grow within one turn before the consumer had a chance to read. */
+const BURST_FACTOR = 8;
+
 /**
  * The live side of one subscriber: a bounded queue the event log pushes into
- * synchronously, never waiting. When more than `limit` events wait, the queue
- * drops them and fails with RESOURCE_EXHAUSTED naming the last sequence the
- * consumer took, so the client can resume from it.
+ * synchronously, never waiting. When more than `limit` events still wait
+ * once the consumer had a turn to read (or far more arrive at once), the
+ * queue drops them and fails with RESOURCE_EXHAUSTED naming the last sequence
+ * the consumer took, so the client can resume from it.
  */
 export class EventQueue {
   readonly #query: EventQuery;
@@ -15,6 +19,7 @@ export class EventQueue {
   #items: Event[] = [];
   #wake: (() => void) | undefined;
   #ended = false;
+  #checkScheduled = false;
   #error: ConnectError | undefined;
   /** The sequence of the last event the consumer took (or the cursor it started from). */
   lastDelivered: number;
@@ -53,18 +58,28 @@ export class EventQueue {
       return;
     }
     if (!matchesEvent(event, this.#query)) return;
-    if (this.#items.length >= this.#limit) {
-      this.#items = [];
-      this.end(
-        new ConnectError(
-          `event subscriber fell behind by more than ${this.#limit} events; resume with after_sequence=${this.lastDelivered}`,
-          Code.ResourceExhausted,
-        ),
-      );
-      return;
-    }
+    // One commit may hand out more events than the limit at once: the consumer is judged when it had a turn to read.
+    if (this.#items.length >= this.#limit * BURST_FACTOR) return this.#cut();
     this.#items.push(event);
+    if (this.#items.length > this.#limit && !this.#checkScheduled) {
+      this.#checkScheduled = true;
+      setImmediate(() => {
+        this.#checkScheduled = false;
+        if (this.#items.length > this.#limit) this.#cut();
+      });
+    }
     this.#wakeUp();
+  }
+
+  /** Drops what waits and fails the consumer with RESOURCE_EXHAUSTED naming where to resume. */
+  #cut(): void {
+    this.#items = [];
+    this.end(
+      new ConnectError(
+        `event subscriber fell behind by more than ${this.#limit} events; resume with after_sequence=${this.lastDelivered}`,
+        Code.ResourceExhausted,
+      ),
+    );
   }
 
   /** Ends the queue: the consumer takes what waits, then gets undefined (or `error` is thrown at once). */

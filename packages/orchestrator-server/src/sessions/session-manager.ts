@@ -189,7 +189,9 @@ export class SessionManager {
   /** Records activity: an IDLE session turns ACTIVE and the idle timer restarts. FAILED_PRECONDITION when closed. */
   async touch(id: string): Promise<Session> {
     const record = await this.#requireOpen(id);
-    await this.#store.write((tx) => this.#activity(tx, record.session, false));
+    await this.#store.write(async (tx) => {
+      if (await this.#activity(tx, record.session, false)) this.#woke(id);
+    });
     this.#clock.arm(record.session);
     return record.session;
   }
@@ -210,11 +212,13 @@ export class SessionManager {
     try {
       await this.#store.write(async (tx) => {
         await tx.messages.append(sessionId, stored);
-        await this.#activity(tx, session, true);
-        await also?.(tx);
+        const woke = await this.#activity(tx, session, true);
+        if (woke) this.#woke(sessionId);
         if (stored.role === MessageRole.USER) {
           this.#notify.emit("message.received", sessionId, { message_id: stored.id, role: MessageRole[stored.role] ?? "" });
         }
+        // Last: what the caller stores with the message, and publishes after it.
+        await also?.(tx);
       });
     } catch (error) {
       if (error instanceof DuplicateKeyError) {
@@ -265,8 +269,12 @@ export class SessionManager {
     throw domainError(Code.FailedPrecondition, ErrorReason.SESSION_CLOSED, `session ${id} is ${stateName(session.state)}`);
   }
 
-  /** Notes activity inside a unit of work: an IDLE session wakes (stored whole); else only updated_at when `changed`. */
-  async #activity(tx: Repositories, session: Session, changed: boolean): Promise<void> {
+  /**
+   * Notes activity inside a unit of work: an IDLE session wakes (stored
+   * whole); else only updated_at when `changed`. Returns whether it woke, so
+   * the unit publishes that last.
+   */
+  async #activity(tx: Repositories, session: Session, changed: boolean): Promise<boolean> {
     const now = Date.now();
     this.#clock.noteActivity(session.id, now);
     if (session.state === SessionState.IDLE) {
@@ -274,11 +282,17 @@ export class SessionManager {
       session.updatedAt = timestampFromMs(now);
       await tx.sessions.update(session);
       await this.#notify.stateChanged(session, tx);
-      this.#notify.emit("session.updated", session.id, { state: "ACTIVE", reason: "activity" });
-    } else if (changed) {
+      return true;
+    }
+    if (changed) {
       session.updatedAt = timestampFromMs(now);
       await tx.sessions.touch(session.id, now);
     }
+    return false;
+  }
+
+  #woke(sessionId: string): void {
+    this.#notify.emit("session.updated", sessionId, { state: "ACTIVE", reason: "activity" });
   }
 
   #finishClose(record: SessionRecord, reason: string): Promise<Session> {

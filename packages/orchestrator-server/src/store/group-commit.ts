@@ -37,6 +37,8 @@ const MAX_BATCH = 4_096;
  * order. Work queued while a batch is still running its units (for example an
  * event published by a unit) joins that batch and commits with it; work
  * queued once the batch commits goes into the next. Batches never overlap.
+ * A unit publishes its events last, once its writes succeeded: an event is a
+ * unit of its own and is not undone with the unit that published it.
  */
 export class GroupCommit {
   readonly #control: TransactionControl;
@@ -80,7 +82,8 @@ export class GroupCommit {
     this.#scheduled = true;
     setImmediate(() => {
       this.#scheduled = false;
-      void this.#flush();
+      // close() may have started a flush meanwhile; the running flush schedules the next batch itself.
+      if (!this.#flushing) void this.#flush();
     });
   }
 
