@@ -5,7 +5,6 @@
  * waiting on what happens (events, pushed messages) instead of sleeping.
  */
 import { AgentType, ControlCommand, type AgentMessage, type ControlMessage, type Task } from "@baaaht/proto/agent/v1";
-import { EventType } from "@baaaht/proto/orchestrator/v1";
 import { pino } from "pino";
 import type { AgentConnection } from "../../agents/agent-connection.js";
 import { AgentRegistry } from "../../agents/agent-registry.js";
@@ -164,6 +163,3 @@ export async function taskWorld(options: TaskWorldOptions = {}): Promise<TaskWor
   ref.world = world;
   return world;
 }
-
-/** The event types of a list of events, by name. */
-export const typeNames = (events: readonly DomainEvent[]): string[] => events.map((e) => EventType[e.type] ?? String(e.type));
