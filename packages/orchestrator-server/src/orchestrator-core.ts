@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
-import { AgentRegistry } from "./agents/agent-registry.js";
+import { AgentRegistry, DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_MISSED_HEARTBEATS } from "./agents/agent-registry.js";
 import { AgentWire } from "./agents/agent-wire.js";
 import { ChatRouter } from "./chat/chat-router.js";
 import { SessionHub } from "./chat/session-hub.js";
@@ -70,16 +70,26 @@ export class OrchestratorCore {
     this.wire = new AgentWire((id) => this.agents.connection(id));
     this.chat = new ChatRouter({ sessions: this.sessions, store, agents: this.agents, wire: this.wire, hub: this.hub, events: sink, logger });
     this.access = new SessionAuthorizer(this.sessions, this.gatewaySessions);
-    this.tasks = new TaskManager({ store, agents: this.agents, wire: this.wire, events: sink, logger });
+    const heartbeatMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+    const missed = options.missedHeartbeats ?? DEFAULT_MISSED_HEARTBEATS;
+    this.tasks = new TaskManager({
+      store,
+      agents: this.agents,
+      wire: this.wire,
+      events: sink,
+      logger,
+      // Tasks running at a restart wait this long for their agent to come back before the run counts as lost.
+      reattachGraceMs: 2 * heartbeatMs * missed,
+    });
 
-    this.agents.on("connected", (agent) => this.tasks.agentConnected(agent));
+    this.agents.on("connected", (agent) => void this.tasks.agentConnected(agent));
     this.agents.on("lost", (agent, reason) => {
       this.chat.agentGone(agent, `agent ${agent.name} went away: ${reason}`);
-      this.tasks.agentLost(agent, reason);
+      void this.tasks.agentLost(agent, reason);
     });
     this.agents.on("unregistered", (agent, reason) => {
       this.chat.agentGone(agent, `agent ${agent.name} unregistered`);
-      this.tasks.agentUnregistered(agent, reason);
+      void this.tasks.agentUnregistered(agent, reason);
     });
     this.sessions.onClose((session) => {
       this.hub.endSession(session.id);

@@ -77,6 +77,7 @@ export function createAgentRpcs({ agents, chat, tasks, info, logger }: AgentRpcD
     async heartbeat(req, ctx) {
       self(ctx, req.agentId);
       await agents.heartbeat(req.agentId);
+      tasks.agentReportsActive(req.agentId, req.activeTasks);
       return { timestamp: timestampNow(), pendingTasks: tasks.pendingFor(req.agentId) };
     },
 

@@ -143,10 +143,13 @@ export class TaskManager {
       agentId: pinned?.id ?? "",
     });
     const record = { task, pinnedAgentId: pinned?.id ?? "", submitter: input.submitter, attempts: 0 };
-    const seq = await this.#o.store.write((tx) => tx.tasks.insert({ ...record, task: clone(TaskSchema, task) }));
+    const seq = await this.#o.store.write(async (tx) => {
+      const inserted = await tx.tasks.insert({ ...record, task: clone(TaskSchema, task) });
+      this.#o.events(taskEvent({ ...task, state: TaskState.PENDING }, TaskState.UNSPECIFIED, 0, { submitter: input.submitter }));
+      this.#o.events(taskEvent(task, TaskState.PENDING, 0));
+      return inserted;
+    });
     this.#runs.adopt({ ...record, seq }, []);
-    this.#o.events(taskEvent({ ...task, state: TaskState.PENDING }, TaskState.UNSPECIFIED, 0, { submitter: input.submitter }));
-    this.#o.events(taskEvent(task, TaskState.PENDING, 0));
     this.#runs.enqueue(task.id);
     const accepted = clone(TaskSchema, task);
     this.#runs.dispatch();

@@ -4,7 +4,7 @@ import { TaskErrorSchema, TaskSchema, TaskState, type Agent, type Task, type Tas
 import type { Logger } from "pino";
 import type { AgentRegistry } from "../agents/agent-registry.js";
 import type { AgentWire } from "../agents/agent-wire.js";
-import type { EventSink } from "../events/domain-event.js";
+import type { DomainEvent, EventSink } from "../events/domain-event.js";
 import type { Store, TaskRecord } from "../store/index.js";
 import { taskEvent } from "./task-events.js";
 import { finalMessage, statusMessage, type TaskFeeds } from "./task-feed.js";
@@ -277,8 +277,7 @@ export class TaskRuns {
     const event = taskEvent(task, from, live.record.attempts, change.extra);
     const status = statusMessage(task, change.note);
     const final = ended ? finalMessage(task) : undefined;
-    return this.#write(live, () => {
-      this.#o.events(event);
+    return this.#write(live, event, () => {
       if (final) {
         this.#o.feeds.finish(task.id, [status, final]);
         this.#table.delete(task.id);
@@ -305,13 +304,15 @@ export class TaskRuns {
     return this.#move(live, TaskState.FAILED, { note: error.message, extra });
   }
 
-  #write(live: LiveTask, announce: () => void): Promise<void> {
+  /** Stores the task's change with its event (one unit of work), then announces it to watchers and its agent. */
+  #write(live: LiveTask, event: DomainEvent, announce: () => void): Promise<void> {
     const id = live.record.task.id;
     this.#reports.seal(id);
     const snapshot = snapshotOf(live.record);
     const done = this.#o.store
       .write(async (tx) => {
         await tx.tasks.update(snapshot);
+        this.#o.events(event);
       })
       .then(() => {
         if (!this.#closed) announce();
