@@ -13,7 +13,7 @@ import { startBareServer, type BareServer } from "./bare-servers.js";
 import { startBenchAgent, type BenchAgent } from "./bench-agent.js";
 import { allChildren, killAllChildrenNow, stopAllChildren } from "./children.js";
 import { parseBenchArgs, type BenchArgs } from "./cli-args.js";
-import { now } from "./measure.js";
+import { cpuCheckMs, now } from "./measure.js";
 import { measureAgentMemory, measureStreamMemory } from "./memory.js";
 import { startOrchestrator, type OrchestratorChild } from "./orchestrator-child.js";
 import { buildRows, formatTable, type BenchResults } from "./report.js";
@@ -245,6 +245,7 @@ async function main(): Promise<BenchResults> {
       cpuModel: cpuModel(),
       loadAtStart: Number(os.loadavg()[0]?.toFixed(2)),
       loadAtEnd: NaN,
+      cpuCheckMs: [cpuCheckMs(), NaN],
       cli: args.cli,
     },
     settings: {
@@ -265,6 +266,7 @@ async function main(): Promise<BenchResults> {
   if (sections.has("unary") || sections.has("relay")) Object.assign(results, await unaryAndRelay(args, sections));
   if (sections.has("slow")) results.slowDisk = await slowDisk(args);
   results.env.loadAtEnd = Number(os.loadavg()[0]?.toFixed(2));
+  results.env.cpuCheckMs[1] = cpuCheckMs();
   results.childLogs = allChildren()
     .map((c) => ({ name: c.name, ...c.logSummary() }))
     .filter((l) => l.warn + l.error > 0);
@@ -287,7 +289,9 @@ try {
   process.stdout.write(
     `${formatTable(results.rows)}\n\n` +
       `ratio = baaaht / baseline, same run (medians of ${args.reps} where noted). Throughput: higher is better; ms and MiB: lower is better.\n` +
-      `${e.nproc} x ${e.cpuModel}, node ${e.node}, load ${e.loadAtStart} -> ${e.loadAtEnd}, ${(results.totalMs / 1000).toFixed(0)} s in all.\n` +
+      `${e.nproc} x ${e.cpuModel}, node ${e.node}, load ${e.loadAtStart} -> ${e.loadAtEnd}, ` +
+      `CPU check ${Math.round(e.cpuCheckMs[0])} -> ${Math.round(e.cpuCheckMs[1])} ms (~90 when the core is free), ` +
+      `${(results.totalMs / 1000).toFixed(0)} s in all.\n` +
       `JSON: ${jsonOut}\n`,
   );
 } catch (err) {

@@ -125,3 +125,19 @@ export async function mapLimit<T, R>(items: readonly T[], concurrency: number, f
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
   return out;
 }
+
+/**
+ * A fixed piece of CPU work (5e7 integer additions), timed three times; the
+ * median in ms. Printed with the results so a reader sees how fast the
+ * (shared, virtual) CPU was during the run: about 85 ms on an idle core here.
+ */
+export function cpuCheckMs(): number {
+  const times: number[] = [];
+  let x = 0;
+  for (let rep = 0; rep < 3; rep++) {
+    const t = now();
+    for (let i = 0; i < 5e7; i++) x = (x + i) | 0;
+    times.push(now() - t);
+  }
+  return x === 0.5 ? NaN : median(times); // uses x so the loop is not dropped
+}

@@ -1,5 +1,4 @@
-import type { Latency } from "./measure.js";
-import { median } from "./measure.js";
+import { median, type Latency } from "./measure.js";
 import type { AgentMemory, StreamMemory } from "./memory.js";
 import type { RelayRun } from "./relay.js";
 import type { StartupResults } from "./startup.js";
@@ -7,7 +6,16 @@ import type { UnaryResults, UnaryRpc, UnaryTarget } from "./unary.js";
 
 /** Everything one run measured (written as JSON). */
 export interface BenchResults {
-  env: { node: string; nproc: number; cpuModel: string; loadAtStart: number; loadAtEnd: number; cli: string };
+  env: {
+    node: string;
+    nproc: number;
+    cpuModel: string;
+    loadAtStart: number;
+    loadAtEnd: number;
+    /** {@link cpuCheckMs} at the start and at the end of the run. */
+    cpuCheckMs: [number, number];
+    cli: string;
+  };
   settings: {
     durationMs: number;
     reps: number;
