@@ -7,7 +7,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ["scripts/**/*.mjs", "bench/**/*.mjs", "**/bin/*.js"],
+    files: ["scripts/**/*.mjs", "**/bin/*.js"],
     languageOptions: { globals: globals.node },
   },
   {
