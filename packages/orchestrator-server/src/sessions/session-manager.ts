@@ -135,11 +135,6 @@ export class SessionManager {
     return record;
   }
 
-  /** The open session with this id, from memory, or undefined (unknown or CLOSED). */
-  peekOpen(id: string): SessionRecord | undefined {
-    return this.#open.get(id);
-  }
-
   /** One page of sessions, oldest first. INVALID_ARGUMENT (page_token) for a malformed token. */
   list(filter: SessionFilter, page: PageRequest): Promise<Page<SessionRecord>> {
     return this.#store.sessions.list(filter, page);

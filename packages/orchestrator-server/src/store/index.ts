@@ -1,4 +1,4 @@
-export { openStore, isPostgresUrl, DATABASE_FILE } from "./open-store.js";
+export { openStore, DATABASE_FILE } from "./open-store.js";
 export type { OpenStoreOptions } from "./open-store.js";
 export type { Store, Repositories, ReadRepositories, UnitOfWork } from "./store.js";
 export { DuplicateKeyError, StoreLockedError, StoreClosedError } from "./store-errors.js";

@@ -19,7 +19,7 @@ export interface OpenStoreOptions {
 }
 
 /** True for a PostgreSQL connection URL. */
-export function isPostgresUrl(database: string): boolean {
+function isPostgresUrl(database: string): boolean {
   return /^postgres(ql)?:\/\//i.test(database);
 }
 
