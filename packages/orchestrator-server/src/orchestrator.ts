@@ -67,6 +67,8 @@ export interface Orchestrator {
   readonly phase: NodePhase;
   /** Resolves once it has stopped and removed its socket. */
   readonly stopped: Promise<void>;
+  /** Why it stopped on its own (its store failed), or undefined. */
+  readonly failure: Error | undefined;
   /**
    * Stops it (graceful by default, no time limit unless given) and resolves
    * once stopped. Calling it while already stopping waits for that stop.
@@ -191,6 +193,13 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
     await core.close();
     throw error;
   }
+  let failure: Error | undefined;
+  void core.store.failure.then((error) => {
+    if (lifecycle.phase === "draining" || lifecycle.phase === "stopped") return;
+    failure = error;
+    logger.fatal({ err: error }, "the store can take no more writes: stopping");
+    requestShutdown({ graceful: false, timeoutMs: 0, reason: error.message });
+  });
   lifecycle.markReady();
   core.events.publish(systemStartupEvent({ identity, version: VERSION }));
   lifecycle.once("drain", (request) => core.events.publish(systemShutdownEvent({ identity, version: VERSION, reason: request.reason })));
@@ -204,6 +213,9 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
     stopped,
     get phase() {
       return lifecycle.phase;
+    },
+    get failure() {
+      return failure;
     },
     async shutdown(request) {
       requestShutdown({

@@ -53,4 +53,9 @@ export async function serve(options: ServeOptions): Promise<void> {
   await orchestrator.stopped;
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
+  if (orchestrator.failure) {
+    // A supervisor should restart it: say why and exit non-zero.
+    process.stderr.write(`baaaht: stopped: ${orchestrator.failure.message}\n`);
+    process.exitCode = 1;
+  }
 }

@@ -53,6 +53,12 @@ export interface Store extends ReadRepositories {
    * `write` (that one runs after it: a deadlock).
    */
   write<T>(work: UnitOfWork<T>): Promise<T>;
+  /**
+   * Resolves (never rejects) with the reason once the store can take no more
+   * writes through no fault of a caller: the PostgreSQL session holding the
+   * lock, or the writer's connection, ended. Never settles on SQLite.
+   */
+  readonly failure: Promise<Error>;
   /** Waits for queued work to commit, then closes the database and releases its lock. Closing twice is harmless. */
   close(): Promise<void>;
 }

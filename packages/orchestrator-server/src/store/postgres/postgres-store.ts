@@ -125,18 +125,24 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     const group = new GroupCommit(transactionControl(writer), repositories(new Db(writer)));
     let closing: Promise<void> | undefined;
     let lockLost: StoreLockedError | undefined;
-    lock.once("end", () => {
-      if (closing) return;
+    let fail!: (error: Error) => void;
+    const failure = new Promise<Error>((resolve) => (fail = resolve));
+    const lost = (what: string) => () => {
+      if (closing || lockLost) return;
       lockLost = new StoreLockedError(
-        `lost the lock on ${location}: the connection holding it ended, so another orchestrator may take the database; this one writes no more`,
+        `lost ${what} on ${location}: the connection ended, so another orchestrator may take the database; this one writes no more`,
       );
-    });
+      fail(lockLost);
+    };
+    lock.once("end", lost("the lock"));
+    writer.once("end", lost("the writer's connection"));
     return {
       backend: "postgres",
       location,
       schemaVersion,
       ...reads,
       write: <T>(work: UnitOfWork<T>) => (lockLost ? Promise.reject(lockLost) : group.enqueue(work)),
+      failure,
       close: () =>
         (closing ??= (async () => {
           try {

@@ -141,6 +141,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       schemaVersion,
       ...(memory ? inTransaction : repositoriesOn(reader)),
       write: (work) => commits.enqueue(work),
+      failure: new Promise<Error>(() => undefined), // an embedded file has no connection to lose
       close: () =>
         (closing ??= (async () => {
           await commits.close();

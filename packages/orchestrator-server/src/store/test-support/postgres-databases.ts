@@ -66,3 +66,20 @@ export async function dropDatabase(name: string): Promise<void> {
     await client.end();
   }
 }
+
+/** Ends every server session of an application (e.g. one orchestrator's connections): a fault only the server causes. */
+export async function terminateSessions(applicationName: string): Promise<number> {
+  const server = inject("postgresUrl");
+  if (!server) throw new Error(`PostgreSQL is not available: ${postgresUnavailable()}`);
+  const client = new pg.Client({ connectionString: server });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+      [applicationName],
+    );
+    return rowCount ?? 0;
+  } finally {
+    await client.end();
+  }
+}
