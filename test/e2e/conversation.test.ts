@@ -162,11 +162,13 @@ describe("the conversation path, end to end", () => {
   it("fails the watcher when the agent dies mid-answer, and the next message goes to another agent", async () => {
     const orch = await startOrchestrator();
     const slow = await startEchoAgent({ socketPath: orch.socketPath, stateDir: orch.stateDir, delayMs: 300, name: "slow" });
+    // Both idle: the first message goes to the one registered first (slow). The backup is up before the answer
+    // starts, so the kill below lands mid-answer however long a process takes to start on a busy machine.
+    const backup = await startEchoAgent({ socketPath: orch.socketPath, stateDir: orch.stateDir, name: "backup" });
     const chat = await (await gatewayFor(orch)).openChat({ name: "failover" });
     const answer = chat.send("this answer will never finish because the agent dies");
     const iterator = answer[Symbol.asyncIterator]();
     expect((await iterator.next()).value?.text).toBe("echo:");
-    const backup = await startEchoAgent({ socketPath: orch.socketPath, stateDir: orch.stateDir, name: "backup" });
     slow.child.kill("SIGKILL");
     const error = await (async () => {
       for (;;) if ((await iterator.next()).done) return undefined;

@@ -15,7 +15,7 @@ type StreamAgentRequestInit = MessageInitShape<typeof StreamAgentRequestSchema>;
 
 /** What an {@link AgentConnection} reports to its agent. */
 export interface ConnectionHandlers {
-  /** The orchestrator accepted the connection (first heartbeat answered or first message received). Called once. */
+  /** The orchestrator attached the stream (its first response on StreamAgent arrived). Called once. */
   onConnected(): void;
   /** A message the orchestrator pushed down the stream. */
   onMessage(message: AgentMessage): void;
@@ -130,7 +130,6 @@ export class AgentConnection {
         { agentId, activeTasks: this.handlers.activeTasks() },
         { headers: bearer(token), signal: this.controller.signal, timeoutMs: heartbeatIntervalMs },
       );
-      this.markConnected();
     } catch (err) {
       if (this.controller.signal.aborted) return;
       if (isRegistrationLost(err)) {

@@ -282,6 +282,8 @@ export class FakeAgentService {
       throw new ConnectError(`refused by the fake (${Code[code]})`, code);
     }
     const out = new Outbox<StreamAgentResponseInit>();
+    // Like the orchestrator: a heartbeat down the stream says it is attached.
+    out.push({ payload: { case: "heartbeat", value: timestampNow() } });
     this.streams.get(agentId)?.close();
     this.streams.set(agentId, out);
     ctx.signal.addEventListener("abort", () => out.close(), { once: true });

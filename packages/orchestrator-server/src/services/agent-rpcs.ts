@@ -89,6 +89,7 @@ export function createAgentRpcs({ agents, chat, tasks, info, logger }: AgentRpcD
       self(ctx, agentId);
       agents.require(agentId);
       const connection = agents.attach(agentId);
+      connection.heartbeat(); // tells the agent its stream is attached: it may now be sent work
       const detach = (reason: string) => agents.detach(agentId, connection, reason);
       ctx.signal.addEventListener("abort", () => detach("the stream was closed"), { once: true });
       void (async () => {
