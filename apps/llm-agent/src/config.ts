@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from "commander";
+import { Command, Option, type CommanderError } from "commander";
 import { DEFAULT_IDLE_TIMEOUT_MS, type EndpointConfig } from "./chat-completion.js";
 
 /** The settings of the llm-agent command. */

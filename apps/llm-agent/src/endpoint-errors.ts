@@ -57,7 +57,7 @@ export function networkError(err: unknown, baseUrl: string): Error {
 
 /** The error when the endpoint sent nothing for `ms` milliseconds. */
 export function idleError(ms: number): Error {
-  return new RetryableError(`the model endpoint sent nothing for ${Math.round(ms / 1000)} s`, { code: "ENDPOINT_TIMEOUT" });
+  return new RetryableError(`the model endpoint sent nothing for ${Number((ms / 1000).toFixed(1))} s`, { code: "ENDPOINT_TIMEOUT" });
 }
 
 /** The error when the stream does not follow the chat-completions format. */
