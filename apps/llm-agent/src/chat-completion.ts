@@ -1,15 +1,8 @@
-import {
-  httpError,
-  idleError,
-  malformedStreamError,
-  networkError,
-  streamedError,
-  EndpointError,
-} from "./endpoint-errors.js";
+import { RetryableError } from "@baaaht/agent-sdk";
+import { EndpointError, httpError, idleError, malformedStreamError, networkError, streamedError } from "./endpoint-errors.js";
 import type { CompletionEvent, LlmMessage, ToolDefinition } from "./llm-types.js";
 import { readSse } from "./sse.js";
 import { ToolCallBuilder } from "./tool-call-builder.js";
-import { RetryableError } from "@baaaht/agent-sdk";
 
 /** How long the endpoint may stay silent (no response, no byte) before the answer fails: 120 seconds. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
