@@ -13,7 +13,14 @@ import {
   type FakeCompletionsServer,
 } from "../../apps/llm-agent/src/test-support/fake-completions-server.js";
 import { startOrchestrator, stopAllOrchestrators, type OrchestratorProcess } from "../support/orchestrator-process.js";
-import { envWithoutLlmSettings, LLM_AGENT, startLlmAgent, stopAllLlmAgents, within } from "./llm-agent-process.js";
+import {
+  envWithoutLlmSettings,
+  LLM_AGENT,
+  startLlmAgent,
+  stopAllLlmAgents,
+  within,
+  type LlmAgentProcess,
+} from "./llm-agent-process.js";
 
 let orch: OrchestratorProcess;
 let fake: FakeCompletionsServer;
@@ -172,9 +179,10 @@ describe("the LLM agent through a real orchestrator", () => {
       } else writeToken(res, `tool said: ${String(toolMessage.content)}`);
       endStream(res);
     });
+    let agent: LlmAgentProcess | undefined;
     try {
       const image = process.env.BAAAHT_TEST_SANDBOX_IMAGE || "busybox";
-      await startLlmAgent({ socketPath: own.socketPath, stateDir: own.stateDir, baseUrl: endpoint.baseUrl, args: ["--sandbox-image", image] });
+      agent = await startLlmAgent({ socketPath: own.socketPath, stateDir: own.stateDir, baseUrl: endpoint.baseUrl, args: ["--sandbox-image", image] });
       const gateway = await connectGateway({ socketPath: own.socketPath, stateDir: own.stateDir });
       try {
         const chat = await gateway.openChat({ name: "tools" });
@@ -191,7 +199,7 @@ describe("the LLM agent through a real orchestrator", () => {
         await gateway.close();
       }
     } finally {
-      await stopAllLlmAgents();
+      await agent?.stop();
       await own.stop();
       await endpoint.close();
     }
