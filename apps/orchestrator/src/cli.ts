@@ -59,6 +59,10 @@ program
   .option("--event-retention <n>", "events kept in the log (default 100000)", integer(1))
   .option("--event-retention-days <n>", "days events are kept (default 7)", integer(1))
   .option("--event-buffer <n>", "events a slow subscriber may fall behind before it is cut (default 1000)", integer(1))
+  .option(
+    "--engine <url>",
+    "container engine API: unix:///path or tcp://host:port (default $DOCKER_HOST, then /var/run/docker.sock, then Podman's sockets)",
+  )
   .action(async (_opts, command: Command) => {
     await serve(command.optsWithGlobals());
   });
