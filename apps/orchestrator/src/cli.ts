@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { CliContext, type GlobalOptions } from "./cli-context.js";
 import { chat } from "./commands/chat.js";
+import { registerContainersCommand } from "./commands/containers.js";
 import { registerEventsCommand } from "./commands/events.js";
 import { gatewayToken } from "./commands/gateway-token.js";
 import { health } from "./commands/health.js";
@@ -114,6 +115,7 @@ program
 
 registerTasksCommand(program, clientAction);
 registerEventsCommand(program, clientAction);
+registerContainersCommand(program, clientAction);
 
 try {
   await program.parseAsync();
