@@ -1,7 +1,7 @@
 import { createInterface } from "node:readline";
 import type { Duplex, Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Code } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import Dockerode from "dockerode";
 import { domainError, ErrorReason } from "../errors/domain-error.js";
 import { invalidArgument } from "../validation/fields.js";
@@ -195,13 +195,10 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async *logs(id: string, spec: LogsSpec, signal: AbortSignal): AsyncGenerator<OutputChunk> {
-    const options: Dockerode.ContainerLogsOptions = {
-      stdout: true,
-      stderr: true,
-      tail: spec.tailLines,
-      since: spec.sinceSec,
-      abortSignal: signal,
-    };
+    // Unset options must be left out: the engine refuses empty ones.
+    const options: Dockerode.ContainerLogsOptions = { stdout: true, stderr: true, abortSignal: signal };
+    if (spec.tailLines !== undefined) options.tail = spec.tailLines;
+    if (spec.sinceSec !== undefined) options.since = spec.sinceSec;
     const split = spec.tty ? rawOutput : demultiplex;
     const source: Readable | Buffer[] = await this.#call(async (docker) => {
       const container = docker.getContainer(id);
@@ -236,9 +233,13 @@ export class DockerRuntime implements ContainerRuntime {
     try {
       return await work(docker);
     } catch (error) {
-      if (!isConnectionError(error)) throw error;
-      if (this.#docker === docker) this.#drop();
-      throw engineUnavailable([{ url: endpoint, why: connectionFailure(error) }]);
+      if (isConnectionError(error)) {
+        if (this.#docker === docker) this.#drop();
+        throw engineUnavailable([{ url: endpoint, why: connectionFailure(error) }]);
+      }
+      const status = engineStatus(error);
+      if (status === undefined || error instanceof ConnectError) throw error;
+      throw new ConnectError(`the container engine failed (HTTP ${status}): ${engineMessage(error)}`, Code.Internal);
     }
   }
 
