@@ -30,7 +30,7 @@ export interface SandboxOptions {
   workingDir?: string;
   /** Resource limits. Defaults to the session's. */
   limits?: SandboxLimits;
-  /** Extra labels. Defaults to none; the SDK adds its own (see {@link SANDBOX_AGENT_LABEL}). */
+  /** Extra labels (keys starting with "baaaht." are the orchestrator's). Defaults to none; the SDK adds {@link SANDBOX_AGENT_LABEL}. */
   labels?: Record<string, string>;
   /** The engine's network mode ("none", "bridge", ...). Defaults to the engine's (and "none" unless the session's policy allows network). */
   networkMode?: string;
@@ -51,7 +51,7 @@ export const DEFAULT_SANDBOX_COMMAND: readonly string[] = [
  * The label that marks a sandbox as the one of an agent (its value is the
  * agent's name), so the agent finds it again after a restart.
  */
-export const SANDBOX_AGENT_LABEL = "baaaht.sandbox_agent";
+export const SANDBOX_AGENT_LABEL = "baaaht-agent-sdk.sandbox";
 
 /** Options of `Sandbox.exec()`. */
 export interface SandboxExecOptions {

@@ -32,7 +32,7 @@ export interface CreateContainerOptions {
   env?: Record<string, string>;
   /** The working directory. Defaults to the image's. */
   workingDir?: string;
-  /** Extra labels (baaaht.managed and baaaht.session_id are always set). Defaults to none. */
+  /** Extra labels; keys starting with "baaaht." are the orchestrator's (it sets baaaht.managed and baaaht.session_id). Defaults to none. */
   labels?: Record<string, string>;
   /** Resource limits. Defaults to the session's. */
   limits?: ContainerLimits;
