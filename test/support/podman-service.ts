@@ -148,10 +148,10 @@ export async function startPodmanService(setup: PodmanSetup, socketPath: string)
   return { socketPath, pid, stop };
 }
 
-/** Removes every container of a setup (podman rm -af) and its directory. */
+/** Removes every container of a setup (podman rm -af) and its directory (a few tries: exiting containers still write). */
 export async function removePodmanSetup(setup: PodmanSetup): Promise<void> {
-  await podman(setup, ["rm", "--all", "--force", "--time", "0"]).catch(() => undefined);
-  rmSync(setup.dir, { recursive: true, force: true });
+  await podman(setup, ["rm", "--all", "--force", "--time", "0"]).catch((error: unknown) => console.warn(`podman rm: ${String(error)}`));
+  rmSync(setup.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 }
 
 /** The environment a test's podman commands need, as the global setup provides it (JSON of {@link PodmanSetup}). */

@@ -237,6 +237,9 @@ export class ContainerManager {
     const found = await this.#o.runtime.list(sessionLabels(this.#o.nodeId, sessionId));
     await Promise.all(
       found.map(async ({ id }) => {
+        // Known from before a restart or not yet seen: learn its state first, so its exit is reported.
+        const before = this.#tracker.knows(id) ? undefined : await this.#o.runtime.inspect(id).catch(() => undefined);
+        if (before) this.#tracker.observe(before, true);
         this.#tracker.stopping(id);
         await this.#o.runtime.stop(id, SESSION_CLOSE_STOP_SECONDS).catch(() => undefined);
         const after = await this.#o.runtime.inspect(id).catch(() => undefined);
@@ -263,7 +266,8 @@ export class ContainerManager {
     const labels = snapshot?.spec.labels ?? {};
     if (!snapshot || labels[MANAGED_LABEL] !== "true" || labels[NODE_LABEL] !== this.#o.nodeId) throw containerNotFound(containerId);
     if (!(await this.#o.access.mayUseSession(caller, labels[SESSION_LABEL] ?? ""))) throw containerNotFound(containerId);
-    this.#tracker.observe(snapshot);
+    // One not seen yet (a restart, before the reconcile) is recorded without replaying its past as events.
+    this.#tracker.observe(snapshot, !this.#tracker.knows(snapshot.id));
     return snapshot;
   }
 

@@ -36,7 +36,7 @@ export async function reconcileContainers(deps: ReconcileDeps): Promise<number> 
     const sessionId = summary.labels[SESSION_LABEL] ?? "";
     const standing: SessionStanding = sessionId === "" ? "unknown" : await deps.standingOf(sessionId);
     if (standing === "open") continue;
-    await deps.remove(summary.id, standing === "closed" ? "its session is closed" : "its session is unknown");
+    await deps.remove(summary.id, standing === "closed" ? "its session closed" : "its session is unknown");
     removed++;
   }
   return removed;

@@ -141,8 +141,11 @@ export class DockerRuntime implements ContainerRuntime {
 
   async remove(id: string, force: boolean): Promise<void> {
     await this.#call(async (docker) => {
+      const container = docker.getContainer(id);
       try {
-        await docker.getContainer(id).remove({ force, v: true });
+        // Killed at once first: Podman's forced remove would wait for the stop timeout (10 s by default).
+        if (force) await container.stop({ t: 0 }).catch(rethrowConnectionError);
+        await container.remove({ force, v: true });
       } catch (error) {
         const status = engineStatus(error);
         if (status === 404 || (status === 409 && /already in progress/i.test(engineMessage(error)))) return;
@@ -284,6 +287,11 @@ export class DockerRuntime implements ContainerRuntime {
     this.#reachable = reachable;
     for (const listener of this.#listeners) listener(reachable);
   }
+}
+
+/** Ignores an engine's error answer (e.g. "already stopped"), not a lost connection. */
+function rethrowConnectionError(error: unknown): void {
+  if (isConnectionError(error)) throw error;
 }
 
 /** Pings the engine, failing after {@link PING_TIMEOUT_MS}. */
