@@ -51,6 +51,28 @@ describe.skipIf(engineUnavailable !== "")("an agent's sandbox, end to end", () =
     await waitFor(async () => (await admin.listContainers({ filter: { sessionId } })).containers.length === 0, 15_000, "the sandbox removed with the session");
   }, 90_000);
 
+  it("a task of the session runs in the same sandbox as its chat", async () => {
+    const orch = await startSandboxOrchestrator();
+    const seen: string[] = [];
+    await startAgent(orch, {
+      name: "chat-and-tasks",
+      sandbox: { image: IMAGE },
+      onMessage: shellHandler(seen),
+      async onTask(task, ctx) {
+        const sandbox = await ctx.sandbox();
+        seen.push(sandbox.id);
+        return (await sandbox.exec(task.command)).stdout;
+      },
+    });
+    const gw = await gatewayFor(orch);
+    const chat = await gw.openChat({ name: "tasks too" });
+    expect(await chat.send("echo from-chat > /tmp/mark").text()).toBe("");
+    const task = await gw.submitTask({ command: "cat /tmp/mark", sessionId: chat.sessionId });
+    expect((await task.result()).outputText).toBe("from-chat\n");
+    expect(seen).toHaveLength(2);
+    expect(seen[1]).toBe(seen[0]);
+  }, 60_000);
+
   it("kills the running command when the answer is cancelled (ctx.signal)", async () => {
     const orch = await startSandboxOrchestrator();
     const seen: string[] = [];
