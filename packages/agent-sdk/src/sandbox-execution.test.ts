@@ -1,4 +1,6 @@
+import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { ErrorInfoSchema } from "@baaaht/proto/google/rpc";
 import { describe, expect, it } from "vitest";
 import { SandboxError } from "./sandbox-errors.js";
 import { Execution } from "./sandbox-execution.js";
@@ -117,5 +119,15 @@ describe("a sandbox execution", () => {
     expect(() => exec[Symbol.asyncIterator]()).toThrow(TypeError);
     expect(await exec).toMatchObject({ exitCode: 0, stdout: "12" });
     expect(seen.signal?.aborted).toBe(false);
+  });
+});
+
+describe("a sandbox error", () => {
+  it("keeps the orchestrator's reason", async () => {
+    const info = create(ErrorInfoSchema, { domain: "baaaht", reason: "CONTAINER_NOT_RUNNING" });
+    const exec = new Execution(() => {
+      throw new ConnectError("container c1 is exited, not running", Code.FailedPrecondition, undefined, [{ desc: ErrorInfoSchema, value: info }]);
+    });
+    await expect(exec).rejects.toMatchObject({ code: Code.FailedPrecondition, reason: "CONTAINER_NOT_RUNNING" });
   });
 });

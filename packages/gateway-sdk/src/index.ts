@@ -17,6 +17,7 @@ export {
   AnswerFailedError,
   CancelledError,
   ChatBusyError,
+  ContainerEngineUnavailableError,
   GatewayError,
   NoAgentError,
   NotFoundError,
