@@ -1,4 +1,3 @@
-import { createInterface } from "node:readline";
 import type { Duplex, Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -17,6 +16,7 @@ import type {
   UsageSample,
 } from "./container-runtime.js";
 import { dockerCreateBody } from "./docker-create-body.js";
+import { eventsOf } from "./docker-events.js";
 import { engineState, snapshotOf, usageOf } from "./docker-inspect.js";
 import type { EngineEndpoint } from "./engine-endpoints.js";
 import { connectionFailure, containerNotFound, engineMessage, engineStatus, engineUnavailable, isConnectionError } from "./engine-errors.js";
@@ -190,8 +190,8 @@ export class DockerRuntime implements ContainerRuntime {
       const stream = (await exec.start({ hijack: withStdin, stdin: withStdin })) as Duplex;
       if (spec.stdin !== undefined) stream.end(Buffer.from(spec.stdin));
       return {
-        output: demultiplex(stream),
-        exitCode: () => exitCodeOf(exec),
+        output: this.#guarded(demultiplex(stream), docker),
+        exitCode: () => this.#call(() => exitCodeOf(exec)),
         detach: () => stream.destroy(),
       };
     });
@@ -214,7 +214,7 @@ export class DockerRuntime implements ContainerRuntime {
       }
     });
     try {
-      yield* split(source);
+      yield* this.#guarded(split(source), this.#docker);
     } catch (error) {
       if (!signal.aborted) throw error;
     } finally {
@@ -232,18 +232,32 @@ export class DockerRuntime implements ContainerRuntime {
   /** Runs one engine call; a lost connection is dropped and answered ENGINE_UNAVAILABLE. */
   async #call<T>(work: (docker: Dockerode) => Promise<T>): Promise<T> {
     const docker = await this.#client();
-    const endpoint = this.#connectedTo ?? "";
     try {
       return await work(docker);
     } catch (error) {
-      if (isConnectionError(error)) {
-        if (this.#docker === docker) this.#drop();
-        throw engineUnavailable([{ url: endpoint, why: connectionFailure(error) }]);
-      }
-      const status = engineStatus(error);
-      if (status === undefined || error instanceof ConnectError) throw error;
-      throw new ConnectError(`the container engine failed (HTTP ${status}): ${engineMessage(error)}`, Code.Internal);
+      throw this.#failure(error, docker);
     }
+  }
+
+  /** A stream read from the engine, its failures reported like {@link #call}'s. */
+  async *#guarded<T>(source: AsyncIterable<T>, docker: Dockerode | undefined): AsyncGenerator<T> {
+    try {
+      yield* source;
+    } catch (error) {
+      throw this.#failure(error, docker);
+    }
+  }
+
+  /** What a failed engine call means: ENGINE_UNAVAILABLE when the engine went away, else the engine's own answer. */
+  #failure(error: unknown, docker: Dockerode | undefined): unknown {
+    if (isConnectionError(error)) {
+      const endpoint = this.#connectedTo ?? "the engine";
+      if (docker && this.#docker === docker) this.#drop();
+      return engineUnavailable([{ url: endpoint, why: connectionFailure(error) }]);
+    }
+    const status = engineStatus(error);
+    if (status === undefined || error instanceof ConnectError) return error;
+    return new ConnectError(`the container engine failed (HTTP ${status}): ${engineMessage(error)}`, Code.Internal);
   }
 
   #client(): Promise<Dockerode> {
@@ -353,35 +367,4 @@ async function exitCodeOf(exec: Dockerode.Exec): Promise<number | undefined> {
     if (Date.now() > deadline) return undefined;
     await sleep(20);
   }
-}
-
-/** The container events of the engine's event stream (JSON lines), until it ends or `signal` aborts. */
-async function* eventsOf(stream: Readable, signal: AbortSignal): AsyncGenerator<RuntimeEvent> {
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
-  try {
-    for await (const line of lines) {
-      const event = parseEvent(line);
-      if (event) yield event;
-    }
-  } catch (error) {
-    if (!signal.aborted) throw error;
-  } finally {
-    lines.close();
-    stream.destroy();
-  }
-}
-
-/** One line of the engine's event stream, or undefined when it is not a container event. */
-function parseEvent(line: string): RuntimeEvent | undefined {
-  if (line.trim() === "") return undefined;
-  let raw: { Type?: string; Action?: string; status?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
-  try {
-    raw = JSON.parse(line) as typeof raw;
-  } catch {
-    return undefined;
-  }
-  const id = raw.Actor?.ID ?? raw.id;
-  const action = raw.Action ?? raw.status;
-  if ((raw.Type && raw.Type !== "container") || !id || !action) return undefined;
-  return { action, id, attributes: raw.Actor?.Attributes ?? {} };
 }
