@@ -79,7 +79,8 @@ export class ContainerManager {
       labels: this.#labels,
       onSubscribed: () => this.reconcile().then(() => undefined),
       onEvent: (event) => this.#onEngineEvent(event),
-      onError: (err, during) => options.logger.debug({ err, during }, "container engine watch"),
+      // An unreachable engine is retried quietly; a failed reconcile or event may leave a container behind: say so.
+      onError: (err, during) => options.logger[during === "subscribe" ? "debug" : "warn"]({ err, during }, "container engine watch"),
     });
   }
 
