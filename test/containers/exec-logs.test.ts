@@ -1,11 +1,13 @@
 // ExecContainer and ContainerLogs end to end, on the test run's Podman.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ContainerState, type ExecContainerResponse } from "@baaaht/proto/orchestrator/v1";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, failure, liveProcesses, shell, startContainerWorld, type ContainerWorld } from "../support/container-world.js";
 import { testPodman } from "../support/podman-context.js";
-import { podman as podmanCli } from "../support/podman-service.js";
+import { podman as podmanCli, TEST_IMAGE } from "../support/podman-service.js";
 import { stopAllOrchestrators } from "../support/orchestrator-process.js";
 
 const podman = testPodman();
@@ -130,6 +132,21 @@ describe.skipIf("unavailable" in podman)("containers: exec and logs", { timeout:
       code: "InvalidArgument",
       message: expect.stringContaining("tail_lines"),
     });
+  });
+
+  it("logs of a container with a TTY (made outside baaaht, with its labels) are one raw stream", async () => {
+    const nodeId = readFileSync(join(world.orch.stateDir, "node-id"), "utf8").trim();
+    const labels = ["baaaht.managed=true", `baaaht.node_id=${nodeId}`, `baaaht.session_id=${sessionId}`].flatMap((l) => ["--label", l]);
+    const id = (await podmanCli(setup, ["run", "-d", "-t", "--network", "none", ...labels, TEST_IMAGE, "sh", "-c", "echo out; echo err >&2"])).stdout.trim();
+    await eventually(async () => ((await world.admin.getContainer({ containerId: id })).container?.state === ContainerState.EXITED ? true : undefined), "exit");
+    const streams = new Set<string>();
+    let out = "";
+    for await (const res of world.admin.containerLogs({ containerId: id })) {
+      streams.add(res.output.case ?? "");
+      out += text(res.output.value as Uint8Array);
+    }
+    expect([...streams]).toEqual(["stdout"]);
+    expect(out).toBe("out\r\nerr\r\n");
   });
 });
 
