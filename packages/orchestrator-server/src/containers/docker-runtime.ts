@@ -187,7 +187,13 @@ export class DockerRuntime implements ContainerRuntime {
         if (engineStatus(error) === 409) throw notRunning(id);
         throw error;
       }
-      const stream = (await exec.start({ hijack: withStdin, stdin: withStdin })) as Duplex;
+      let stream: Duplex;
+      try {
+        stream = (await exec.start({ hijack: withStdin, stdin: withStdin })) as Duplex;
+      } catch (error) {
+        if (engineStatus(error) === 409 || /not running/i.test(engineMessage(error))) throw notRunning(id);
+        throw error;
+      }
       if (spec.stdin !== undefined) stream.end(Buffer.from(spec.stdin));
       return {
         output: this.#guarded(demultiplex(stream), docker),
