@@ -2,21 +2,22 @@
  * Test kit for agent authors: run a chat or task handler without an
  * orchestrator. Import from "@baaaht/agent-sdk/testing".
  */
-export { fakeSandbox } from "./testing-sandbox.js";
-export type { FakeExec, FakeExecCall, FakeExecReply, FakeSandbox, FakeSandboxOptions } from "./testing-sandbox.js";
 import { abortError, CANCELLED } from "./abort-reasons.js";
+import { bindSandbox } from "./bound-sandbox.js";
 import { runChat } from "./chat-runner.js";
 import type { ChatContext, ChatHandler, ChatMessage } from "./chat-types.js";
 import { silentLogger, toLogger, withFields } from "./logger.js";
 import type { LoggerLike } from "./logger.js";
 import type { AgentOptions } from "./options.js";
 import { resolveTaskTypes } from "./registration.js";
-import { bindSandbox } from "./bound-sandbox.js";
 import { SandboxNotConfiguredError } from "./sandbox-errors.js";
 import type { Sandbox } from "./sandbox-types.js";
 import { cancelledAbort } from "./task-errors.js";
 import { runTaskHandler } from "./task-runner.js";
 import type { Task, TaskFailure, TaskHandler, TaskResultData } from "./task-types.js";
+
+export { fakeSandbox } from "./testing-sandbox.js";
+export type { FakeExec, FakeExecCall, FakeExecReply, FakeSandbox, FakeSandboxOptions } from "./testing-sandbox.js";
 
 /** The chat message {@link runHandler} hands to the handler. */
 export interface RunHandlerInput {
