@@ -173,6 +173,9 @@ describe.skipIf("unavailable" in podman)("containers: lifecycle, limits, list, c
     expect(await create(shell("true", { resources: { memoryBytes: -1n } }))).toMatchObject({ message: expect.stringContaining("config.resources.memory_bytes") });
     expect(await create(shell("true", { mounts: [{ type: 3, target: "tmp" }] }))).toMatchObject({ message: expect.stringContaining("config.mounts[0].target") });
     expect(await create(shell("true", { restartPolicy: { name: "sometimes" } }))).toMatchObject({ message: expect.stringContaining("config.restart_policy.name") });
+    const cannotStart = await failure(world.admin.createContainer({ sessionId, config: { image: "localhost/busybox:latest", command: ["no-such-command"] } }));
+    expect(cannotStart).toMatchObject({ code: "FailedPrecondition", reason: "CONTAINER_START_FAILED", message: expect.stringContaining("no-such-command") });
+    expect((await world.admin.listContainers({ filter: { sessionId } })).totalCount).toBe(0); // removed again
     expect(await failure(world.admin.getContainer({}))).toMatchObject({ code: "InvalidArgument", message: expect.stringContaining("container_id") });
     expect(await failure(world.admin.stopContainer({ containerId: "x", timeoutNs: -1n }))).toMatchObject({ message: expect.stringContaining("timeout_ns") });
     const unknown = await failure(world.admin.getContainer({ containerId: "no-such-container" }));

@@ -145,8 +145,7 @@ export class ContainerManager {
     } catch (error) {
       this.#reportFailure(id, sessionId, "start_failed", error, config.image);
       await this.#removeNow(id, "it could not start").catch(() => undefined);
-      if (error instanceof ConnectError) throw error;
-      throw domainError(Code.FailedPrecondition, ErrorReason.CONTAINER_START_FAILED, `the engine could not start the container: ${messageOf(error)}`);
+      throw error;
     }
     const snapshot = await this.#o.runtime.inspect(id);
     if (snapshot) this.#tracker.observe(snapshot);

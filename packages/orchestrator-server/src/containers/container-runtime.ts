@@ -150,6 +150,7 @@ export interface ContainerRuntime {
   onReachability(listener: (reachable: boolean) => void): () => void;
   /** Creates a container, pulling a missing image first. Returns its id. */
   create(spec: ContainerSpec): Promise<string>;
+  /** Starts a container; FAILED_PRECONDITION (reason CONTAINER_START_FAILED) with the engine's message when it cannot. */
   start(id: string): Promise<void>;
   inspect(id: string): Promise<ContainerSnapshot | undefined>;
   /** The containers carrying every one of these labels, in any state. */

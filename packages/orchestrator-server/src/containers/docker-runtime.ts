@@ -100,7 +100,8 @@ export class DockerRuntime implements ContainerRuntime {
       } catch (error) {
         if (engineStatus(error) === 304) return;
         if (engineStatus(error) === 404) throw containerNotFound(id);
-        throw error;
+        if (engineStatus(error) === undefined) throw error;
+        throw domainError(Code.FailedPrecondition, ErrorReason.CONTAINER_START_FAILED, `the engine could not start the container: ${engineMessage(error)}`);
       }
     });
   }
