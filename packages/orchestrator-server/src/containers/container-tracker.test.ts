@@ -55,6 +55,9 @@ describe("ContainerTracker", () => {
     tracker.observe(snapshot("running", { started: 10 }));
     tracker.observe(snapshot("exited", { started: 10, finished: 20, exitCode: 3 }));
     tracker.observe(snapshot("running", { started: 10 })); // an older reading arriving late
+    expect(tracker.runningCount()).toBe(0);
+    tracker.observe(snapshot("created")); // older still
+    expect(tracker.runningCount()).toBe(0);
     tracker.observe(snapshot("exited", { started: 10, finished: 20, exitCode: 3 }));
     expect(seen()).toEqual(["CONTAINER_CREATED", "CONTAINER_STARTED", "CONTAINER_STOPPED(exited 3)"]);
     expect(events.every((e) => e.sessionId === "s1" && e.containerId === "c1" && e.source === "containers")).toBe(true);

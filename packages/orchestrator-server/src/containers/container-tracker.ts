@@ -58,6 +58,8 @@ export class ContainerTracker {
       this.#known.set(snapshot.id, entry);
       if (!quiet) this.#publish("created", snapshot.id, entry, {});
     }
+    // A reading older than what is known (taken before the last start or exit) changes nothing.
+    if (startedAtMs < entry.startedAtMs || (startedAtMs === entry.startedAtMs && finishedAtMs < entry.finishedAtMs)) return;
     if (startedAtMs > entry.startedAtMs) {
       entry.startedAtMs = startedAtMs;
       if (!quiet) this.#publish("started", snapshot.id, entry, {});
