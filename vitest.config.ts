@@ -14,8 +14,9 @@ const postgresE2e = findPostgresBinDir() !== undefined || process.env.CI === "tr
 
 export default defineConfig({
   test: {
-    // one throwaway PostgreSQL server for the whole run (inject("postgresUrl"))
-    globalSetup: ["test/support/global-postgres.ts"],
+    // one throwaway PostgreSQL server (inject("postgresUrl")) and one Podman API service
+    // (inject("podmanSocket")) for the whole run
+    globalSetup: ["test/support/global-postgres.ts", "test/support/global-podman.ts"],
     projects: [
       {
         test: {

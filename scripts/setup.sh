@@ -2,21 +2,23 @@
 # Sets up a fresh machine for baaaht: pnpm and the workspace's dependencies.
 #   scripts/setup.sh          what building and running need
 #   scripts/setup.sh --test   also the Debian packages only the tests use:
-#                             Python gRPC (interop tests) and PostgreSQL (the
-#                             store contract and e2e suites on PostgreSQL)
+#                             Python gRPC (interop tests), PostgreSQL (the
+#                             store contract and e2e suites on PostgreSQL) and
+#                             Podman with runc and busybox-static (the
+#                             container tests' engine and image)
 # Safe to run again: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PNPM_VERSION=10.34.9
-TEST_APT_PACKAGES=(python3-grpcio python3-grpc-tools)
+TEST_APT_PACKAGES=(python3-grpcio python3-grpc-tools podman runc busybox-static)
 
 with_test=false
 for arg in "$@"; do
   case "$arg" in
     --test) with_test=true ;;
     -h | --help)
-      sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)

@@ -11,6 +11,8 @@ export interface EchoAgentSettings {
   name: string;
   /** The pause between chunks. Defaults to {@link DEFAULT_ECHO_DELAY_MS}. */
   delayMs: number;
+  /** The image of the sandbox `/sh` commands run in, one container per session; undefined: no sandbox. */
+  sandboxImage: string | undefined;
 }
 
 /**
@@ -22,7 +24,7 @@ export interface EchoAgentSettings {
 export function parseEchoAgentArgs(args: string[]): EchoAgentSettings {
   const program = new Command()
     .name("echo-agent")
-    .description('A demo chat agent: answers "echo: <your words>", streamed one word per chunk.')
+    .description('A demo chat agent: answers "echo: <your words>", streamed one word per chunk; "/sh COMMAND" runs COMMAND in a sandbox.')
     .addOption(new Option("--socket <path>", "the orchestrator's socket").env("BAAAHT_SOCKET"))
     .addOption(new Option("--state-dir <dir>", "the orchestrator's state directory").env("BAAAHT_STATE_DIR"))
     .addOption(new Option("--name <name>", "the agent name").default("echo"))
@@ -32,14 +34,19 @@ export function parseEchoAgentArgs(args: string[]): EchoAgentSettings {
         .default(DEFAULT_ECHO_DELAY_MS)
         .argParser(parseDelay),
     )
+    .addOption(
+      new Option("--sandbox-image <image>", "run `/sh COMMAND` messages in a container of this image, one per session")
+        .env("BAAAHT_ECHO_SANDBOX_IMAGE"),
+    )
     .allowExcessArguments(false)
     .parse(args, { from: "user" });
-  const opts = program.opts<{ socket?: string; stateDir?: string; name: string; delayMs: number }>();
+  const opts = program.opts<{ socket?: string; stateDir?: string; name: string; delayMs: number; sandboxImage?: string }>();
   return {
     socketPath: opts.socket || undefined,
     stateDir: opts.stateDir || undefined,
     name: opts.name,
     delayMs: opts.delayMs,
+    sandboxImage: opts.sandboxImage?.trim() || undefined,
   };
 }
 

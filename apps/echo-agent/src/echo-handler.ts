@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ChatHandler } from "@baaaht/agent-sdk";
+import { runShellCommand, shellCommand } from "./shell-command.js";
 
 /** The pause between two chunks of an answer: 80 ms, so streaming is visible. */
 export const DEFAULT_ECHO_DELAY_MS = 80;
@@ -25,10 +26,17 @@ export interface EchoHandlerOptions {
  * A chat handler streaming {@link echoChunks} one chunk at a time, pausing
  * `delayMs` between chunks. It stops at once when `ctx.signal` aborts
  * (cancel, drain timeout, lost connection), even in the middle of a pause.
+ * A message "/sh COMMAND" runs COMMAND in the session's sandbox instead and
+ * streams its output (see {@link runShellCommand}).
  */
 export function createEchoHandler(options: EchoHandlerOptions = {}): ChatHandler {
   const delayMs = options.delayMs ?? DEFAULT_ECHO_DELAY_MS;
   return async function* echo(msg, ctx) {
+    const command = shellCommand(msg.content);
+    if (command !== undefined) {
+      yield* runShellCommand(command, ctx);
+      return;
+    }
     let first = true;
     for (const chunk of echoChunks(msg.content)) {
       if (!first && delayMs > 0) await sleep(delayMs, undefined, { signal: ctx.signal });

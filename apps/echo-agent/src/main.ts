@@ -1,6 +1,8 @@
 /**
  * The echo agent: a chat agent answering "echo: <your words>", streamed one
- * word per chunk, that also runs "custom" `countdown` tasks. Start an
+ * word per chunk, that also runs "custom" `countdown` tasks. With
+ * `--sandbox-image IMAGE`, a message "/sh COMMAND" runs COMMAND in the
+ * session's sandbox container and streams its output. Start an
  * orchestrator, then `pnpm echo-agent`.
  */
 import { createAgent } from "@baaaht/agent-sdk";
@@ -20,6 +22,8 @@ const agent = createAgent({
   onMessage: createEchoHandler({ delayMs: settings.delayMs }),
   taskTypes: ["custom"],
   onTask: countdownTask,
+  // One container per session for "/sh" messages, created on first use and removed with the session.
+  sandbox: settings.sandboxImage === undefined ? undefined : { image: settings.sandboxImage },
 });
 
 agent.on("connected", ({ agentId }) => process.stdout.write(`echo agent connected (agent id ${agentId})\n`));

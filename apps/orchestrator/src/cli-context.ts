@@ -15,20 +15,21 @@ export class CliContext {
   readonly socketPath: string;
   readonly stateDir: string;
   readonly json: boolean;
-  readonly #protocol: "grpc" | "connect";
+  /** The wire protocol of client calls. */
+  readonly protocol: "grpc" | "connect";
   readonly #closers: (() => void)[] = [];
 
   constructor(options: GlobalOptions) {
     this.socketPath = resolveSocketPath(options.socket);
     this.stateDir = resolveStateDir(options.stateDir);
     this.json = options.json ?? false;
-    this.#protocol = options.protocol ?? "grpc";
+    this.protocol = options.protocol ?? "grpc";
   }
 
   /** A client of `service` that authenticates with the admin token (unless `anonymous`). */
   client<S extends DescService>(service: S, { anonymous = false } = {}): Client<S> {
     const token = anonymous ? undefined : readToken("admin", { stateDir: this.stateDir });
-    const socket = createSocketTransport({ socketPath: this.socketPath, token, protocol: this.#protocol });
+    const socket = createSocketTransport({ socketPath: this.socketPath, token, protocol: this.protocol });
     this.#closers.push(() => socket.close());
     return createClient(service, socket.transport);
   }

@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { CliContext, type GlobalOptions } from "./cli-context.js";
 import { chat } from "./commands/chat.js";
+import { registerContainersCommand } from "./commands/containers.js";
 import { registerEventsCommand } from "./commands/events.js";
 import { gatewayToken } from "./commands/gateway-token.js";
 import { health } from "./commands/health.js";
@@ -59,6 +60,10 @@ program
   .option("--event-retention <n>", "events kept in the log (default 100000)", integer(1))
   .option("--event-retention-days <n>", "days events are kept (default 7)", integer(1))
   .option("--event-buffer <n>", "events a slow subscriber may fall behind before it is cut (default 1000)", integer(1))
+  .option(
+    "--engine <url>",
+    "container engine API: unix:///path or tcp://host:port (default $DOCKER_HOST, then /var/run/docker.sock, then Podman's sockets)",
+  )
   .action(async (_opts, command: Command) => {
     await serve(command.optsWithGlobals());
   });
@@ -110,6 +115,7 @@ program
 
 registerTasksCommand(program, clientAction);
 registerEventsCommand(program, clientAction);
+registerContainersCommand(program, clientAction);
 
 try {
   await program.parseAsync();

@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { GatewayError } from "@baaaht/gateway-sdk";
 
 /** Exit codes scripts can rely on. */
 export const ExitCode = {
@@ -14,16 +15,16 @@ export const ExitCode = {
   denied: 4,
 } as const;
 
-/** The exit code and one-line message for an error a command threw. */
+/** The exit code and one-line message for an error a command threw (a ConnectError, or a gateway SDK error, by its code). */
 export function describeFailure(err: unknown): { code: number; message: string } {
-  if (err instanceof ConnectError) {
+  if (err instanceof ConnectError || err instanceof GatewayError) {
     const code =
       err.code === Code.Unavailable
         ? ExitCode.unavailable
         : err.code === Code.Unauthenticated || err.code === Code.PermissionDenied
           ? ExitCode.denied
           : ExitCode.failure;
-    return { code, message: `${codeName(err.code)}: ${err.rawMessage}` };
+    return { code, message: `${codeName(err.code)}: ${err instanceof ConnectError ? err.rawMessage : err.message}` };
   }
   return { code: ExitCode.failure, message: err instanceof Error ? err.message : String(err) };
 }

@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import { createClient } from "@connectrpc/connect";
 import type { Client } from "@connectrpc/connect";
 import { AgentService } from "@baaaht/proto/agent/v1";
+import { OrchestratorService } from "@baaaht/proto/orchestrator/v1";
 import { createSocketTransport, readToken } from "@baaaht/transport";
 import type { SocketTransport } from "@baaaht/transport";
 import { CONNECTION_LOST, sleep } from "./abort-reasons.js";
@@ -23,6 +24,7 @@ import {
   toRegistration,
 } from "./registration.js";
 import type { Registration } from "./registration.js";
+import { checkSandboxOptions, SandboxProvider } from "./sandbox-provider.js";
 import { onStopSignals } from "./signals.js";
 import { TaskDispatcher } from "./task-dispatcher.js";
 import { taskStreamOpener } from "./task-stream.js";
@@ -67,13 +69,15 @@ export interface Agent {
 /**
  * Creates an agent. Nothing happens until `run()`.
  *
- * @throws TypeError when `name` is empty, or `taskTypes` is given without
- * `onTask`, empty or names an unknown task type.
+ * @throws TypeError when `name` is empty, `taskTypes` is given without
+ * `onTask`, empty or names an unknown task type, or `sandbox` has no image
+ * or a bad limit.
  */
 export function createAgent(options: AgentOptions): Agent {
   if (typeof options.name !== "string" || options.name.trim() === "") {
     throw new TypeError("createAgent: `name` is required");
   }
+  if (options.sandbox !== undefined) checkSandboxOptions(options.sandbox);
   return new AgentImpl(options);
 }
 
@@ -90,6 +94,7 @@ class AgentImpl implements Agent {
   private currentState: AgentState = "idle";
   private transport: SocketTransport | undefined;
   private client: Client<typeof AgentService> | undefined;
+  private orchestrator: Client<typeof OrchestratorService> | undefined;
   private registration: Registration | undefined;
   private connection: { conn: AgentConnection; run: Promise<never> } | undefined;
   private running: Promise<void> | undefined;
@@ -98,8 +103,18 @@ class AgentImpl implements Agent {
   constructor(private readonly options: AgentOptions) {
     this.name = options.name;
     this.logger = toLogger(options.logger ?? createJsonLogger({ base: { name: options.name } }));
-    this.dispatcher = new ChatDispatcher(options.onMessage, this.logger);
+    const sandboxes = new SandboxProvider({
+      sandbox: options.sandbox,
+      agentName: options.name,
+      calls: () =>
+        this.orchestrator === undefined || this.registration === undefined
+          ? undefined
+          : { client: this.orchestrator, headers: bearer(this.registration.token) },
+      logger: this.logger,
+    });
+    this.dispatcher = new ChatDispatcher(options.onMessage, this.logger, sandboxes.source);
     this.tasks = new TaskDispatcher({
+      sandbox: sandboxes.source,
       handler: options.onTask,
       taskTypes: resolveTaskTypes(options),
       capacity: Math.max(1, options.capabilities?.maxConcurrentTasks ?? 1),
@@ -149,6 +164,7 @@ class AgentImpl implements Agent {
     if (this.stopped !== undefined) return this.stopped;
     this.transport = createSocketTransport({ socketPath: this.options.socketPath });
     this.client = createClient(AgentService, this.transport.transport);
+    this.orchestrator = createClient(OrchestratorService, this.transport.transport);
     this.currentState = "connecting";
     const disposeSignals =
       this.options.handleSignals === false

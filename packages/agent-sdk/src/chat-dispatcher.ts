@@ -7,6 +7,7 @@ import type { ChunkSink } from "./chat-runner.js";
 import type { ChatContext, ChatHandler, ChatMessage } from "./chat-types.js";
 import { withFields } from "./logger.js";
 import type { Logger } from "./logger.js";
+import type { SandboxSource } from "./sandbox-provider.js";
 
 /** A chat chunk to send up the agent's stream. */
 export type ChatChunkInit = MessageInitShape<typeof ChatChunkSchema>;
@@ -34,6 +35,7 @@ export class ChatDispatcher {
   constructor(
     private readonly handler: ChatHandler | undefined,
     private readonly logger: Logger,
+    private readonly sandbox: SandboxSource,
   ) {}
 
   /** How many answers are running. */
@@ -65,6 +67,7 @@ export class ChatDispatcher {
       history: msg.history,
       logger,
       agentId,
+      sandbox: () => this.sandbox(msg.sessionId, controller.signal),
     };
     logger.debug("answering a chat message");
     // Registered before the handler runs: a plain string answer finishes synchronously.

@@ -1,4 +1,5 @@
 import type { Logger } from "./logger.js";
+import type { Sandbox } from "./sandbox-types.js";
 
 /** One earlier message of the conversation, oldest first. */
 export interface ChatHistoryEntry {
@@ -40,6 +41,14 @@ export interface ChatContext {
   logger: Logger;
   /** The id the orchestrator gave this agent at registration. */
   agentId: string;
+  /**
+   * The session's sandbox container (see the agent's `sandbox` option):
+   * found or created on first use, then the same one for every later
+   * message and task of the session. Its calls stop when `signal` aborts.
+   * Rejects with `SandboxNotConfiguredError` when the agent has no
+   * `sandbox` option, with a `SandboxError` when the orchestrator refuses.
+   */
+  sandbox(): Promise<Sandbox>;
 }
 
 /**

@@ -11,6 +11,19 @@ export {
   DEFAULT_RECONNECT_MAX_DELAY_MS,
 } from "./options.js";
 export type { AgentCapabilitiesOptions, AgentOptions, ReconnectOptions } from "./options.js";
+export { SandboxError, SandboxNotConfiguredError } from "./sandbox-errors.js";
+export type { SandboxErrorOptions } from "./sandbox-errors.js";
+export { DEFAULT_SANDBOX_COMMAND, SANDBOX_AGENT_LABEL } from "./sandbox-types.js";
+export type {
+  Sandbox,
+  SandboxExecOptions,
+  SandboxExecution,
+  SandboxExit,
+  SandboxLimits,
+  SandboxLogsOptions,
+  SandboxOptions,
+  SandboxOutput,
+} from "./sandbox-types.js";
 export { RetryableError } from "./task-errors.js";
 export type { RetryableErrorOptions } from "./task-errors.js";
 export type {

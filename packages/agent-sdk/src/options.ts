@@ -1,5 +1,6 @@
 import type { ChatHandler } from "./chat-types.js";
 import type { LoggerLike } from "./logger.js";
+import type { SandboxOptions } from "./sandbox-types.js";
 import type { TaskHandler } from "./task-types.js";
 
 /** How often an agent calls Heartbeat when the orchestrator's RegisterResponse does not say: 5 seconds. */
@@ -96,4 +97,12 @@ export interface AgentOptions {
   heartbeatIntervalMs?: number;
   /** Reconnect backoff. Defaults to 100 ms doubling up to 5 s, with jitter. */
   reconnect?: ReconnectOptions;
+  /**
+   * Gives each session a sandbox container, reached with `ctx.sandbox()` in
+   * chat and task handlers: created from these options on first use, reused
+   * by the session's later messages and tasks (also after an agent
+   * restart), removed by the orchestrator when the session closes. Defaults
+   * to none: `ctx.sandbox()` rejects with `SandboxNotConfiguredError`.
+   */
+  sandbox?: SandboxOptions;
 }

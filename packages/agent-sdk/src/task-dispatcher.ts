@@ -3,6 +3,7 @@ import type { Task as TaskMessage } from "@baaaht/proto/agent/v1";
 import { settleWithin } from "./abort-reasons.js";
 import { withFields } from "./logger.js";
 import type { Logger } from "./logger.js";
+import type { SandboxSource } from "./sandbox-provider.js";
 import { cancelledAbort, TASK_DRAIN_TIMEOUT, taskAbort } from "./task-errors.js";
 import type { TaskAbortReason } from "./task-errors.js";
 import { normalizeTaskType, runTaskHandler, taskTypeName, toTask } from "./task-runner.js";
@@ -39,6 +40,8 @@ export interface TaskDispatcherOptions {
   /** How many tasks run at once (at least 1). */
   capacity: number;
   logger: Logger;
+  /** The sandboxes of the tasks' sessions. */
+  sandbox: SandboxSource;
   /** Defaults to {@link FINAL_REPORT_GRACE_MS}. */
   finalGraceMs?: number;
   /** Defaults to {@link CANCEL_CLEANUP_GRACE_MS}. */
@@ -119,6 +122,7 @@ export class TaskDispatcher {
       signal: controller.signal,
       stop: stop.signal,
       logger: taskLogger,
+      sandbox: () => this.#options.sandbox(task.sessionId, controller.signal),
       sink: {
         progress: (percent, message) => stream.send({ case: "progress", value: { percent, message } }),
         output: (chunk, streamType) =>

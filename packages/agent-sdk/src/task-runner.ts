@@ -2,6 +2,7 @@ import { TaskPriority, TaskType } from "@baaaht/proto/agent/v1";
 import type { Task as TaskMessage } from "@baaaht/proto/agent/v1";
 import { raceAbort } from "./abort-reasons.js";
 import type { Logger } from "./logger.js";
+import type { Sandbox } from "./sandbox-types.js";
 import { toTaskFailure } from "./task-errors.js";
 import type {
   Task,
@@ -34,6 +35,8 @@ export interface TaskRun {
   logger: Logger;
   agentId: string;
   sink: TaskSink;
+  /** The handler's `ctx.sandbox()`. */
+  sandbox: () => Promise<Sandbox>;
 }
 
 /**
@@ -52,6 +55,7 @@ export async function runTaskHandler(handler: TaskHandler, run: TaskRun): Promis
     logger: run.logger,
     taskId: task.id,
     agentId: run.agentId,
+    sandbox: run.sandbox,
     progress(percent, message = "") {
       if (!ended && !stop.aborted) sink.progress(clampPercent(percent), message);
       return Promise.resolve();

@@ -1,4 +1,5 @@
 import type { Logger } from "./logger.js";
+import type { Sandbox } from "./sandbox-types.js";
 
 /**
  * The short lowercase name of a task type, as agents list it in
@@ -75,6 +76,15 @@ export interface TaskContext {
   taskId: string;
   /** The id the orchestrator gave this agent at registration. */
   agentId: string;
+  /**
+   * The sandbox container of the task's session (see the agent's `sandbox`
+   * option), shared with the session's chat answers and other tasks. Its
+   * calls stop when `signal` aborts. Rejects with `SandboxNotConfiguredError`
+   * when the agent has no `sandbox` option, with a `SandboxError`
+   * (FAILED_PRECONDITION) when the task has no session or the orchestrator
+   * refuses.
+   */
+  sandbox(): Promise<Sandbox>;
 }
 
 /** The result of a successful task, as an object. Every field is optional. */

@@ -3,15 +3,21 @@
  * orchestrator. Import from "@baaaht/agent-sdk/testing".
  */
 import { abortError, CANCELLED } from "./abort-reasons.js";
+import { bindSandbox } from "./bound-sandbox.js";
 import { runChat } from "./chat-runner.js";
 import type { ChatContext, ChatHandler, ChatMessage } from "./chat-types.js";
 import { silentLogger, toLogger, withFields } from "./logger.js";
 import type { LoggerLike } from "./logger.js";
 import type { AgentOptions } from "./options.js";
 import { resolveTaskTypes } from "./registration.js";
+import { SandboxNotConfiguredError } from "./sandbox-errors.js";
+import type { Sandbox } from "./sandbox-types.js";
 import { cancelledAbort } from "./task-errors.js";
 import { runTaskHandler } from "./task-runner.js";
 import type { Task, TaskFailure, TaskHandler, TaskResultData } from "./task-types.js";
+
+export { fakeSandbox } from "./testing-sandbox.js";
+export type { FakeExec, FakeExecCall, FakeExecReply, FakeSandbox, FakeSandboxOptions } from "./testing-sandbox.js";
 
 /** The chat message {@link runHandler} hands to the handler. */
 export interface RunHandlerInput {
@@ -33,6 +39,12 @@ export interface RunHandlerInput {
   logger?: LoggerLike;
   /** The handler's `ctx.agentId`. Defaults to "test-agent". */
   agentId?: string;
+  /**
+   * What `ctx.sandbox()` resolves with (its calls bound to `ctx.signal`),
+   * e.g. a {@link fakeSandbox}. Defaults to none: `ctx.sandbox()` rejects
+   * with `SandboxNotConfiguredError`.
+   */
+  sandbox?: Sandbox;
 }
 
 /** What the handler answered. */
@@ -74,6 +86,7 @@ export async function runHandler(
     history: msg.history,
     logger: withFields(toLogger(input.logger ?? silentLogger), { sessionId: msg.sessionId, messageId: msg.messageId }),
     agentId: input.agentId ?? "test-agent",
+    sandbox: testSandbox(input.sandbox, controller.signal),
   };
   const chunks: string[] = [];
   let error: string | undefined;
@@ -108,6 +121,8 @@ export interface RunTaskOptions {
   logger?: LoggerLike;
   /** The handler's `ctx.agentId`. Defaults to "test-agent". */
   agentId?: string;
+  /** What `ctx.sandbox()` resolves with, as for {@link runHandler}. Defaults to none. */
+  sandbox?: Sandbox;
 }
 
 /** One progress report. */
@@ -172,6 +187,7 @@ export async function runTask(
       task,
       signal: controller.signal,
       agentId: options.agentId ?? "test-agent",
+      sandbox: testSandbox(options.sandbox, controller.signal),
       logger: withFields(toLogger(options.logger ?? silentLogger), { taskId: task.id }),
       sink: {
         progress: (percent, message) => {
@@ -192,6 +208,14 @@ export async function runTask(
     options.signal?.removeEventListener("abort", onAbort);
   }
   return report;
+}
+
+/** The `ctx.sandbox()` of a test run: `sandbox` bound to the run's signal, else a SandboxNotConfiguredError. */
+function testSandbox(sandbox: Sandbox | undefined, signal: AbortSignal): () => Promise<Sandbox> {
+  return () =>
+    sandbox === undefined
+      ? Promise.reject(new SandboxNotConfiguredError("no sandbox in this test run: pass `sandbox: fakeSandbox(...)` to runHandler or runTask"))
+      : Promise.resolve(bindSandbox(sandbox, signal));
 }
 
 function testTask(input: RunTaskInput): Task {

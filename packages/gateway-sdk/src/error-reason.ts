@@ -34,6 +34,22 @@ export const ErrorReason = {
   SESSION_LIMIT: "SESSION_LIMIT",
   /** The task queue is full. */
   QUEUE_FULL: "QUEUE_FULL",
+  /** No container engine answers (FAILED_PRECONDITION; the message names the sockets tried). */
+  ENGINE_UNAVAILABLE: "ENGINE_UNAVAILABLE",
+  /** The container does not exist, or belongs to a session this caller may not reach (NOT_FOUND). */
+  CONTAINER_NOT_FOUND: "CONTAINER_NOT_FOUND",
+  /** The container runs: stop it, or remove it with force (FAILED_PRECONDITION). */
+  CONTAINER_RUNNING: "CONTAINER_RUNNING",
+  /** The container does not run, so a command cannot run in it (FAILED_PRECONDITION). */
+  CONTAINER_NOT_RUNNING: "CONTAINER_NOT_RUNNING",
+  /** The engine created the container but could not start it, e.g. its command is not in the image. */
+  CONTAINER_START_FAILED: "CONTAINER_START_FAILED",
+  /** The session's max_containers is reached (RESOURCE_EXHAUSTED). */
+  CONTAINER_LIMIT: "CONTAINER_LIMIT",
+  /** The image is missing and the engine could not pull it. */
+  IMAGE_UNAVAILABLE: "IMAGE_UNAVAILABLE",
+  /** The session's policy forbids what the container asks: image, network, mount (PERMISSION_DENIED). */
+  POLICY_DENIED: "POLICY_DENIED",
 } as const;
 
 /** One of {@link ErrorReason}. */

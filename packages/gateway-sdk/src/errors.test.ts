@@ -7,6 +7,7 @@ import {
   AnswerFailedError,
   answerError,
   CancelledError,
+  ContainerEngineUnavailableError,
   GatewayError,
   NoAgentError,
   NotFoundError,
@@ -28,6 +29,10 @@ describe("toGatewayError", () => {
     [Code.Canceled, ErrorReason.CANCELLED, CancelledError],
     [Code.ResourceExhausted, ErrorReason.SESSION_LIMIT, GatewayError],
     [Code.AlreadyExists, ErrorReason.ALREADY_EXISTS, GatewayError],
+    [Code.FailedPrecondition, ErrorReason.ENGINE_UNAVAILABLE, ContainerEngineUnavailableError],
+    [Code.FailedPrecondition, ErrorReason.CONTAINER_NOT_RUNNING, GatewayError],
+    [Code.NotFound, ErrorReason.CONTAINER_NOT_FOUND, NotFoundError],
+    [Code.PermissionDenied, ErrorReason.POLICY_DENIED, PermissionDeniedError],
   ])("classifies code %s with reason %s by the ErrorInfo detail", (code, reason, type) => {
     const cause = serverError(code, reason, "words that do not matter");
     const err = toGatewayError(cause);

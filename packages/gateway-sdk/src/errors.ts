@@ -64,6 +64,12 @@ export class SessionClosedError extends GatewayError {}
 export class ChatBusyError extends GatewayError {}
 
 /**
+ * No container engine answers the orchestrator (reason ENGINE_UNAVAILABLE):
+ * `FAILED_PRECONDITION`, the message names the sockets it tried.
+ */
+export class ContainerEngineUnavailableError extends GatewayError {}
+
+/**
  * The agent's answer failed after it started: a final chunk with `error`,
  * whose `reason` says why (AGENT_LOST, AGENT_ERROR, INTERRUPTED, ...). Code
  * `ABORTED`.
@@ -133,6 +139,7 @@ const BY_REASON = new Map<string, readonly [GatewayErrorClass, Code]>([
   [ErrorReason.DRAINING, [OrchestratorUnavailableError, Code.Unavailable]],
   [ErrorReason.SESSION_CLOSED, [SessionClosedError, Code.FailedPrecondition]],
   [ErrorReason.SESSION_NOT_FOUND, [NotFoundError, Code.NotFound]],
+  [ErrorReason.ENGINE_UNAVAILABLE, [ContainerEngineUnavailableError, Code.FailedPrecondition]],
 ]);
 
 /** The class of an error that carries no reason with a class, by its code. */
@@ -150,6 +157,7 @@ const BY_CODE = new Map<Code, GatewayErrorClass>([
  * `ConnectError.from` and is classified by the orchestrator's reason (its
  * `google.rpc.ErrorInfo` detail, domain "baaaht": NO_AGENT ->
  * {@link NoAgentError}, DRAINING -> {@link OrchestratorUnavailableError},
+ * ENGINE_UNAVAILABLE -> {@link ContainerEngineUnavailableError},
  * SESSION_CLOSED, SESSION_NOT_FOUND, CANCELLED), else by code (NOT_FOUND,
  * PERMISSION_DENIED, UNAUTHENTICATED, CANCELED, UNAVAILABLE), else
  * `GatewayError`. The message text is never read. The code and reason are

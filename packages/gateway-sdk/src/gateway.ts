@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, createClient, type Client } from "@connectrpc/connect";
 import { AgentService, type Task } from "@baaaht/proto/agent/v1";
+import { OrchestratorService } from "@baaaht/proto/orchestrator/v1";
 import {
   GatewayService,
   GatewaySessionSchema,
@@ -9,6 +10,7 @@ import {
 } from "@baaaht/proto/gateway/v1";
 import { createSocketTransport, readToken } from "@baaaht/transport";
 import { Chat } from "./chat.js";
+import { GatewayContainers } from "./containers.js";
 import {
   DEFAULT_CLIENT_TYPE,
   DEFAULT_CLOSE_REASON,
@@ -17,6 +19,7 @@ import {
 } from "./defaults.js";
 import { toGatewayError, UnauthenticatedError } from "./errors.js";
 import type { TaskHandle } from "./task-handle.js";
+import { SessionResolver } from "./session-resolver.js";
 import { GatewayTasks, type ListTasksOptions, type SubmitTaskOptions } from "./tasks.js";
 
 /** Options of {@link connectGateway}. */
@@ -89,6 +92,7 @@ export async function connectGateway(options: ConnectGatewayOptions = {}): Promi
     () => socket.close(),
     options,
     createClient(AgentService, socket.transport),
+    createClient(OrchestratorService, socket.transport),
   );
   if (options.verify ?? true) {
     try {
@@ -110,6 +114,11 @@ export class Gateway {
   readonly client: Client<typeof GatewayService>;
   /** The socket this gateway dials. */
   readonly socketPath: string;
+  /**
+   * The containers of this gateway's sessions: create, get, list, stop,
+   * remove, exec (streamed output, awaitable exit) and logs.
+   */
+  readonly containers: GatewayContainers;
   readonly #closeTransport: () => void;
   readonly #options: ConnectGatewayOptions;
   readonly #chats = new Set<Chat>();
@@ -122,8 +131,11 @@ export class Gateway {
     closeTransport: () => void,
     options: ConnectGatewayOptions,
     agentClient: Client<typeof AgentService>,
+    orchestratorClient: Client<typeof OrchestratorService>,
   ) {
-    this.#tasks = new GatewayTasks(agentClient, client);
+    const sessions = new SessionResolver(client);
+    this.#tasks = new GatewayTasks(agentClient, client, sessions);
+    this.containers = new GatewayContainers(orchestratorClient, sessions);
     this.client = client;
     this.socketPath = socketPath;
     this.#closeTransport = closeTransport;

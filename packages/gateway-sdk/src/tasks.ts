@@ -3,7 +3,9 @@ import { Code, type Client } from "@connectrpc/connect";
 import { TaskPriority, TaskType, type AgentService, type Task, type TaskState } from "@baaaht/proto/agent/v1";
 import type { GatewayService } from "@baaaht/proto/gateway/v1";
 import { DEFAULT_CLIENT_TYPE, DEFAULT_TASKS_SESSION_NAME, SDK_VERSION } from "./defaults.js";
+import { wholeNumber } from "./checks.js";
 import { GatewayError, toGatewayError } from "./errors.js";
+import type { SessionResolver } from "./session-resolver.js";
 import { TaskHandle } from "./task-handle.js";
 
 /** A task type by its short lowercase name. */
@@ -95,12 +97,13 @@ export class GatewayTasks {
   readonly #agents: Client<typeof AgentService>;
   readonly #gateway: Client<typeof GatewayService>;
   readonly #handles = new Set<TaskHandle>();
-  readonly #sessions = new Map<string, string>();
+  readonly #sessions: SessionResolver;
   #tasksSession: Promise<string> | undefined;
 
-  constructor(agents: Client<typeof AgentService>, gateway: Client<typeof GatewayService>) {
+  constructor(agents: Client<typeof AgentService>, gateway: Client<typeof GatewayService>, sessions: SessionResolver) {
     this.#agents = agents;
     this.#gateway = gateway;
+    this.#sessions = sessions;
   }
 
   async submit(options: SubmitTaskOptions): Promise<TaskHandle> {
@@ -113,7 +116,7 @@ export class GatewayTasks {
     const timeoutMs = wholeNumber(options.timeoutMs ?? 0, "timeoutMs");
     const input = options.inputData ?? new Uint8Array();
     const sessionId =
-      options.sessionId === undefined ? await this.#defaultSession() : await this.#orchestratorSession(options.sessionId);
+      options.sessionId === undefined ? await this.#defaultSession() : await this.#sessions.orchestratorSession(options.sessionId);
     try {
       const res = await this.#agents.executeTask({
         agentId: options.agentId ?? "",
@@ -157,7 +160,7 @@ export class GatewayTasks {
       state: options.state,
       type: options.type === undefined ? undefined : lookup(TYPES, options.type, "type"),
       priority: options.priority === undefined ? undefined : lookup(PRIORITIES, options.priority, "priority"),
-      sessionId: options.sessionId === undefined ? "" : await this.#orchestratorSession(options.sessionId),
+      sessionId: options.sessionId === undefined ? "" : await this.#sessions.orchestratorSession(options.sessionId),
       createdAfter: options.createdAfter && timestampFromDate(options.createdAfter),
       createdBefore: options.createdBefore && timestampFromDate(options.createdBefore),
     };
@@ -187,8 +190,8 @@ export class GatewayTasks {
           metadata: { name: DEFAULT_TASKS_SESSION_NAME, clientType: DEFAULT_CLIENT_TYPE, clientVersion: SDK_VERSION },
         });
         const id = res.session?.id || res.sessionId;
-        const orchestratorSessionId = res.session?.orchestratorSessionId || (await this.#orchestratorSession(id));
-        this.#sessions.set(id, orchestratorSessionId);
+        const orchestratorSessionId = res.session?.orchestratorSessionId || (await this.#sessions.orchestratorSession(id));
+        this.#sessions.remember(id, orchestratorSessionId);
         return orchestratorSessionId;
       } catch (err) {
         throw toGatewayError(err);
@@ -197,23 +200,6 @@ export class GatewayTasks {
     this.#tasksSession.catch(() => (this.#tasksSession = undefined));
     return this.#tasksSession;
   }
-
-  /** The orchestrator session a gateway session owns (GetGatewaySession, cached). */
-  async #orchestratorSession(gatewaySessionId: string): Promise<string> {
-    const cached = this.#sessions.get(gatewaySessionId);
-    if (cached !== undefined) return cached;
-    let session;
-    try {
-      session = (await this.#gateway.getGatewaySession({ sessionId: gatewaySessionId })).session;
-    } catch (err) {
-      throw toGatewayError(err);
-    }
-    if (!session?.orchestratorSessionId) {
-      throw new GatewayError(`gateway session ${gatewaySessionId} has no orchestrator session`, Code.FailedPrecondition);
-    }
-    this.#sessions.set(gatewaySessionId, session.orchestratorSessionId);
-    return session.orchestratorSessionId;
-  }
 }
 
 function lookup<K extends string, V>(table: Record<K, V>, name: string, what: string): V {
@@ -221,11 +207,4 @@ function lookup<K extends string, V>(table: Record<K, V>, name: string, what: st
     throw new GatewayError(`unknown task ${what} "${name}" (expected ${Object.keys(table).join(", ")})`, Code.InvalidArgument);
   }
   return table[name as K];
-}
-
-function wholeNumber(value: number, what: string): number {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new GatewayError(`${what} must be a whole number >= 0, got ${value}`, Code.InvalidArgument);
-  }
-  return value;
 }

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { AgentRegistry, DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_MISSED_HEARTBEATS } from "./agents/agent-registry.js";
 import { AgentWire } from "./agents/agent-wire.js";
 import { ChatRouter } from "./chat/chat-router.js";
+import { ContainerManager, DockerRuntime, resolveEngineEndpoints } from "./containers/index.js";
 import { SessionHub } from "./chat/session-hub.js";
 import { EventLog, type EventLogOptions } from "./events/index.js";
 import { GatewaySessionManager, SessionAuthorizer, SessionManager } from "./sessions/index.js";
@@ -12,6 +13,14 @@ import { TaskManager } from "./tasks/index.js";
 /** Options of the orchestrator's domain core. */
 export interface CoreOptions {
   stateDir: string;
+  /** The node's identity: the containers it manages carry it. */
+  nodeId: string;
+  /**
+   * The container engine's address (`unix:///path`, a socket path or
+   * `tcp://host:port`). Defaults to `$DOCKER_HOST`, then Docker's and
+   * Podman's default sockets (see resolveEngineEndpoints).
+   */
+  engine?: string;
   /** A PostgreSQL URL or a SQLite file. Defaults to `<stateDir>/baaaht.db`. */
   database?: string;
   /** Keep everything in memory (tests): nothing survives a restart. Defaults to false. */
@@ -46,6 +55,7 @@ export class OrchestratorCore {
   readonly chat: ChatRouter;
   readonly access: SessionAuthorizer;
   readonly tasks: TaskManager;
+  readonly containers: ContainerManager;
   readonly #logger: Logger;
 
   private constructor(store: Store, options: CoreOptions) {
@@ -69,7 +79,12 @@ export class OrchestratorCore {
     });
     this.wire = new AgentWire((id) => this.agents.connection(id));
     this.chat = new ChatRouter({ sessions: this.sessions, store, agents: this.agents, wire: this.wire, hub: this.hub, events: sink, logger });
-    this.access = new SessionAuthorizer(this.sessions, this.gatewaySessions);
+    // An agent works for a session when the session's chat is bound to it or it runs one of the session's tasks.
+    this.access = new SessionAuthorizer(
+      this.sessions,
+      this.gatewaySessions,
+      (agentId, sessionId) => this.sessions.boundAgent(sessionId) === agentId || this.tasks.runsTaskOf(agentId, sessionId),
+    );
     const heartbeatMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
     const missed = options.missedHeartbeats ?? DEFAULT_MISSED_HEARTBEATS;
     this.tasks = new TaskManager({
@@ -81,6 +96,13 @@ export class OrchestratorCore {
       // Tasks running at a restart wait this long for their agent to come back before the run counts as lost.
       reattachGraceMs: 2 * heartbeatMs * missed,
     });
+
+    const runtime = new DockerRuntime(resolveEngineEndpoints(options.engine));
+    runtime.onReachability((reachable) => {
+      if (reachable) logger.info({ engine: runtime.connectedTo }, "container engine reachable");
+      else logger.info({ tried: runtime.endpoints }, "no container engine reachable: container RPCs answer FAILED_PRECONDITION until one is");
+    });
+    this.containers = new ContainerManager({ runtime, nodeId: options.nodeId, sessions: this.sessions, access: this.access, events: sink, logger });
 
     this.agents.on("connected", (agent) => void this.tasks.agentConnected(agent));
     this.agents.on("lost", (agent, reason) => {
@@ -94,6 +116,8 @@ export class OrchestratorCore {
     this.sessions.onClose((session) => {
       this.hub.endSession(session.id);
       void this.tasks.cancelSession(session.id, "the session closed");
+      // Left to the next reconcile when the engine is unreachable now.
+      this.containers.sessionClosed(session.id).catch((err: unknown) => logger.warn({ err, sessionId: session.id }, "session containers not removed yet"));
     });
   }
 
@@ -108,6 +132,8 @@ export class OrchestratorCore {
       await core.sessions.start();
       await core.agents.start();
       await core.tasks.start();
+      // In the background: reconciles with the engine once it is reachable (after the sessions are loaded).
+      core.containers.start();
       return core;
     } catch (error) {
       await store.close();
@@ -138,6 +164,7 @@ export class OrchestratorCore {
   /** Stops timers, lets queued writes commit and closes the database. */
   async close(): Promise<void> {
     this.endStreams();
+    await this.containers.close();
     this.gatewaySessions.dispose();
     this.sessions.stop();
     this.events.close();

@@ -49,6 +49,13 @@ export interface OrchestratorOptions {
   missedHeartbeats?: number;
   /** Session defaults: idle timeout (30 min), max duration (24 h), cap on open sessions (1000). */
   sessions?: { idleTimeoutMs?: number; maxDurationMs?: number; maxSessions?: number };
+  /**
+   * The container engine's Docker-compatible API: `unix:///path`, a socket
+   * path or `tcp://host:port`. Defaults to `$DOCKER_HOST`, then
+   * `/var/run/docker.sock`, then Podman's sockets
+   * (`$XDG_RUNTIME_DIR/podman/podman.sock`, `/run/podman/podman.sock`).
+   */
+  engine?: string;
   /** Event log: retention by count (100 000) and age (7 days), per-subscriber buffer (1000 events). */
   events?: { retentionCount?: number; retentionAgeMs?: number; subscriberBuffer?: number };
 }
@@ -104,6 +111,8 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
   const inFlight = new InFlightCalls();
   const core = await OrchestratorCore.open({
     stateDir,
+    nodeId: identity,
+    engine: options.engine,
     database: options.database ?? (process.env.BAAAHT_DATABASE_URL || undefined),
     logger,
     inMemory: options.inMemory,
@@ -120,16 +129,25 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
     identity,
     version: VERSION,
     lifecycle,
-    // Containers arrive with their subsystem; none exist yet.
     load: () => ({
       tasks: core.tasks.runningCount(),
       sessions: core.sessions.countActive(),
       answers: core.chat.activeAnswers,
       streams: core.hub.count(),
-      containers: 0,
+      containers: core.containers.runningCount(),
     }),
-    subsystems: () => ["control", "auth", "health", "reflection", "store", "events", "sessions", "agents", "chat", "tasks"],
-    metadata: () => ({ version: VERSION, pid: String(process.pid), socket: socketPath, state_dir: stateDir }),
+    // "containers" is up while the container engine is reachable.
+    subsystems: () => [
+      ...["control", "auth", "health", "reflection", "store", "events", "sessions", "agents", "chat", "tasks"],
+      ...(core.containers.engine === undefined ? [] : ["containers"]),
+    ],
+    metadata: () => ({
+      version: VERSION,
+      pid: String(process.pid),
+      socket: socketPath,
+      state_dir: stateDir,
+      container_engine: core.containers.engine ?? `unreachable (tried ${core.containers.endpoints.join(", ")})`,
+    }),
   };
 
   let resolveStopped!: () => void;

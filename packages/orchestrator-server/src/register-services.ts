@@ -20,6 +20,7 @@ import { createReflectionV1alphaService, createReflectionV1Service } from "./ser
 import { createOrchestratorService } from "./services/orchestrator-service.js";
 import { createAgentRpcs } from "./services/agent-rpcs.js";
 import { createChatRpcs } from "./services/chat-rpcs.js";
+import { createContainerRpcs } from "./services/container-rpcs.js";
 import { createGatewayChatRpcs } from "./services/gateway-chat-rpcs.js";
 import { createGatewaySessionRpcs } from "./services/gateway-session-rpcs.js";
 import { createSessionRpcs } from "./services/session-rpcs.js";
@@ -66,8 +67,9 @@ export function registerServices(router: ConnectRouter, deps: ServiceDeps): void
   router
     .service(OrchestratorService, {
       ...createOrchestratorService(info),
-      ...createSessionRpcs(core.sessions),
+      ...createSessionRpcs(core.sessions, (sessionId) => core.containers.containerIdsOf(sessionId)),
       ...createChatRpcs(chat),
+      ...createContainerRpcs({ containers: core.containers, drainSignal: deps.lifecycle.drainSignal }),
       ...events.orchestrator,
     })
     .service(AgentService, {

@@ -12,6 +12,8 @@ export interface ServeOptions {
   eventRetention?: number;
   eventRetentionDays?: number;
   eventBuffer?: number;
+  /** The container engine's API address (unix:///path or tcp://host:port). */
+  engine?: string;
 }
 
 /** How long a drain started by SIGINT/SIGTERM may take before open work is cut. */
@@ -30,6 +32,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     logLevel: options.logLevel,
     heartbeatIntervalMs: options.heartbeatIntervalMs,
     missedHeartbeats: options.missedHeartbeats,
+    engine: options.engine,
     events: {
       retentionCount: options.eventRetention,
       retentionAgeMs: options.eventRetentionDays === undefined ? undefined : options.eventRetentionDays * 86_400_000,

@@ -1,5 +1,4 @@
 import { toJson, type MessageInitShape } from "@bufbuild/protobuf";
-import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import {
   AgentService,
@@ -18,6 +17,7 @@ import {
 import { connectGateway, type TaskEvent } from "@baaaht/gateway-sdk";
 import { readToken } from "@baaaht/transport";
 import type { CliContext, GlobalOptions } from "../cli-context.js";
+import { table, time } from "../table.js";
 
 /** Wraps a client command into a commander action (cli.ts's clientAction). */
 export type ClientAction = <A extends unknown[]>(
@@ -287,10 +287,3 @@ function seconds(value: string): number {
 }
 
 const typeName = (type: TaskType): string => (TaskType[type] ?? "").toLowerCase();
-const time = (ts: Timestamp | undefined): string => (ts === undefined ? "-" : timestampDate(ts).toISOString());
-
-function table(header: string[] | undefined, rows: string[][]): string {
-  const all = header === undefined ? rows : [header, ...rows];
-  const widths = all[0]?.map((_, i) => Math.max(...all.map((r) => (r[i] ?? "").length))) ?? [];
-  return all.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("  ")).join("\n");
-}

@@ -32,6 +32,22 @@ export const ErrorReason = {
   SESSION_LIMIT: "SESSION_LIMIT",
   /** The task queue is full. */
   QUEUE_FULL: "QUEUE_FULL",
+  /** No container engine answers on the sockets tried (the message names them). */
+  ENGINE_UNAVAILABLE: "ENGINE_UNAVAILABLE",
+  /** The container does not exist, is not managed by this orchestrator, or belongs to a session the caller may not reach. */
+  CONTAINER_NOT_FOUND: "CONTAINER_NOT_FOUND",
+  /** The container is running (RemoveContainer without force). */
+  CONTAINER_RUNNING: "CONTAINER_RUNNING",
+  /** The container is not running (ExecContainer). */
+  CONTAINER_NOT_RUNNING: "CONTAINER_NOT_RUNNING",
+  /** The engine created the container but could not start it (e.g. the command is not in the image); it was removed. */
+  CONTAINER_START_FAILED: "CONTAINER_START_FAILED",
+  /** The session's max_containers is reached. */
+  CONTAINER_LIMIT: "CONTAINER_LIMIT",
+  /** The image is missing and the engine could not pull it (metadata `image`). */
+  IMAGE_UNAVAILABLE: "IMAGE_UNAVAILABLE",
+  /** The session's policy forbids what the container config asks (metadata `field`, `value`). */
+  POLICY_DENIED: "POLICY_DENIED",
 } as const;
 
 /** One of {@link ErrorReason}. */

@@ -5,8 +5,7 @@ import { nodeStatus } from "../node-status.js";
 
 /**
  * orchestrator.v1.OrchestratorService HealthCheck and GetStatus. Sessions,
- * messages and events have RPC modules of their own; the container RPCs
- * arrive with the container runtime and answer UNIMPLEMENTED until then.
+ * messages, containers and events have RPC modules of their own.
  */
 export function createOrchestratorService(info: NodeInfo): Partial<ServiceImpl<typeof OrchestratorService>> {
   return {

@@ -1,7 +1,7 @@
 import { clone, create } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { StatusSchema } from "@baaaht/proto/common/v1";
-import { SessionContextSchema, SessionSchema, SessionStateSchema, type OrchestratorService } from "@baaaht/proto/orchestrator/v1";
+import { SessionContextSchema, SessionSchema, SessionStateSchema, type OrchestratorService, type Session } from "@baaaht/proto/orchestrator/v1";
 import { principalKey } from "../auth/principal.js";
 import { assertSessionAccess, listScopeOf, ownerGatewayOf, sessionCaller, type SessionCaller } from "../sessions/session-access.js";
 import type { SessionManager } from "../sessions/session-manager.js";
@@ -28,7 +28,13 @@ type SessionRpcs = Pick<
  * created, else PERMISSION_DENIED; lists are restricted to its own), and map
  * to the {@link SessionManager}.
  */
-export function createSessionRpcs(sessions: SessionManager): SessionRpcs {
+export function createSessionRpcs(sessions: SessionManager, containerIdsOf: (sessionId: string) => string[] = () => []): SessionRpcs {
+  /** A copy of the session with its container ids as last seen. */
+  const withContainers = (session: Session): Session => {
+    const copy = clone(SessionSchema, session);
+    copy.containerIds = containerIdsOf(session.id);
+    return copy;
+  };
   const callerOf = (ctx: HandlerContext): SessionCaller => sessionCaller(ctx.values.get(principalKey));
   const owned = async (ctx: HandlerContext, sessionId: string): Promise<SessionRecord> => {
     const caller = callerOf(ctx);
@@ -46,7 +52,7 @@ export function createSessionRpcs(sessions: SessionManager): SessionRpcs {
     },
 
     async getSession(req, ctx) {
-      const session = clone(SessionSchema, (await owned(ctx, req.sessionId)).session);
+      const session = withContainers((await owned(ctx, req.sessionId)).session);
       const context = (session.context ??= create(SessionContextSchema));
       context.messages = await sessions.history(session.id, GET_SESSION_MESSAGE_LIMIT);
       return { session };
@@ -72,12 +78,12 @@ export function createSessionRpcs(sessions: SessionManager): SessionRpcs {
         },
         { pageSize: size, pageToken: req.pageToken },
       );
-      return { sessions: page.items.map((r) => r.session), totalCount: page.totalCount, nextPageToken: page.nextPageToken };
+      return { sessions: page.items.map((r) => withContainers(r.session)), totalCount: page.totalCount, nextPageToken: page.nextPageToken };
     },
 
     async updateSession(req, ctx) {
       await owned(ctx, req.sessionId);
-      return { session: await sessions.update(req.sessionId, { metadata: req.metadata, context: req.context }) };
+      return { session: withContainers(await sessions.update(req.sessionId, { metadata: req.metadata, context: req.context })) };
     },
 
     async closeSession(req, ctx) {

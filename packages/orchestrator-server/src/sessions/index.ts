@@ -14,4 +14,4 @@ export { GatewaySessionManager } from "./gateway-session-manager.js";
 export type { GatewaySessionManagerOptions, CreateGatewaySessionInput } from "./gateway-session-manager.js";
 export { canTransition, isOpen, stateName } from "./session-state.js";
 export { sessionCaller, ownerGatewayOf, listScopeOf, assertSessionAccess, SessionAuthorizer } from "./session-access.js";
-export type { SessionCaller } from "./session-access.js";
+export type { SessionCaller, WorksFor } from "./session-access.js";

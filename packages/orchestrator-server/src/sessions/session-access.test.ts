@@ -62,4 +62,32 @@ describe("SessionAuthorizer", () => {
       /^PermissionDenied/,
     );
   });
+
+  it("lets the session's users (admin, the owning gateway, agents working for it) use its containers, and nobody else", async () => {
+    const gw = await gateways.create({ ownerGateway: "gw1" });
+    const sessionId = gw.orchestratorSessionId;
+    const worksFor = new Set([`a1/${sessionId}`]);
+    const rule = new SessionAuthorizer(sessions, gateways, (agentId, id) => worksFor.has(`${agentId}/${id}`));
+    const who = {
+      admin: { scope: "admin" },
+      owner: { scope: "gateway", gatewayId: "gw1" },
+      otherGateway: { scope: "gateway", gatewayId: "gw2" },
+      worker: { scope: "agent", agentId: "a1" },
+      otherAgent: { scope: "agent", agentId: "a2" },
+      bootstrapAgent: { scope: "agent" },
+    } as const;
+    const allowed = Object.fromEntries(
+      await Promise.all(Object.entries(who).map(async ([name, p]) => [name, await outcome(rule.requireSessionUse(p, sessionId))] as const)),
+    );
+    expect(allowed).toMatchObject({ admin: "ok", owner: "ok", worker: "ok" });
+    for (const name of ["otherGateway", "otherAgent", "bootstrapAgent"]) expect(allowed[name]).toMatch(/^PermissionDenied: .* may not use session/);
+    expect(await rule.mayUseSession(who.worker, sessionId)).toBe(true);
+    expect(await rule.mayUseSession(who.otherAgent, sessionId)).toBe(false);
+    expect(await rule.mayUseSession(who.owner, "missing")).toBe(false);
+    expect(await outcome(rule.requireSessionUse(who.admin, "missing"))).toBe("NotFound: session missing not found");
+    expect(await outcome(rule.requireSessionUse(undefined, sessionId))).toMatch(/^Unauthenticated/);
+    // An admin-created session (no owner) is not every gateway's.
+    const { id: adminSession } = await sessions.create({ ownerGateway: "" });
+    expect(await outcome(rule.requireSessionUse({ scope: "gateway", gatewayId: "" }, adminSession))).toMatch(/^PermissionDenied/);
+  });
 });

@@ -1,6 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Principal } from "../auth/principal.js";
 import { requireId } from "../validation/fields.js";
+import type { SessionRecord } from "../store/index.js";
 import type { GatewaySessionManager } from "./gateway-session-manager.js";
 import type { SessionManager } from "./session-manager.js";
 
@@ -35,6 +36,9 @@ export function assertSessionAccess(caller: SessionCaller, ownerGateway: string,
   throw new ConnectError(`${noun} ${sessionId} belongs to another gateway`, Code.PermissionDenied);
 }
 
+/** Whether an agent works for a session: the session's chat is bound to it, or it runs one of the session's tasks. */
+export type WorksFor = (agentId: string, sessionId: string) => boolean;
+
 /**
  * The ownership checks of everything that acts on a session by id (chat,
  * streams, containers): NOT_FOUND when unknown, PERMISSION_DENIED for another
@@ -43,10 +47,51 @@ export function assertSessionAccess(caller: SessionCaller, ownerGateway: string,
 export class SessionAuthorizer {
   readonly #sessions: Pick<SessionManager, "get">;
   readonly #gatewaySessions: Pick<GatewaySessionManager, "get">;
+  readonly #worksFor: WorksFor;
 
-  constructor(sessions: Pick<SessionManager, "get">, gatewaySessions: Pick<GatewaySessionManager, "get">) {
+  constructor(sessions: Pick<SessionManager, "get">, gatewaySessions: Pick<GatewaySessionManager, "get">, worksFor: WorksFor = () => false) {
     this.#sessions = sessions;
     this.#gatewaySessions = gatewaySessions;
+    this.#worksFor = worksFor;
+  }
+
+  /**
+   * The rule of who may use a session's resources (its containers): admin,
+   * any session; a gateway, the sessions it created; an agent presenting its
+   * registration token, the sessions it works for (see {@link WorksFor}).
+   * NOT_FOUND for an unknown session, PERMISSION_DENIED for anyone else.
+   * Returns the session.
+   */
+  async requireSessionUse(principal: Principal | undefined, sessionId: string): Promise<SessionRecord> {
+    if (!principal) throw new ConnectError("missing credentials", Code.Unauthenticated);
+    requireId(sessionId, "session_id");
+    const record = await this.#sessions.get(sessionId);
+    if (this.#mayUse(principal, record)) return record;
+    const who = principal.scope === "agent" ? `agent ${principal.agentId ?? "(bootstrap token)"}` : `gateway ${principal.gatewayId ?? ""}`;
+    throw new ConnectError(`${who} may not use session ${sessionId}: it neither owns it nor works for it`, Code.PermissionDenied);
+  }
+
+  /** Whether {@link requireSessionUse} would let the principal in (false for an unknown session). */
+  async mayUseSession(principal: Principal | undefined, sessionId: string): Promise<boolean> {
+    if (!principal || sessionId === "") return false;
+    if (principal.scope === "admin") return true;
+    try {
+      return this.#mayUse(principal, await this.#sessions.get(sessionId));
+    } catch (error) {
+      if (error instanceof ConnectError && error.code === Code.NotFound) return false;
+      throw error;
+    }
+  }
+
+  #mayUse(principal: Principal, record: SessionRecord): boolean {
+    switch (principal.scope) {
+      case "admin":
+        return true;
+      case "gateway":
+        return !!principal.gatewayId && principal.gatewayId === record.ownerGateway;
+      case "agent":
+        return !!principal.agentId && this.#worksFor(principal.agentId, record.session.id);
+    }
   }
 
   /** Throws unless the principal may use the orchestrator session. */

@@ -296,6 +296,11 @@ export class TaskManager {
     return this.#runs.runningOn(agentId);
   }
 
+  /** Whether an agent runs a task of the session (RUNNING on it, held ones included). */
+  runsTaskOf(agentId: string, sessionId: string): boolean {
+    return this.#runs.runningOn(agentId).some((id) => this.#runs.task(id)?.sessionId === sessionId);
+  }
+
   /** How many tasks wait QUEUED. */
   queuedCount(): number {
     return this.#runs.queuedCount;

@@ -1,0 +1,10 @@
+export { ContainerManager, SESSION_CLOSE_STOP_SECONDS } from "./container-manager.js";
+export type { ContainerManagerOptions, ContainerQuery, LogsQuery } from "./container-manager.js";
+export type { ContainerRuntime } from "./container-runtime.js";
+export { DockerRuntime } from "./docker-runtime.js";
+export { resolveEngineEndpoints, parseEngineEndpoint, DOCKER_DEFAULT_SOCKET, PODMAN_ROOT_SOCKET } from "./engine-endpoints.js";
+export type { EngineEndpoint } from "./engine-endpoints.js";
+export { validateContainerConfig, validateContainerFilter, validateExecRequest, validateLogsRequest } from "./container-input.js";
+export { decodeContainerPageToken } from "./container-page.js";
+export { DEFAULT_MAX_CONTAINERS, DEFAULT_PIDS_LIMIT, CONTAINER_CAPABILITIES } from "./container-policy.js";
+export { MANAGED_LABEL, SESSION_LABEL, NODE_LABEL, RESERVED_LABEL_PREFIX } from "./container-labels.js";
