@@ -1,7 +1,15 @@
-import { runHandler } from "@baaaht/agent-sdk/testing";
+import { fakeSandbox, runHandler } from "@baaaht/agent-sdk/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLlmHandler } from "./llm-handler.js";
-import { startFakeCompletions, streamTokens, type FakeCompletionsServer } from "./test-support/fake-completions-server.js";
+import {
+  beginStream,
+  endStream,
+  startFakeCompletions,
+  streamTokens,
+  writeEvent,
+  writeToken,
+  type FakeCompletionsServer,
+} from "./test-support/fake-completions-server.js";
 
 let server: FakeCompletionsServer | undefined;
 afterEach(async () => server?.close());
@@ -28,15 +36,32 @@ describe("the LLM chat handler", () => {
     ]);
   });
 
-  it("offers no tool when the agent SDK has no ctx.sandbox, and says so once in the log", async () => {
+  it("with runShell, offers run_shell, runs the model's command in ctx.sandbox() and feeds the output back", async () => {
+    server = await startFakeCompletions((req, res) => {
+      beginStream(res);
+      const result = req.body.messages.find((m) => m.role === "tool");
+      if (result === undefined) {
+        const call = { index: 0, id: "call_1", type: "function", function: { name: "run_shell", arguments: '{"command":"echo hi"}' } };
+        writeEvent(res, { choices: [{ index: 0, delta: { tool_calls: [call] } }] });
+        return endStream(res, "tool_calls");
+      }
+      writeToken(res, "It printed hi.");
+      endStream(res);
+    });
+    const sandbox = fakeSandbox(() => ({ stdout: "hi\n" }));
+    const handler = createLlmHandler({ endpoint: { baseUrl: server.baseUrl, model: "m" }, runShell: true });
+    const result = await runHandler(handler, { content: "Say hi in the shell", sandbox });
+    expect(result).toEqual({ chunks: ["[run_shell: echo hi]\n", "It printed hi."], text: "[run_shell: echo hi]\nIt printed hi." });
+    expect(sandbox.calls.map((c) => c.command)).toEqual([["sh", "-c", "echo hi"]]);
+    expect(server.requests[0]?.body.tools).toEqual([expect.objectContaining({ function: expect.objectContaining({ name: "run_shell" }) })]);
+    expect(server.requests[1]?.body.messages.at(-1)).toEqual({ role: "tool", tool_call_id: "call_1", content: "hi\n[exit code 0]" });
+  });
+
+  it("offers no tool without runShell", async () => {
     server = await startFakeCompletions(streamTokens(["ok"]));
-    const handler = createLlmHandler({ endpoint: { baseUrl: server.baseUrl, model: "m" }, sandboxImage: "alpine:3" });
-    const warnings: string[] = [];
-    const logger = { debug() {}, info() {}, error() {}, warn: (msg: string) => warnings.push(msg) };
-    expect((await runHandler(handler, { content: "a", logger })).text).toBe("ok");
-    expect((await runHandler(handler, { content: "b", logger })).text).toBe("ok");
-    expect(server.requests.map((r) => r.body.tools)).toEqual([undefined, undefined]);
-    expect(warnings).toEqual(["a sandbox image is set but this agent SDK gives handlers no ctx.sandbox(): run_shell is not offered"]);
+    const handler = createLlmHandler({ endpoint: { baseUrl: server.baseUrl, model: "m" } });
+    expect((await runHandler(handler, { content: "a", sandbox: fakeSandbox(() => ({})) })).text).toBe("ok");
+    expect(server.requests[0]?.body.tools).toBeUndefined();
   });
 
   it("ends the answer with the endpoint's error", async () => {

@@ -1,7 +1,7 @@
 import type { ChatHandler } from "@baaaht/agent-sdk";
 import { streamCompletion, type EndpointConfig } from "./chat-completion.js";
 import { conversationMessages } from "./conversation.js";
-import { createRunShellTool, hasSandbox, sandboxOpener } from "./sandbox-tool.js";
+import { createRunShellTool } from "./sandbox-tool.js";
 import { runToolLoop, type Tool } from "./tool-loop.js";
 
 /** Options of {@link createLlmHandler}. */
@@ -10,11 +10,11 @@ export interface LlmHandlerOptions {
   /** Sent first, as a `system` message, on every turn. Defaults to none. */
   systemPrompt?: string;
   /**
-   * The container image of the session's sandbox. When set, and the agent
-   * SDK gives handlers `ctx.sandbox()`, the model is offered the `run_shell`
-   * tool. Defaults to none: a plain chat agent.
+   * Offer the model the `run_shell` tool, running its commands in
+   * `ctx.sandbox()`: set it when the agent is created with the `sandbox`
+   * option. Defaults to false: a plain chat agent.
    */
-  sandboxImage?: string;
+  runShell?: boolean;
   /** The most completions one answer may chain through tool calls. Defaults to 8. */
   maxToolRounds?: number;
 }
@@ -22,22 +22,13 @@ export interface LlmHandlerOptions {
 /**
  * The chat handler of the LLM agent: sends the session's history and the new
  * message to the model endpoint and streams the model's text back chunk by
- * chunk, running tool calls in the session's sandbox when one is configured.
+ * chunk, running tool calls in the session's sandbox when `runShell` is set.
  * The HTTP request is aborted when the answer is cancelled; endpoint failures
  * end the answer with an error that says what went wrong.
  */
 export function createLlmHandler(options: LlmHandlerOptions): ChatHandler {
-  let warned = false;
   return async function* answer(msg, ctx) {
-    const tools: Tool[] = [];
-    if (options.sandboxImage !== undefined) {
-      if (hasSandbox(ctx)) {
-        tools.push(createRunShellTool(sandboxOpener(ctx, options.sandboxImage)));
-      } else if (!warned) {
-        warned = true;
-        ctx.logger.warn("a sandbox image is set but this agent SDK gives handlers no ctx.sandbox(): run_shell is not offered");
-      }
-    }
+    const tools: Tool[] = options.runShell === true ? [createRunShellTool(() => ctx.sandbox())] : [];
     yield* runToolLoop(conversationMessages(options.systemPrompt, msg.history, msg.content), {
       complete: (messages, definitions, signal) => streamCompletion(options.endpoint, { messages, tools: definitions, signal }),
       tools,

@@ -3,6 +3,8 @@
  * OpenAI-compatible chat-completions endpoint (llama.cpp server, Ollama,
  * vLLM, hosted APIs). Start an orchestrator, then
  * `BAAAHT_LLM_BASE_URL=http://127.0.0.1:11434/v1 BAAAHT_LLM_MODEL=llama3.2 pnpm llm-agent`.
+ * With `--sandbox-image IMAGE` each session gets a sandbox container of IMAGE
+ * and the model the `run_shell` tool running commands in it.
  */
 import { createAgent } from "@baaaht/agent-sdk";
 import { ConfigError, parseLlmAgentArgs, type LlmAgentSettings } from "./config.js";
@@ -25,10 +27,11 @@ const agent = createAgent({
   labels: { chat: "true", model: endpoint.model },
   socketPath: settings.socketPath,
   stateDir: settings.stateDir,
+  sandbox: settings.sandboxImage === undefined ? undefined : { image: settings.sandboxImage },
   onMessage: createLlmHandler({
     endpoint,
     systemPrompt: settings.systemPrompt,
-    sandboxImage: settings.sandboxImage,
+    runShell: settings.sandboxImage !== undefined,
   }),
 });
 
