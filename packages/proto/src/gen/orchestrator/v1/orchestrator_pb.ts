@@ -2539,7 +2539,11 @@ export const EventTypeSchema: GenEnum<EventType> = /*@__PURE__*/
  * gateway acts only on sessions it created; admin acts on everything;
  * containers belong to a session: admin reaches all of them, a gateway those
  * of the sessions it created, an agent those of the sessions it works for
- * (its bound chat sessions and the sessions of its running tasks). Errors common to all RPCs: UNAUTHENTICATED (no or
+ * (its bound chat sessions and the sessions of its running tasks); a
+ * container id the caller may not use answers NOT_FOUND, like a missing one.
+ * Reasons of the container RPCs: ENGINE_UNAVAILABLE, CONTAINER_NOT_FOUND,
+ * CONTAINER_RUNNING, CONTAINER_NOT_RUNNING, CONTAINER_START_FAILED,
+ * CONTAINER_LIMIT, IMAGE_UNAVAILABLE, POLICY_DENIED. Errors common to all RPCs: UNAUTHENTICATED (no or
  * unknown token), PERMISSION_DENIED (wrong scope), INVALID_ARGUMENT (a field is
  * missing or out of bounds; the message names it), UNAVAILABLE (the node is
  * draining and refuses new work).
@@ -2676,8 +2680,9 @@ export const OrchestratorService: GenService<{
    * (session, or an image the engine cannot find or pull), PERMISSION_DENIED
    * (image, network, mount or path not allowed by the session's policy),
    * RESOURCE_EXHAUSTED (the session's max_containers reached),
-   * FAILED_PRECONDITION (the session is closed, an image pull failed, or no
-   * container engine reachable; the message names the socket tried).
+   * FAILED_PRECONDITION (the session is closed, an image pull failed, the
+   * container did not start, or no container engine reachable; the message
+   * names the sockets tried).
    *
    * @generated from rpc orchestrator.v1.OrchestratorService.CreateContainer
    */
