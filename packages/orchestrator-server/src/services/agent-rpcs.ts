@@ -104,6 +104,8 @@ export function createAgentRpcs({ agents, chat, tasks, info, logger }: AgentRpcD
           }
           detach("the agent closed its stream");
         } catch (err) {
+          // A request that does not decode (or a reset) ends the agent's stream with that error.
+          if (!ctx.signal.aborted) connection.close(ConnectError.from(err));
           detach(`the stream failed: ${ConnectError.from(err).message}`);
         }
       })();
