@@ -1,0 +1,116 @@
+import fc from "fast-check";
+import { gzipSync } from "node:zlib";
+import { describe, it } from "vitest";
+import { envelope, type CodeName } from "../support/grpc-wire.js";
+import { mutatedPayload, randomPayload, validPayload, type Payload } from "./byte-inputs.js";
+import { checkFuzzProperty, fuzzTimeout, useFuzzTarget } from "./harness.js";
+import { RPCS, type Rpc } from "./rpc-catalog.js";
+import { bytesSummary, labelled, type WireCall } from "./wire-call.js";
+
+// Bad gRPC framing and headers around valid messages, on every RPC: lying
+// length prefixes, flag bits, compression without (or with unknown) encodings,
+// cut envelopes, extra or garbage messages after a valid first one, odd
+// grpc-timeout values, oversize and numerous headers.
+
+const RUNS = 10;
+const target = useFuzzTarget();
+
+/** How a call is framed: its body chunks, extra headers, and what it is. */
+interface Framing {
+  readonly body: Uint8Array[];
+  readonly headers?: Record<string, string>;
+  readonly what: string;
+  /** Codes that may come before authentication (wire-call.ts). */
+  readonly beforeAuth?: readonly CodeName[];
+}
+
+function framing(body: Uint8Array[], what: string, headers?: Record<string, string>, beforeAuth?: readonly CodeName[]): Framing {
+  return labelled({ body, what, headers, beforeAuth }, what);
+}
+
+const lengthLie = (p: Payload) =>
+  fc.oneof(fc.integer({ min: -p.bytes.length, max: 64 }), fc.constantFrom(2 ** 31 - 1, 2 ** 32 - 1)).map((delta) => {
+    const declared = Math.max(0, p.bytes.length + delta) >>> 0;
+    return framing([envelope(p.bytes, 0, declared)], `${p.what} with length prefix ${declared} (actual ${p.bytes.length})`);
+  });
+
+const flagBits = (p: Payload) =>
+  fc.integer({ min: 1, max: 255 }).map((flags) => framing([envelope(p.bytes, flags)], `${p.what} with envelope flags 0x${flags.toString(16)}`));
+
+const ENCODINGS = ["gzip", "deflate", "br", "zstd", "snappy", "identity", "x-unknown", "gzip, br"];
+const compression = (p: Payload) =>
+  fc.record({ encoding: fc.constantFrom(...ENCODINGS), compressed: fc.boolean(), really: fc.boolean() }).map(({ encoding, compressed, really }) => {
+    const bytes = compressed && really ? gzipSync(p.bytes) : p.bytes;
+    const what = `${p.what}, grpc-encoding ${encoding}, ${compressed ? (really ? "gzip-compressed" : "flagged compressed but plain") : "not compressed"}`;
+    return framing([envelope(bytes, compressed ? 1 : 0)], what, { "grpc-encoding": encoding });
+  });
+
+const truncated = (p: Payload) =>
+  fc.nat({ max: p.bytes.length + 4 }).map((cut) => framing([envelope(p.bytes).subarray(0, cut)], `${p.what} cut after ${cut} of ${p.bytes.length + 5} bytes`));
+
+/** A valid first message then a second one: garbage, mutated or valid, maybe as a separate DATA write. */
+const second = (rpc: Rpc, p: Payload) =>
+  fc.record({ next: fc.oneof(randomPayload, mutatedPayload(rpc.input), validPayload(rpc.input)), split: fc.boolean() }).map(({ next, split }) => {
+    const chunks = [envelope(p.bytes), envelope(next.bytes)];
+    return framing(split ? chunks : [Buffer.concat(chunks)], `${p.what} then ${next.what}${split ? " (2 writes)" : ""}`);
+  });
+
+/** Trailing bytes after a whole envelope that are not a whole envelope. */
+const trailingBytes = (p: Payload) =>
+  fc.uint8Array({ minLength: 1, maxLength: 4 }).map((tail) => framing([envelope(p.bytes), tail], `${p.what} then ${tail.length} stray byte(s)`));
+
+/** Deadlines already over when the call arrives: DEADLINE_EXCEEDED may come first. */
+const EXPIRED = ["0n", "0u", "0m", "0S", "1n", "1u"];
+/** Not a grpc-timeout (gRPC: 1-8 digits and a unit): a protocol error. (Values with surrounding spaces never reach the server: HTTP/2 drops them.) */
+const MALFORMED = ["999999999S", "abc", "-1S", "1", "1X", ""];
+/** A valid deadline far away; only for calls that end by themselves (unary). */
+const FAR = ["99999999H"];
+const timeouts = (rpc: Rpc, p: Payload) =>
+  fc.constantFrom(...EXPIRED, ...MALFORMED, ...(rpc.streamsOut ? [] : FAR)).map((t) =>
+    framing([envelope(p.bytes)], `${p.what} with grpc-timeout "${t}"`, { "grpc-timeout": t }, EXPIRED.includes(t) ? ["DEADLINE_EXCEEDED"] : ["INVALID_ARGUMENT"]),
+  );
+
+const bigHeaders = (p: Payload) =>
+  fc.oneof(
+    fc.integer({ min: 4096, max: 120_000 }).map((size) =>
+      framing([envelope(p.bytes)], `${p.what} with a ${size}-byte header`, { "x-fuzz": "h".repeat(size) }, ["RESOURCE_EXHAUSTED"]),
+    ),
+    fc.integer({ min: 50, max: 400 }).map((count) => {
+      const headers = Object.fromEntries(Array.from({ length: count }, (_, i) => [`x-fuzz-${i}`, "v".repeat(100)]));
+      return framing([envelope(p.bytes)], `${p.what} with ${count} extra headers`, headers, ["RESOURCE_EXHAUSTED"]);
+    }),
+  );
+
+const codecMismatch = (p: Payload) =>
+  fc.constant(framing([envelope(p.bytes)], `${p.what} sent as application/grpc+json`, { "content-type": "application/grpc+json" }));
+
+function framingFor(rpc: Rpc): fc.Arbitrary<Framing> {
+  return validPayload(rpc.input).chain((p) =>
+    fc.oneof(lengthLie(p), flagBits(p), compression(p), truncated(p), second(rpc, p), trailingBytes(p), timeouts(rpc, p), bigHeaders(p), codecMismatch(p)),
+  );
+}
+
+const batch = fc.tuple(...RPCS.map((rpc) => fc.record({ framing: framingFor(rpc), token: fc.constantFrom(...rpc.tokens) })));
+
+describe("fuzz: gRPC framing and headers", () => {
+  it(
+    "bad envelopes, compression, extra messages, timeouts and headers on every RPC: a status, never INTERNAL/UNKNOWN, the process keeps serving",
+    async () => {
+      await checkFuzzProperty(
+        target,
+        batch,
+        (inputs) =>
+          inputs.flatMap(({ framing: f, token }, i): WireCall[] => {
+            const rpc = RPCS[i]!;
+            const what = `${f.what} [${f.body.map(bytesSummary).join(" | ")}]`;
+            return [
+              { rpc, token: "none", protocol: "grpc", body: f.body, headers: f.headers, what, beforeAuth: f.beforeAuth },
+              { rpc, token, protocol: "grpc", body: f.body, headers: f.headers, what },
+            ];
+          }),
+        RUNS,
+      );
+    },
+    fuzzTimeout(RUNS),
+  );
+});
