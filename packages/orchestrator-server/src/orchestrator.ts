@@ -16,6 +16,7 @@ import { ensureNodeIdentity } from "./node-identity.js";
 import type { NodeInfo } from "./node-info.js";
 import { registerServices } from "./register-services.js";
 import { createRequestGate } from "./request-gate.js";
+import { createBoundsInterceptor } from "./validation/bounds-interceptor.js";
 import { HTTP2_MAX_HEADER_LIST_BYTES } from "./validation/metadata.js";
 
 /** Options of {@link createOrchestrator}. */
@@ -176,7 +177,7 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
         maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
       }),
     requestGate: createRequestGate(authenticator, logger),
-    interceptors: [createLoggingInterceptor(logger), createDrainInterceptor(lifecycle)],
+    interceptors: [createLoggingInterceptor(logger), createDrainInterceptor(lifecycle), createBoundsInterceptor()],
     readMaxBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
     // gzip only: the encoding gRPC clients send; anything else is UNIMPLEMENTED naming it.
     acceptCompression: [compressionGzip],

@@ -15,6 +15,7 @@ import type { ChatSessions } from "./chat-ports.js";
 import { followAnswer, type FollowedChunk } from "./answer-replay.js";
 import { ChunkWriter } from "./chunk-writer.js";
 import type { AnswerOutcome, SessionHub } from "./session-hub.js";
+import { quoteInput } from "../errors/quote-input.js";
 
 /** Messages of history an agent gets with each chat turn. */
 const HISTORY_LIMIT = 50;
@@ -161,10 +162,10 @@ export class ChatRouter {
   onAgentChunk(agentId: string, chunk: ChatChunk): void {
     const answer = this.#answers.get(chunk.messageId);
     if (!answer || answer.sessionId !== chunk.sessionId) {
-      throw new ConnectError(`no answer in progress for message "${chunk.messageId.slice(0, 64)}"`, Code.FailedPrecondition);
+      throw new ConnectError(`no answer in progress for message ${quoteInput(chunk.messageId)}`, Code.FailedPrecondition);
     }
     if (answer.agentId !== agentId) {
-      throw new ConnectError(`message "${chunk.messageId}" is being answered by another agent`, Code.PermissionDenied);
+      throw new ConnectError(`message ${quoteInput(chunk.messageId)} is being answered by another agent`, Code.PermissionDenied);
     }
     if (!chunk.isFinal) {
       answer.text += chunk.text;

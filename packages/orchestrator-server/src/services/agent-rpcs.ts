@@ -16,7 +16,7 @@ import type { ChatRouter } from "../chat/chat-router.js";
 import type { NodeInfo } from "../node-info.js";
 import { nodeStatus } from "../node-status.js";
 import type { TaskManager } from "../tasks/index.js";
-import { maxLength, requireId } from "../validation/fields.js";
+import { requireId } from "../validation/fields.js";
 
 /** What the agent RPCs are built from. */
 export interface AgentRpcDeps {
@@ -52,7 +52,6 @@ export function createAgentRpcs({ agents, chat, tasks, info, logger }: AgentRpcD
   return {
     async register(req) {
       requireId(req.name, "name");
-      maxLength(req.name, 128, "name");
       if (req.type === AgentType.UNSPECIFIED) {
         throw new ConnectError("type is required (e.g. AGENT_TYPE_WORKER)", Code.InvalidArgument);
       }
