@@ -53,9 +53,16 @@ export function parseEnvelopes(body: Buffer): { frames: { flags: number; data: B
   return { frames, rest: body.subarray(pos) };
 }
 
-/** One HTTP/2 connection to a Unix socket. */
+/**
+ * One HTTP/2 connection to a Unix socket. Node's own client limit on the
+ * header block it sends (64 KiB compressed by default) is lifted, so oversize
+ * metadata reaches the server instead of being refused by this client.
+ */
 export function connectSocket(socketPath: string): http2.ClientHttp2Session {
-  const session = http2.connect("http://localhost", { createConnection: () => net.connect(socketPath) });
+  const session = http2.connect("http://localhost", {
+    createConnection: () => net.connect(socketPath),
+    maxSendHeaderBlockLength: 16 * 1024 * 1024,
+  });
   // Connection errors surface on the requests; do not crash the test process.
   session.on("error", () => undefined);
   return session;
