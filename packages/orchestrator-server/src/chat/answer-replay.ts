@@ -27,8 +27,8 @@ export async function* followAnswer(
 ): AsyncGenerator<FollowedChunk> {
   const { events, detach } = hub.subscribe(sessionId);
   try {
-    let answer = await answers.findByReplyTo(replyToMessageId);
-    if (!answer || answer.sessionId !== sessionId) {
+    let answer = await answers.findByReplyTo(sessionId, replyToMessageId);
+    if (!answer) {
       throw new ConnectError(`no answer to message ${quoteInput(replyToMessageId)} in this session`, Code.NotFound);
     }
     const stored = await answers.chunks(answer.id);

@@ -197,7 +197,8 @@ export class SessionManager {
    * storing `also` in the same unit of work. An empty id is assigned, an unset
    * timestamp is now, an UNSPECIFIED role is USER. FAILED_PRECONDITION
    * (SESSION_CLOSED) when the session is CLOSING or CLOSED, ALREADY_EXISTS
-   * when the id is taken. Resolves with the stored message once committed.
+   * when the session already has a message with that id (ids are unique per
+   * session: another session may use the same one). Resolves with the stored message once committed.
    */
   async appendMessage(sessionId: string, message: Message, also?: AlsoStore): Promise<Message> {
     const { session } = await this.#requireOpen(sessionId);
@@ -218,7 +219,7 @@ export class SessionManager {
       });
     } catch (error) {
       if (error instanceof DuplicateKeyError) {
-        throw domainError(Code.AlreadyExists, ErrorReason.ALREADY_EXISTS, `message ${quoteInput(stored.id)} already exists`);
+        throw domainError(Code.AlreadyExists, ErrorReason.ALREADY_EXISTS, `message ${quoteInput(stored.id)} already exists in this session`);
       }
       throw error;
     }
