@@ -1,7 +1,7 @@
 import { createClient } from "@connectrpc/connect";
 import { AgentService, TaskType } from "@baaaht/proto/agent/v1";
 import { GatewayMessageRole, GatewayService } from "@baaaht/proto/gateway/v1";
-import { EventType, OrchestratorService } from "@baaaht/proto/orchestrator/v1";
+import { EventType, MessageRole, OrchestratorService } from "@baaaht/proto/orchestrator/v1";
 import { createSocketTransport } from "@baaaht/transport";
 import type { OrchestratorProcess } from "../support/orchestrator-process.js";
 import type { ScenarioContext } from "./scenarios.js";
@@ -23,6 +23,9 @@ export async function createScenarioContext(orch: OrchestratorProcess, stack: st
     const { cursor, nextEvent } = await firstEventsOf(orchestrator, sessionId);
 
     const { sessionId: chatSessionId } = await orchestrator.createSession({ metadata: { name: `${stack} chat` } });
+    const usedMessageId = `${stack}-message-1`;
+    await orchestrator.sendMessage({ sessionId, message: { id: usedMessageId, role: MessageRole.USER, content: "first use of the id" } });
+    const { sessionId: otherSessionId } = await orchestrator.createSession({ metadata: { name: `${stack} other` } });
     const { taskId } = await createClient(AgentService, admin.transport).executeTask({
       sessionId,
       type: TaskType.CUSTOM,
@@ -34,7 +37,7 @@ export async function createScenarioContext(orch: OrchestratorProcess, stack: st
       sessionId: replaySessionId,
       message: { role: GatewayMessageRole.USER, content: "replay me" },
     });
-    return { stack, tokens, sessionId, cursor, nextEvent, chatSessionId, taskId, gatewaySessionId, replaySessionId, replayMessageId };
+    return { stack, tokens, sessionId, cursor, nextEvent, chatSessionId, usedMessageId, otherSessionId, taskId, gatewaySessionId, replaySessionId, replayMessageId };
   } finally {
     admin.close();
     gatewayTransport.close();

@@ -24,6 +24,8 @@ const SHAPE: ScenarioContext = {
   cursor: "0",
   nextEvent: { type: "", sequence: "" },
   chatSessionId: "",
+  usedMessageId: "",
+  otherSessionId: "",
   taskId: "",
   gatewaySessionId: "",
   replaySessionId: "",

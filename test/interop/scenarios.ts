@@ -18,6 +18,9 @@ export interface ScenarioContext {
   readonly nextEvent: { readonly type: string; readonly sequence: string };
   /** An orchestrator session for StreamMessages. */
   readonly chatSessionId: string;
+  /** A client-chosen message id already used in `sessionId`, and another session where it is still free. */
+  readonly usedMessageId: string;
+  readonly otherSessionId: string;
   /** A countdown task (n = 3) the echo agent runs. */
   readonly taskId: string;
   /** A gateway session for StreamChat. */
@@ -235,6 +238,18 @@ export const SCENARIOS: readonly Scenario[] = [
       until: { path: "chunk.isFinal", equals: true },
     }),
     expect: (o, ctx) => expectEchoStream(o, "chunk", `echo: hello from ${ctx.stack}`),
+  },
+  {
+    id: "message-own-id",
+    title: "OrchestratorService.SendMessage with a client-chosen id already used in another session (ids are per session)",
+    call: (ctx) => ({
+      service: "orchestrator.v1.OrchestratorService",
+      method: "SendMessage",
+      kind: "unary",
+      token: ctx.tokens.admin,
+      requests: [{ sessionId: ctx.otherSessionId, message: { id: ctx.usedMessageId, role: "MESSAGE_ROLE_USER", content: "same id, other session" } }],
+    }),
+    expect: (o, ctx) => expect(only(o).messageId).toBe(ctx.usedMessageId),
   },
   {
     id: "task-execute",

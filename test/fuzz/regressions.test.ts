@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { connectSocket, envelope, grpcHeaders, grpcOutcome, rawRequest, type Outcome } from "../support/grpc-wire.js";
+import { useFuzzTarget } from "./harness.js";
+
+// Inputs the fuzz suite found, kept as fixed cases so that they stay fixed
+// whatever the seed. (The defects of issue 9's list have theirs in
+// test/e2e/wire-input.test.ts.)
+
+const target = useFuzzTarget();
+
+/** One raw gRPC call on a connection of its own; also says whether that connection still serves a Ping afterwards. */
+async function call(path: string, body: Uint8Array, headers: Record<string, string> = {}, token?: string): Promise<{ outcome: Outcome; afterwards: Outcome }> {
+  const session = connectSocket(target.orch.socketPath);
+  try {
+    const outcome = grpcOutcome(await rawRequest(session, { path, headers: grpcHeaders(token, headers), body: [envelope(body)], deadlineMs: 10_000 }));
+    const afterwards = grpcOutcome(
+      await rawRequest(session, { path: "/control.v1.ControlService/Ping", headers: grpcHeaders(target.token("admin")), body: [envelope(new Uint8Array(0))], deadlineMs: 10_000 }),
+    );
+    return { outcome, afterwards };
+  } finally {
+    session.destroy();
+  }
+}
+
+describe("fuzz findings, replayed", () => {
+  it("125 metadata fields (12.5 KB in all) get a gRPC status, not RST_STREAM(ENHANCE_YOUR_CALM)", async () => {
+    const headers = Object.fromEntries(Array.from({ length: 125 }, (_, i) => [`x-meta-${i}`, "v".repeat(100)]));
+    const { outcome, afterwards } = await call("/orchestrator.v1.OrchestratorService/HealthCheck", new Uint8Array(0), headers, target.token("admin"));
+    expect(outcome.code, outcome.text).toBeDefined();
+    expect(["INTERNAL", "UNKNOWN"]).not.toContain(outcome.code);
+    expect(afterwards.code).toBe("OK");
+  });
+
+  it("gRPC+JSON: a 100000-digit number in a uint64 field is INVALID_ARGUMENT with a short message, not RST_STREAM(FRAME_SIZE_ERROR)", async () => {
+    const json = Buffer.from(`{"sessionId":"x","afterSequence":"${"9".repeat(100_000)}"}`);
+    const { outcome, afterwards } = await call("/gateway.v1.GatewayService/SubscribeToEvents", json, { "content-type": "application/grpc+json" }, target.token("gateway"));
+    expect(outcome.code, outcome.text).toBe("INVALID_ARGUMENT");
+    expect(outcome.message?.length ?? 0).toBeLessThan(1024);
+    expect(afterwards.code).toBe("OK");
+  });
+
+  it("Health/Check of a 160 KB service name is NOT_FOUND with a short message, the connection intact", async () => {
+    const name = Buffer.alloc(160_000, "a");
+    const body = Buffer.concat([Buffer.from([0x0a, 0x80, 0xe2, 0x09]), name]); // field 1, length 160000 (varint)
+    const { outcome, afterwards } = await call("/grpc.health.v1.Health/Check", body);
+    expect(outcome.code, outcome.text).toBe("NOT_FOUND");
+    expect(outcome.message?.length ?? 0).toBeLessThan(1024);
+    expect(afterwards.code).toBe("OK");
+  });
+
+  it.each([
+    ["grpc.health.v1.Health/Watch", undefined],
+    ["orchestrator.v1.OrchestratorService/SubscribeEvents", "admin"],
+  ] as const)("a live %s stream cut by its deadline ends DEADLINE_EXCEEDED, not OK", async (method, scope) => {
+    const { outcome } = await call(`/${method}`, new Uint8Array(0), { "grpc-timeout": "200m" }, scope && target.token(scope));
+    expect(outcome.code, outcome.text).toBe("DEADLINE_EXCEEDED");
+  });
+});
