@@ -1,7 +1,7 @@
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { AgentService, AgentType } from "@baaaht/proto/agent/v1";
 import { GatewayService } from "@baaaht/proto/gateway/v1";
-import { MessageRole, OrchestratorService } from "@baaaht/proto/orchestrator/v1";
+import { EventType, MessageRole, OrchestratorService } from "@baaaht/proto/orchestrator/v1";
 import { createSocketTransport, type SocketTransport } from "@baaaht/transport";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOrchestrator, stopAllOrchestrators, type OrchestratorProcess } from "../support/orchestrator-process.js";
@@ -138,6 +138,29 @@ describe("bad input gets the right code and names the field", () => {
     expect(await failure(admin.createSession({ metadata: { labels } }))).toEqual({
       code: Code.InvalidArgument,
       message: "metadata.labels has more than 64 entries",
+    });
+  });
+
+  it("AgentService.SendMessage takes chat chunks, task messages and events; anything else names message.payload", async () => {
+    const a = await agents.register({ name: "sender", type: AgentType.WORKER });
+    const asA = client(AgentService, a.registrationToken) as Client<typeof AgentService>;
+    const sent = await asA.sendMessage({
+      agentId: a.agentId,
+      message: { id: "ev-1", payload: { case: "eventMessage", value: { eventType: "tool_call", source: "helper", data: { tool: "grep" } } } },
+    });
+    expect(sent.messageId).toBe("ev-1");
+    let seen: Record<string, string> | undefined;
+    for await (const res of admin.subscribeEvents({ filter: { type: EventType.IPC_MESSAGE }, afterSequence: 0n })) {
+      seen = res.event?.data;
+      break;
+    }
+    expect(seen).toEqual({ tool: "grep", event_type: "tool_call", event_source: "helper", agent_id: a.agentId });
+    expect(await failure(asA.sendMessage({ agentId: a.agentId, message: { payload: { case: "taskMessage", value: { taskId: "no-such-task", progress: 5 } } } }))).toMatchObject({
+      code: Code.NotFound,
+    });
+    expect(await failure(asA.sendMessage({ agentId: a.agentId, message: { payload: { case: "controlMessage", value: {} } } }))).toEqual({
+      code: Code.InvalidArgument,
+      message: "message.payload control_message is not accepted from an agent: send chat_chunk, task_message or event_message",
     });
   });
 
