@@ -18,14 +18,21 @@ const target = useFuzzTarget();
 /** How a call is framed: its body chunks, extra headers, and what it is. */
 interface Framing {
   readonly body: Uint8Array[];
-  readonly headers?: Record<string, string>;
   readonly what: string;
+  readonly headers?: Record<string, string>;
   /** Codes that may come before authentication (wire-call.ts). */
   readonly beforeAuth?: readonly CodeName[];
+  /** The only codes a call with a token may get (docs/limits.md); unset: any but INTERNAL/UNKNOWN. */
+  readonly only?: readonly CodeName[];
 }
 
-function framing(body: Uint8Array[], what: string, headers?: Record<string, string>, beforeAuth?: readonly CodeName[]): Framing {
-  return labelled({ body, what, headers, beforeAuth }, what);
+function framing(body: Uint8Array[], what: string, options: Omit<Framing, "body" | "what"> = {}): Framing {
+  return labelled({ body, what, ...options }, what);
+}
+
+/** The check of a call with a token: its code is one of `only`. */
+function onlyCodes(only: readonly CodeName[] | undefined): WireCall["check"] {
+  return only && ((o) => (o.code !== undefined && !only.includes(o.code) ? `answered ${o.text} (expected ${only.join(" or ")})` : undefined));
 }
 
 const lengthLie = (p: Payload) =>
@@ -35,14 +42,20 @@ const lengthLie = (p: Payload) =>
   });
 
 const flagBits = (p: Payload) =>
-  fc.integer({ min: 1, max: 255 }).map((flags) => framing([envelope(p.bytes, flags)], `${p.what} with envelope flags 0x${flags.toString(16)}`));
+  // gRPC defines one flag (0x01, compressed), which needs a grpc-encoding: every other value is refused
+  fc.integer({ min: 1, max: 255 }).map((flags) =>
+    framing([envelope(p.bytes, flags)], `${p.what} with envelope flags 0x${flags.toString(16)}`, { only: ["INVALID_ARGUMENT", "PERMISSION_DENIED"] }),
+  );
 
-const ENCODINGS = ["gzip", "deflate", "br", "zstd", "snappy", "identity", "x-unknown", "gzip, br"];
+const SUPPORTED_ENCODINGS = ["gzip", "identity"];
+const ENCODINGS = [...SUPPORTED_ENCODINGS, "deflate", "br", "zstd", "snappy", "x-unknown", "gzip, br"];
 const compression = (p: Payload) =>
   fc.record({ encoding: fc.constantFrom(...ENCODINGS), compressed: fc.boolean(), really: fc.boolean() }).map(({ encoding, compressed, really }) => {
     const bytes = compressed && really ? gzipSync(p.bytes) : p.bytes;
     const what = `${p.what}, grpc-encoding ${encoding}, ${compressed ? (really ? "gzip-compressed" : "flagged compressed but plain") : "not compressed"}`;
-    return framing([envelope(bytes, compressed ? 1 : 0)], what, { "grpc-encoding": encoding });
+    // identity and gzip are served; any other encoding is UNIMPLEMENTED
+    const only: CodeName[] | undefined = SUPPORTED_ENCODINGS.includes(encoding) ? undefined : ["UNIMPLEMENTED", "PERMISSION_DENIED"];
+    return framing([envelope(bytes, compressed ? 1 : 0)], what, { headers: { "grpc-encoding": encoding }, only });
   });
 
 const truncated = (p: Payload) =>
@@ -59,15 +72,21 @@ const second = (rpc: Rpc, p: Payload) =>
 const trailingBytes = (p: Payload) =>
   fc.uint8Array({ minLength: 1, maxLength: 4 }).map((tail) => framing([envelope(p.bytes), tail], `${p.what} then ${tail.length} stray byte(s)`));
 
-/** Deadlines already over when the call arrives: DEADLINE_EXCEEDED may come first. */
-const EXPIRED = ["0n", "0u", "0m", "0S", "1n", "1u"];
+/** Deadlines already over when the call arrives: DEADLINE_EXCEEDED, before the token is even looked at. */
+const EXPIRED = ["0n", "0u", "0m", "0S"];
+/** Deadlines over almost at once: the call may or may not start. */
+const TINY = ["1n", "1u"];
 /** Not a grpc-timeout (gRPC: 1-8 digits and a unit): a protocol error. (Values with surrounding spaces never reach the server: HTTP/2 drops them.) */
 const MALFORMED = ["999999999S", "abc", "-1S", "1", "1X", ""];
 /** A valid deadline far away; only for calls that end by themselves (unary). */
 const FAR = ["99999999H"];
 const timeouts = (rpc: Rpc, p: Payload) =>
-  fc.constantFrom(...EXPIRED, ...MALFORMED, ...(rpc.streamsOut ? [] : FAR)).map((t) =>
-    framing([envelope(p.bytes)], `${p.what} with grpc-timeout "${t}"`, { "grpc-timeout": t }, EXPIRED.includes(t) ? ["DEADLINE_EXCEEDED"] : ["INVALID_ARGUMENT"]),
+  fc.constantFrom(...EXPIRED, ...TINY, ...MALFORMED, ...(rpc.streamsOut ? [] : FAR)).map((t) =>
+    framing([envelope(p.bytes)], `${p.what} with grpc-timeout "${t}"`, {
+      headers: { "grpc-timeout": t },
+      beforeAuth: MALFORMED.includes(t) ? ["INVALID_ARGUMENT"] : ["DEADLINE_EXCEEDED"],
+      only: EXPIRED.includes(t) ? ["DEADLINE_EXCEEDED"] : undefined,
+    }),
   );
 
 /**
@@ -80,16 +99,16 @@ const bigHeaders = (p: Payload) =>
     fc.integer({ min: 4096, max: 120_000 }).map((size) => {
       const fields = Math.ceil(size / 16_384);
       const headers = Object.fromEntries(Array.from({ length: fields }, (_, i) => [`x-fuzz-${i}`, "h".repeat(Math.ceil(size / fields))]));
-      return framing([envelope(p.bytes)], `${p.what} with ${size} bytes of metadata in ${fields} field(s)`, headers, ["RESOURCE_EXHAUSTED"]);
+      return framing([envelope(p.bytes)], `${p.what} with ${size} bytes of metadata in ${fields} field(s)`, { headers, beforeAuth: ["RESOURCE_EXHAUSTED"] });
     }),
     fc.integer({ min: 50, max: 400 }).map((count) => {
       const headers = Object.fromEntries(Array.from({ length: count }, (_, i) => [`x-fuzz-${i}`, "v".repeat(100)]));
-      return framing([envelope(p.bytes)], `${p.what} with ${count} metadata fields`, headers, ["RESOURCE_EXHAUSTED"]);
+      return framing([envelope(p.bytes)], `${p.what} with ${count} metadata fields`, { headers, beforeAuth: ["RESOURCE_EXHAUSTED"] });
     }),
   );
 
 const codecMismatch = (p: Payload) =>
-  fc.constant(framing([envelope(p.bytes)], `${p.what} sent as application/grpc+json`, { "content-type": "application/grpc+json" }));
+  fc.constant(framing([envelope(p.bytes)], `${p.what} sent as application/grpc+json`, { headers: { "content-type": "application/grpc+json" } }));
 
 function framingFor(rpc: Rpc): fc.Arbitrary<Framing> {
   return validPayload(rpc.input).chain((p) =>
@@ -112,7 +131,7 @@ describe("fuzz: gRPC framing and headers", () => {
             const what = `${f.what} [${f.body.map(bytesSummary).join(" | ")}]`;
             return [
               { rpc, token: "none", protocol: "grpc", body: f.body, headers: f.headers, what, beforeAuth: f.beforeAuth },
-              { rpc, token, protocol: "grpc", body: f.body, headers: f.headers, what },
+              { rpc, token, protocol: "grpc", body: f.body, headers: f.headers, what, check: onlyCodes(f.only) },
             ];
           }),
         RUNS,

@@ -134,9 +134,12 @@ const oversize = fc.oneof(
   { arbitrary: fc.integer({ min: 1_048_577, max: 2_200_000 }), weight: 1 },
 );
 
-/** A hostile request: the payload, and how many list/map entries it adds (for the bounds check). */
+/** A hostile request: the payload, and what it oversizes (for the bounds checks). */
 export interface HostilePayload extends Payload {
+  /** The list or map given `count` entries. */
   readonly entries?: { readonly field: string; readonly count: number };
+  /** The string field given `size` bytes. */
+  readonly text?: { readonly field: string; readonly size: number };
 }
 
 /** A valid request of `desc` with one hostile field. */
@@ -146,7 +149,7 @@ export function hostileRequest(desc: DescMessage): fc.Arbitrary<HostilePayload> 
   const enums = paths.filter((p) => isEnum(leaf(p)));
   const collections = paths.filter((p) => leaf(p).fieldKind === "list" || leaf(p).fieldKind === "map");
   const messages = [{ chain: [], name: "(top)" }, ...paths.filter((p) => leaf(p).fieldKind === "message")];
-  type Hostile = { bytes: Uint8Array; what: string; entries?: HostilePayload["entries"] };
+  type Hostile = { bytes: Uint8Array; what: string; entries?: HostilePayload["entries"]; text?: HostilePayload["text"] };
   const options: fc.Arbitrary<Hostile>[] = [
     fc.record({ at: fc.constantFrom(...messages), depth: fc.integer({ min: 50, max: 200_000 }) }).map(({ at, depth }) => ({
       bytes: at.chain.length === 0 ? nestedGroups(depth) : wrap(at, lenField(leaf(at).number, nestedGroups(depth))),
@@ -158,6 +161,7 @@ export function hostileRequest(desc: DescMessage): fc.Arbitrary<HostilePayload> 
       fc.record({ at: fc.constantFrom(...text), size: oversize }).map(({ at, size }) => ({
         bytes: wrap(at, textField(leaf(at), Buffer.alloc(size, "a"))),
         what: `${size}-byte string in ${at.name}`,
+        text: { field: at.name, size },
       })),
       fc.record({ at: fc.constantFrom(...text), bad: fc.constantFrom(...BAD_UTF8), around: fc.string({ maxLength: 8 }) }).map(({ at, bad, around }) => ({
         bytes: wrap(at, textField(leaf(at), Buffer.concat([Buffer.from(around), Buffer.from(bad), Buffer.from(around)]))),
@@ -187,6 +191,6 @@ export function hostileRequest(desc: DescMessage): fc.Arbitrary<HostilePayload> 
   return fc.tuple(validPayload(desc), fc.oneof(...options)).map(([base, hostile]) => {
     const bytes = Buffer.concat([base.bytes, hostile.bytes]);
     const what = `${desc.name} + ${hostile.what} (${bytesSummary(bytes)})`;
-    return labelled({ bytes, what, entries: hostile.entries }, what);
+    return labelled({ bytes, what, entries: hostile.entries, text: hostile.text }, what);
   });
 }

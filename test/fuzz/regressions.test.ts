@@ -39,6 +39,13 @@ describe("fuzz findings, replayed", () => {
     expect(afterwards.code).toBe("OK");
   });
 
+  it("gRPC+JSON: a body that starts with an emoji is INVALID_ARGUMENT, not a call never answered", async () => {
+    // JSON.parse names the bad token as one UTF-16 unit: half a surrogate pair, which encodeURIComponent (grpc-message) refuses
+    const { outcome, afterwards } = await call("/control.v1.ControlService/Ping", Buffer.from("\u{1F600}"), { "content-type": "application/grpc+json", "grpc-timeout": "5S" }, target.token("admin"));
+    expect(outcome.code, outcome.text).toBe("INVALID_ARGUMENT");
+    expect(afterwards.code).toBe("OK");
+  });
+
   it("Health/Check of a 160 KB service name is NOT_FOUND with a short message, the connection intact", async () => {
     const name = Buffer.alloc(160_000, "a");
     const body = Buffer.concat([Buffer.from([0x0a, 0x80, 0xe2, 0x09]), name]); // field 1, length 160000 (varint)
