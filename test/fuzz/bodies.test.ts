@@ -8,7 +8,7 @@ import { frame, type WireCall } from "./wire-call.js";
 // Random bytes and mutated valid messages as the body of every RPC, over gRPC,
 // each sent once without a token and once with a token.
 
-const RUNS = 12;
+const RUNS = 10;
 const target = useFuzzTarget();
 
 const batch = fc.tuple(

@@ -11,7 +11,7 @@ import { frame, type Protocol, type WireCall } from "./wire-call.js";
 // gRPC with the JSON codec. Bodies: random and mutated binary, valid and
 // broken JSON of every kind (json-inputs.ts).
 
-const RUNS = 10;
+const RUNS = 8;
 const target = useFuzzTarget();
 
 interface Input {

@@ -9,7 +9,7 @@ import { frame, type WireCall } from "./wire-call.js";
 // Valid requests of every RPC with one hostile field at any depth: oversize
 // strings, bad UTF-8, unknown enum values, huge lists and maps, deep nesting.
 
-const RUNS = 10;
+const RUNS = 8;
 /** More entries than any list or map of a request may hold (docs/limits.md: the largest bound is 10 000). */
 const TOO_MANY_ENTRIES = 10_001;
 /** The largest chat message content, in bytes (docs/limits.md). */
