@@ -16,8 +16,9 @@ import { ensureNodeIdentity } from "./node-identity.js";
 import type { NodeInfo } from "./node-info.js";
 import { registerServices } from "./register-services.js";
 import { createRequestGate } from "./request-gate.js";
+import { createDeadlineInterceptor } from "./deadline.js";
 import { createBoundsInterceptor } from "./validation/bounds-interceptor.js";
-import { HTTP2_MAX_HEADER_LIST_BYTES } from "./validation/metadata.js";
+import { HTTP2_MAX_HEADER_LIST_BYTES, HTTP2_MAX_HEADER_PAIRS } from "./validation/metadata.js";
 
 /** Options of {@link createOrchestrator}. */
 export interface OrchestratorOptions {
@@ -177,7 +178,7 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
         maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
       }),
     requestGate: createRequestGate(authenticator, logger),
-    interceptors: [createLoggingInterceptor(logger), createDrainInterceptor(lifecycle), createBoundsInterceptor()],
+    interceptors: [createLoggingInterceptor(logger), createDeadlineInterceptor(), createDrainInterceptor(lifecycle), createBoundsInterceptor()],
     readMaxBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
     // gzip only: the encoding gRPC clients send; anything else is UNIMPLEMENTED naming it.
     acceptCompression: [compressionGzip],
@@ -188,7 +189,7 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
     server = await listenOnSocket({
       socketPath,
       group: options.socketGroup,
-      http2Options: { settings: { maxHeaderListSize: HTTP2_MAX_HEADER_LIST_BYTES } },
+      http2Options: { settings: { maxHeaderListSize: HTTP2_MAX_HEADER_LIST_BYTES }, maxHeaderListPairs: HTTP2_MAX_HEADER_PAIRS },
       handler: (req, res) => {
         const end = inFlight.begin();
         res.once("close", end);

@@ -1,7 +1,8 @@
-import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
+import { ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { authenticate } from "./auth/auth-gate.js";
 import type { Authenticator } from "./auth/authenticator.js";
+import { assertDeadlineAhead } from "./deadline.js";
 import { checkMetadata } from "./validation/metadata.js";
 
 /**
@@ -16,8 +17,7 @@ export function createRequestGate(authenticator: Authenticator, logger: Logger):
   return (ctx) => {
     try {
       checkMetadata(ctx.requestHeader);
-      const left = ctx.timeoutMs();
-      if (left !== undefined && left <= 0) throw new ConnectError("the deadline passed before the call started", Code.DeadlineExceeded);
+      assertDeadlineAhead(ctx.timeoutMs());
       authenticate(authenticator, ctx);
     } catch (err) {
       const ce = ConnectError.from(err);

@@ -17,6 +17,14 @@ export const MAX_METADATA_BYTES = 64 * 1024;
  */
 export const HTTP2_MAX_HEADER_LIST_BYTES = 2 * MAX_METADATA_BYTES;
 
+/**
+ * The most header fields the HTTP/2 server accepts (node's default is 128):
+ * as many as fit in {@link HTTP2_MAX_HEADER_LIST_BYTES} at 32 bytes each, so
+ * that the size, not the count, decides, and a call with many small fields
+ * gets a status.
+ */
+export const HTTP2_MAX_HEADER_PAIRS = HTTP2_MAX_HEADER_LIST_BYTES / 32;
+
 /** The longest value of a protocol header that names an encoding or a timeout. */
 export const MAX_PROTOCOL_HEADER_LENGTH = 64;
 
