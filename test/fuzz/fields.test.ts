@@ -14,8 +14,12 @@ const RUNS = 8;
 const TOO_MANY_ENTRIES = 10_001;
 /** The largest chat message content, in bytes (docs/limits.md). */
 const MAX_CONTENT_BYTES = 1024 * 1024;
-/** The codes a bound refused before any handler runs may take (the scope is checked before the bounds). */
-const REFUSED: readonly (string | undefined)[] = ["INVALID_ARGUMENT", "RESOURCE_EXHAUSTED", "PERMISSION_DENIED"];
+/**
+ * The codes of a request refused before any handler runs: a bound, a size, or
+ * the token (checked first; the registered agent's token is revoked when a
+ * fuzzed Unregister in the same batch ends that agent).
+ */
+const REFUSED: readonly (string | undefined)[] = ["INVALID_ARGUMENT", "RESOURCE_EXHAUSTED", "PERMISSION_DENIED", "UNAUTHENTICATED"];
 const target = useFuzzTarget();
 
 const batch = fc.tuple(...RPCS.map((rpc) => fc.record({ payload: hostileRequest(rpc.input), token: fc.constantFrom(...rpc.tokens) })));

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, expect } from "vitest";
 import { connectHeaders, connectSocket, connectUnaryOutcome, envelope, grpcHeaders, grpcOutcome, rawRequest } from "../support/grpc-wire.js";
 import { startOrchestrator, stopAllOrchestrators, type OrchestratorProcess } from "../support/orchestrator-process.js";
-import { createFixtures, type Fixtures } from "./fixtures.js";
+import { createFixtures, withLiveAgent, type Fixtures } from "./fixtures.js";
 import type { TokenKind } from "./rpc-catalog.js";
 import { knownIds } from "./valid-messages.js";
 import { problemOf, send, type WireCall } from "./wire-call.js";
@@ -22,6 +22,8 @@ export interface FuzzTarget {
   readonly orch: OrchestratorProcess;
   /** The token sent for a token kind (undefined for "none"). */
   token(kind: TokenKind): string | undefined;
+  /** Re-registers the fixtures' agent if a batch ended it (before the next batch). */
+  refresh(): Promise<void>;
 }
 
 /** Starts one orchestrator for the calling test file (beforeAll), creates the fixtures, and stops it afterwards. */
@@ -33,13 +35,21 @@ export function useFuzzTarget(): FuzzTarget {
     fixtures = await createFixtures(orch);
     knownIds.splice(0, knownIds.length, ...fixtures.ids);
   });
+  const orchestrator = () => {
+    if (!orch) throw new Error("the orchestrator is not started yet");
+    return orch;
+  };
   afterAll(async () => {
     await stopAllOrchestrators();
   });
   return {
     get orch() {
-      if (!orch) throw new Error("the orchestrator is not started yet");
-      return orch;
+      return orchestrator();
+    },
+    async refresh() {
+      if (!fixtures) throw new Error("the fixtures are not created yet");
+      fixtures = await withLiveAgent(orchestrator(), fixtures);
+      knownIds.splice(0, knownIds.length, ...fixtures.ids);
     },
     token(kind) {
       if (kind === "none") return undefined;
@@ -47,7 +57,7 @@ export function useFuzzTarget(): FuzzTarget {
         if (!fixtures) throw new Error("the fixtures are not created yet");
         return fixtures.agentToken;
       }
-      return this.orch.token(kind);
+      return orchestrator().token(kind);
     },
   };
 }
@@ -105,6 +115,8 @@ function surveyKey(problem: string): { key: string; rpc: string } {
 /** Sends a batch of calls at once, then checks the process; returns every problem found. */
 export async function runBatch(target: FuzzTarget, calls: readonly WireCall[]): Promise<string[]> {
   const { orch } = target;
+  // a process that died shows below; the batch then goes on without a new agent
+  await target.refresh().catch(() => undefined);
   const outcomes = await Promise.all(calls.map((call) => send(orch.socketPath, call, target.token(call.token))));
   const problems = calls.flatMap((call, i) => {
     const problem = problemOf(call, outcomes[i] as NonNullable<(typeof outcomes)[number]>);
