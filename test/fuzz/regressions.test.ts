@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { connectSocket, envelope, grpcHeaders, grpcOutcome, rawRequest, type Outcome } from "../support/grpc-wire.js";
+import { connectHeaders, connectSocket, connectUnaryOutcome, envelope, grpcHeaders, grpcOutcome, rawRequest, type Outcome } from "../support/grpc-wire.js";
 import { useFuzzTarget } from "./harness.js";
 
 // Inputs the fuzz suite found, kept as fixed cases so that they stay fixed
@@ -44,6 +44,24 @@ describe("fuzz findings, replayed", () => {
     const { outcome, afterwards } = await call("/control.v1.ControlService/Ping", Buffer.from("\u{1F600}"), { "content-type": "application/grpc+json", "grpc-timeout": "5S" }, target.token("admin"));
     expect(outcome.code, outcome.text).toBe("INVALID_ARGUMENT");
     expect(afterwards.code).toBe("OK");
+  });
+
+  it("Connect JSON: a body that is one emoji is INVALID_ARGUMENT with a message of whole characters (no half surrogate pair)", async () => {
+    const session = connectSocket(target.orch.socketPath);
+    try {
+      const raw = await rawRequest(session, {
+        path: "/control.v1.ControlService/Ping",
+        headers: connectHeaders("unary", "json", target.token("admin")),
+        body: [Buffer.from("\u{1F600}")],
+        deadlineMs: 10_000,
+      });
+      const outcome = connectUnaryOutcome(raw);
+      expect(outcome.code, outcome.text).toBe("INVALID_ARGUMENT");
+      expect(raw.body.toString("utf8")).not.toMatch(/\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f])/i);
+      expect(outcome.message).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
+    } finally {
+      session.destroy();
+    }
   });
 
   it("Health/Check of a 160 KB service name is NOT_FOUND with a short message, the connection intact", async () => {

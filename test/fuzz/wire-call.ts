@@ -91,6 +91,9 @@ export async function send(socketPath: string, call: WireCall, tokenValue: strin
   }
 }
 
+/** A UTF-16 surrogate without its other half: not text, in any encoding. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** What is wrong with an outcome, or undefined. The same rules for every fuzz input. */
 export function problemOf(call: WireCall, outcome: Outcome): string | undefined {
   if (outcome.code === undefined) {
@@ -106,6 +109,9 @@ export function problemOf(call: WireCall, outcome: Outcome): string | undefined 
     }
   }
   if (outcome.code === "INTERNAL" || outcome.code === "UNKNOWN") return `answered ${outcome.text}`;
+  if (outcome.message !== undefined && LONE_SURROGATE.test(outcome.message)) {
+    return `answered ${outcome.text}: the message holds half a surrogate pair, which strict JSON and UTF-8 decoders refuse`;
+  }
   if (call.token === "none" && !call.rpc.public && outcome.code !== "UNAUTHENTICATED" && !call.beforeAuth?.includes(outcome.code)) {
     return `answered ${outcome.text} to a call without a token (expected UNAUTHENTICATED)`;
   }

@@ -182,6 +182,15 @@ const GRPC_HTTP_STATUS: Record<number, CodeName> = {
   504: "UNAVAILABLE",
 };
 
+/** grpc-message is percent-encoded UTF-8; a value that is not stays as it came (as gRPC clients do). */
+function percentDecoded(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
 /**
  * Reads a gRPC (application/grpc) response: grpc-status from the trailers, or
  * from the headers of a trailers-only answer; an HTTP error without
@@ -198,7 +207,7 @@ export function grpcOutcome(raw: RawResponse): Outcome {
   if (status === undefined) return noStatus(raw, messages);
   const code = CODE_NAMES[Number(status)] ?? "UNKNOWN";
   const rawMessage = source?.["grpc-message"];
-  const message = typeof rawMessage === "string" ? decodeURIComponent(rawMessage) : undefined;
+  const message = typeof rawMessage === "string" ? percentDecoded(rawMessage) : undefined;
   return describe({ code, message, messages }, raw);
 }
 
