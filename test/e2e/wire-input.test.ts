@@ -75,6 +75,11 @@ describe("a request body that does not decode is INVALID_ARGUMENT", () => {
     expect(connectUnaryOutcome(binary)).toMatchObject({ code: "INVALID_ARGUMENT", message: expect.stringMatching(/premature EOF/) });
     const json = await rawRequest(session, { path: GET_SESSION, headers: connectHeaders("unary", "json", token), body: [Buffer.from('{"sessionId": 5')], deadlineMs: 10_000 });
     expect(connectUnaryOutcome(json)).toMatchObject({ code: "INVALID_ARGUMENT" });
+    // JSON.parse quotes half of the emoji's surrogate pair: the message keeps whole characters only.
+    const emoji = await rawRequest(session, { path: GET_SESSION, headers: connectHeaders("unary", "json", token), body: [Buffer.from("\u{1F600}")], deadlineMs: 10_000 });
+    expect(connectUnaryOutcome(emoji)).toMatchObject({ code: "INVALID_ARGUMENT", message: expect.not.stringMatching(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/) });
+    const grpcJson = await grpcCall(GET_SESSION, [envelope(Buffer.from("\u{1F600}"))], grpcHeaders(token, { "content-type": "application/grpc+json" }));
+    expect(grpcJson).toMatchObject({ code: "INVALID_ARGUMENT" });
   });
 
   it("without a token, the answer is UNAUTHENTICATED: the body is not read", async () => {
