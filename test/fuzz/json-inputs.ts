@@ -5,7 +5,7 @@ import { validMessage } from "./valid-messages.js";
 import { bytesSummary, labelled } from "./wire-call.js";
 
 // JSON request bodies (Connect JSON, gRPC+JSON): valid proto3 JSON of the
-// request type, the same text mutated, arbitrary JSON, known field names with
+// request type, the same text mutated, arbitrary JSON or Unicode text, known field names with
 // values of the wrong type, bad UTF-8 inside strings, deep nesting, and huge
 // numbers in 64-bit fields.
 
@@ -25,7 +25,11 @@ type TextMutation = { op: "delete" | "insert" | "repeat" | "truncate"; at: numbe
 const textMutation: fc.Arbitrary<TextMutation> = fc.record({
   op: fc.constantFrom("delete" as const, "insert" as const, "repeat" as const, "truncate" as const),
   at: fc.nat({ max: 1 << 16 }),
-  text: fc.oneof(fc.constantFrom("{", "}", "[", "]", '"', ",", ":", "\\", "null", "-", "1e999", "\\u0000", "\\ud800", "NaN"), fc.string({ maxLength: 4 })),
+  text: fc.oneof(
+    fc.constantFrom("{", "}", "[", "]", '"', ",", ":", "\\", "null", "-", "1e999", "\\u0000", "\\ud800", "NaN", "\u{1F600}", "é"),
+    fc.string({ maxLength: 4 }),
+    fc.string({ unit: "grapheme", maxLength: 2 }),
+  ),
 });
 
 function mutateText(text: string, mutations: readonly TextMutation[]): string {
@@ -85,6 +89,7 @@ export function jsonPayload(desc: DescMessage): fc.Arbitrary<Payload> {
       .tuple(validJson(desc), fc.array(textMutation, { minLength: 1, maxLength: 3 }))
       .map(([t, ms]) => payload(mutateText(t, ms), `mutated ${desc.name} JSON [${ms.map((m) => m.op).join(",")}]`)),
     fc.jsonValue({ maxDepth: 4 }).map((v) => payload(JSON.stringify(v) ?? "null", "arbitrary JSON")),
+    fc.string({ unit: "grapheme", minLength: 1, maxLength: 8 }).map((t) => payload(t, "Unicode text, not JSON")),
     wrongTypes(desc).map((t) => payload(t, `${desc.name} fields with arbitrary JSON values`)),
     badUtf8(desc),
     deepNesting(desc),
