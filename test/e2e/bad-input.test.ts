@@ -1,7 +1,7 @@
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { AgentService, AgentType } from "@baaaht/proto/agent/v1";
 import { GatewayService } from "@baaaht/proto/gateway/v1";
-import { MessageRole, OrchestratorService } from "@baaaht/proto/orchestrator/v1";
+import { EventType, MessageRole, OrchestratorService } from "@baaaht/proto/orchestrator/v1";
 import { createSocketTransport, type SocketTransport } from "@baaaht/transport";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOrchestrator, stopAllOrchestrators, type OrchestratorProcess } from "../support/orchestrator-process.js";
@@ -64,10 +64,11 @@ describe("bad input gets the right code and names the field", () => {
       code: Code.InvalidArgument,
       message: expect.stringContaining("message.content"),
     });
-    const huge = { content: "x".repeat(1024 * 1024 + 1) };
+    // A size limit is RESOURCE_EXHAUSTED, as the proto documents.
+    const huge = { content: "x".repeat(2 * 1024 * 1024) };
     expect(await failure(admin.sendMessage({ sessionId, message: huge }))).toMatchObject({
-      code: Code.InvalidArgument,
-      message: expect.stringContaining("message.content"),
+      code: Code.ResourceExhausted,
+      message: "message.content is 2097152 bytes; the limit is 1048576",
     });
     await admin.closeSession({ sessionId, reason: "done" });
     expect(await failure(admin.sendMessage({ sessionId, message }))).toMatchObject({ code: Code.FailedPrecondition });
@@ -102,6 +103,65 @@ describe("bad input gets the right code and names the field", () => {
     const adminAgents = client(AgentService, orch.token("admin")) as Client<typeof AgentService>;
     expect(await failure(adminAgents.unregister({ agentId: "nope" }))).toMatchObject({ code: Code.NotFound });
     expect((await asA.heartbeat({ agentId: a.agentId })).timestamp).toBeDefined();
+  });
+
+  it("ids are bounded everywhere: a huge id is INVALID_ARGUMENT, not echoed, and the connection stays usable", async () => {
+    const adminAgents = client(AgentService, orch.token("admin")) as Client<typeof AgentService>;
+    for (const length of [20_000, 100_000]) {
+      const agentId = "x".repeat(length);
+      for (const call of [adminAgents.getStatus({ agentId }), adminAgents.getCapabilities({ agentId })]) {
+        expect(await failure(call)).toEqual({ code: Code.InvalidArgument, message: "agent_id is longer than 128 characters" });
+      }
+      expect((await adminAgents.getStatus({})).status).toBeDefined(); // same client, same connection
+    }
+    expect(await failure(adminAgents.getStatus({ agentId: "no such agent" }))).toMatchObject({ code: Code.InvalidArgument });
+    expect(await failure(admin.getSession({ sessionId: "s".repeat(129) }))).toMatchObject({ code: Code.InvalidArgument, message: expect.stringContaining("session_id") });
+  });
+
+  it("every repeated and map field is bounded: Register, Heartbeat and CreateSession alike", async () => {
+    const labels = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`k${i}`, "v"]));
+    const many = Array.from({ length: 100_000 }, () => "custom");
+    expect(await failure(agents.register({ name: "big", type: AgentType.WORKER, metadata: { labels } }))).toEqual({
+      code: Code.InvalidArgument,
+      message: "metadata.labels has more than 64 entries",
+    });
+    expect(await failure(agents.register({ name: "big", type: AgentType.WORKER, capabilities: { supportedTasks: many } }))).toEqual({
+      code: Code.InvalidArgument,
+      message: "capabilities.supported_tasks has more than 256 entries",
+    });
+    const a = await agents.register({ name: "small", type: AgentType.WORKER });
+    const asA = client(AgentService, a.registrationToken) as Client<typeof AgentService>;
+    expect(await failure(asA.heartbeat({ agentId: a.agentId, activeTasks: many }))).toEqual({
+      code: Code.InvalidArgument,
+      message: "active_tasks has more than 1024 entries",
+    });
+    expect(await failure(admin.createSession({ metadata: { labels } }))).toEqual({
+      code: Code.InvalidArgument,
+      message: "metadata.labels has more than 64 entries",
+    });
+  });
+
+  it("AgentService.SendMessage takes chat chunks, task messages and events; anything else names message.payload", async () => {
+    const a = await agents.register({ name: "sender", type: AgentType.WORKER });
+    const asA = client(AgentService, a.registrationToken) as Client<typeof AgentService>;
+    const sent = await asA.sendMessage({
+      agentId: a.agentId,
+      message: { id: "ev-1", payload: { case: "eventMessage", value: { eventType: "tool_call", source: "helper", data: { tool: "grep" } } } },
+    });
+    expect(sent.messageId).toBe("ev-1");
+    let seen: Record<string, string> | undefined;
+    for await (const res of admin.subscribeEvents({ filter: { type: EventType.IPC_MESSAGE }, afterSequence: 0n })) {
+      seen = res.event?.data;
+      break;
+    }
+    expect(seen).toEqual({ tool: "grep", event_type: "tool_call", event_source: "helper", agent_id: a.agentId });
+    expect(await failure(asA.sendMessage({ agentId: a.agentId, message: { payload: { case: "taskMessage", value: { taskId: "no-such-task", progress: 5 } } } }))).toMatchObject({
+      code: Code.NotFound,
+    });
+    expect(await failure(asA.sendMessage({ agentId: a.agentId, message: { payload: { case: "controlMessage", value: {} } } }))).toEqual({
+      code: Code.InvalidArgument,
+      message: "message.payload control_message is not accepted from an agent: send chat_chunk, task_message or event_message",
+    });
   });
 
   it("gateway: missing and unknown ids", async () => {

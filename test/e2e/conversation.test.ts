@@ -183,6 +183,32 @@ describe("the conversation path, end to end", () => {
     expect(last?.metadata?.extra.agent_id).toBe(backup.agentId);
   });
 
+  it("scopes client-chosen message ids to the session: two gateways may choose the same id", async () => {
+    const orch = await startOrchestrator();
+    await startEchoAgent({ socketPath: orch.socketPath, stateDir: orch.stateDir });
+    const otherToken = (await runCli(["gateway-token", "other", "--state-dir", orch.stateDir])).stdout.trim();
+    const a = createClient(GatewayService, transportFor(orch, orch.token("gateway")));
+    const b = createClient(GatewayService, transportFor(orch, otherToken));
+    const sessionA = (await a.createGatewaySession({ metadata: { name: "a" } })).sessionId;
+    const sessionB = (await b.createGatewaySession({ metadata: { name: "b" } })).sessionId;
+    const answer = async (client: typeof a, sessionId: string) => {
+      let text = "";
+      for await (const res of client.streamResponses({ sessionId, messageId: "shared-id" })) {
+        if (res.payload.case === "chunk") text += res.payload.value.text;
+      }
+      return text;
+    };
+
+    expect(await a.gatewaySendMessage({ sessionId: sessionA, message: { id: "shared-id", content: "from a" } })).toMatchObject({ messageId: "shared-id" });
+    // Gateway B learns nothing of A's id, and may use it in its own session.
+    expect(await b.gatewaySendMessage({ sessionId: sessionB, message: { id: "shared-id", content: "from b" } })).toMatchObject({ messageId: "shared-id" });
+    expect(await answer(a, sessionA)).toBe("echo: from a");
+    expect(await answer(b, sessionB)).toBe("echo: from b");
+    // Within one session the id stays unique.
+    const again = await a.gatewaySendMessage({ sessionId: sessionA, message: { id: "shared-id", content: "twice" } }).catch((e: unknown) => e);
+    expect(ConnectError.from(again)).toMatchObject({ code: Code.AlreadyExists, rawMessage: 'message "shared-id" already exists in this session' });
+  });
+
   it("keeps each gateway to its own sessions", async () => {
     const orch = await startOrchestrator();
     const minted = await runCli(["gateway-token", "other", "--state-dir", orch.stateDir]);

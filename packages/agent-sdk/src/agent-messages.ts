@@ -34,7 +34,7 @@ export function routeAgentMessage(message: AgentMessage, route: MessageRoute): v
       route.dispatcher.start(payload.value, route.agentId, (chunk) => route.sendChatChunk(chunk));
       return;
     case "controlMessage":
-      onControl(payload.value, route);
+      onControl(payload.value, message.metadata?.sessionId ?? "", route);
       return;
     case "taskAssignment":
       route.tasks.start(payload.value, route.agentId, route.openTaskStream);
@@ -44,7 +44,7 @@ export function routeAgentMessage(message: AgentMessage, route: MessageRoute): v
   }
 }
 
-function onControl(control: ControlMessage, route: MessageRoute): void {
+function onControl(control: ControlMessage, sessionId: string, route: MessageRoute): void {
   const params = control.parameters;
   switch (control.command) {
     case ControlCommand.CANCEL: {
@@ -53,8 +53,8 @@ function onControl(control: ControlMessage, route: MessageRoute): void {
         if (!route.tasks.cancel(taskId, reason, force)) route.logger.debug("cancel for a task not running", { taskId });
       } else if (messageId === "") {
         route.logger.debug("ignoring a cancel that names no chat message or task", { params });
-      } else if (!route.dispatcher.cancel(messageId)) {
-        route.logger.debug("cancel for an answer not running", { messageId });
+      } else if (!route.dispatcher.cancel({ sessionId: sessionId || params["session_id"] || "", messageId })) {
+        route.logger.debug("cancel for an answer not running", { sessionId, messageId });
       }
       return;
     }

@@ -19,9 +19,14 @@ export const DRAINING = "the agent is stopping and takes no new messages";
 export const NO_CHAT_HANDLER = "this agent does not answer chat messages";
 
 interface InFlight {
+  readonly sessionId: string;
+  readonly messageId: string;
   readonly controller: AbortController;
   done: Promise<void>;
 }
+
+/** The key of an answer: its session and the message it answers (message ids are unique per session only). */
+const keyOf = (sessionId: string, messageId: string) => JSON.stringify([sessionId, messageId]);
 
 /**
  * Runs the agent's chat handler once per ChatRequest, several at once, and
@@ -49,7 +54,8 @@ export class ChatDispatcher {
     const refuse = (error: string) => send({ ...base, sequence: 0, isFinal: true, error, retryable: true });
     if (!this.accepting) return refuse(DRAINING);
     if (this.handler === undefined) return refuse(NO_CHAT_HANDLER);
-    if (this.inFlight.has(req.messageId)) {
+    const key = keyOf(req.sessionId, req.messageId);
+    if (this.inFlight.has(key)) {
       this.logger.warn("ignoring a chat request already being answered", base);
       return;
     }
@@ -71,24 +77,29 @@ export class ChatDispatcher {
     };
     logger.debug("answering a chat message");
     // Registered before the handler runs: a plain string answer finishes synchronously.
-    const entry: InFlight = { controller, done: Promise.resolve() };
-    this.inFlight.set(req.messageId, entry);
+    const entry: InFlight = { sessionId: req.sessionId, messageId: req.messageId, controller, done: Promise.resolve() };
+    this.inFlight.set(key, entry);
     entry.done = runChat(this.handler, msg, ctx, {
       chunk: sink.chunk,
       final: (error) => {
-        this.inFlight.delete(req.messageId);
+        this.inFlight.delete(key);
         if (error !== undefined) logger.info("chat answer ended with an error", { error });
         sink.final(error);
       },
     });
   }
 
-  /** Cancels the answer to `messageId`; its final chunk carries `reason`. Returns false when none runs. */
-  cancel(messageId: string, reason = CANCELLED): boolean {
-    const entry = this.inFlight.get(messageId);
-    if (entry === undefined) return false;
-    entry.controller.abort(abortError(reason));
-    return true;
+  /**
+   * Cancels the answer to a message of a session; its final chunk carries
+   * `reason`. Without a session (an older orchestrator) every answer to that
+   * message id is cancelled. Returns false when none runs.
+   */
+  cancel(target: { sessionId: string; messageId: string }, reason = CANCELLED): boolean {
+    const entries = target.sessionId
+      ? [this.inFlight.get(keyOf(target.sessionId, target.messageId))].filter((e) => e !== undefined)
+      : [...this.inFlight.values()].filter((e) => e.messageId === target.messageId);
+    for (const entry of entries) entry.controller.abort(abortError(reason));
+    return entries.length > 0;
   }
 
   /** Aborts every running answer with `reason`. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
@@ -103,6 +103,27 @@ describe("state directory", () => {
     expect(() => statSync(join(dir, "second.sock"))).toThrow(/ENOENT/);
     const res = await createClient(ControlService, connect(orchestrator.tokens.admin)).getStatus({});
     expect(res.state).toBe(NodeState.READY);
+  });
+
+  it("tightens an existing state directory of ours (0755) to 0700 on start", async () => {
+    const { socketPath, stateDir } = orchestrator;
+    await orchestrator.shutdown();
+    chmodSync(stateDir, 0o755);
+    orchestrator = await createOrchestrator({ socketPath, stateDir, logLevel: "silent" });
+    expect(statSync(stateDir).mode & 0o777).toBe(0o700);
+  });
+
+  it("refuses a state directory that belongs to another user, saying what to do", async () => {
+    let theirs = "/";
+    if (process.getuid?.() === 0) {
+      theirs = join(dir, "theirs");
+      mkdirSync(theirs, { mode: 0o755 });
+      chownSync(theirs, 65534, 65534);
+    }
+    await expect(createOrchestrator({ socketPath: join(dir, "other.sock"), stateDir: theirs, logLevel: "silent" })).rejects.toThrow(
+      /^the state directory .* belongs to uid \d+, not to this user .*pass --state-dir/,
+    );
+    expect(() => statSync(join(dir, "other.sock"))).toThrow(/ENOENT/);
   });
 });
 

@@ -1,10 +1,9 @@
 import { readFileSync } from "node:fs";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { pino, type Logger, type LevelWithSilent } from "pino";
 import { listenOnSocket, resolveSocketPath, resolveStateDir } from "@baaaht/transport";
 import { Authenticator } from "./auth/authenticator.js";
-import { createAuthInterceptor } from "./auth/auth-interceptor.js";
 import { ensureBootstrapTokens, type BootstrapTokens } from "./auth/token-store.js";
 import { createDrainInterceptor } from "./lifecycle/drain-interceptor.js";
 import { InFlightCalls } from "./lifecycle/in-flight-calls.js";
@@ -16,6 +15,10 @@ import { createGatewayTokenResolver } from "./auth/gateway-token-files.js";
 import { ensureNodeIdentity } from "./node-identity.js";
 import type { NodeInfo } from "./node-info.js";
 import { registerServices } from "./register-services.js";
+import { createRequestGate } from "./request-gate.js";
+import { createDeadlineInterceptor } from "./deadline.js";
+import { createBoundsInterceptor } from "./validation/bounds-interceptor.js";
+import { HTTP2_MAX_HEADER_LIST_BYTES, HTTP2_MAX_HEADER_PAIRS } from "./validation/metadata.js";
 
 /** Options of {@link createOrchestrator}. */
 export interface OrchestratorOptions {
@@ -192,21 +195,25 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
         logger,
         maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
       }),
-    interceptors: [createLoggingInterceptor(logger), createAuthInterceptor(authenticator), createDrainInterceptor(lifecycle)],
+    requestGate: createRequestGate(authenticator, logger),
+    interceptors: [createLoggingInterceptor(logger), createDeadlineInterceptor(), createDrainInterceptor(lifecycle), createBoundsInterceptor()],
     readMaxBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
+    // gzip only: the encoding gRPC clients send; anything else is UNIMPLEMENTED naming it.
+    acceptCompression: [compressionGzip],
   });
 
   let server: Awaited<ReturnType<typeof listenOnSocket>>;
   try {
     server = await listenOnSocket({
-    socketPath,
-    group: options.socketGroup,
-    handler: (req, res) => {
-      const end = inFlight.begin();
-      res.once("close", end);
-      handler(req, res);
-    },
-  });
+      socketPath,
+      group: options.socketGroup,
+      http2Options: { settings: { maxHeaderListSize: HTTP2_MAX_HEADER_LIST_BYTES }, maxHeaderListPairs: HTTP2_MAX_HEADER_PAIRS },
+      handler: (req, res) => {
+        const end = inFlight.begin();
+        res.once("close", end);
+        handler(req, res);
+      },
+    });
   } catch (error) {
     await core.close();
     throw error;

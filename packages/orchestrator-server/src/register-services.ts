@@ -73,7 +73,15 @@ export function registerServices(router: ConnectRouter, deps: ServiceDeps): void
       ...events.orchestrator,
     })
     .service(AgentService, {
-      ...createAgentRpcs({ agents: core.agents, chat: core.chat, tasks: core.tasks, info, logger }),
+      ...createAgentRpcs({
+        agents: core.agents,
+        chat: core.chat,
+        tasks: core.tasks,
+        sessions: core.sessions,
+        events: core.events.publish,
+        info,
+        logger,
+      }),
       ...createTaskRpcs({ tasks: core.tasks, access: core.access, sessions: core.sessions, logger }),
     })
     .service(GatewayService, {

@@ -5,5 +5,6 @@ export { SocketInUseError } from "./socket-in-use-error.js";
 export { createSocketTransport } from "./socket-transport.js";
 export type { SocketTransport, SocketTransportOptions } from "./socket-transport.js";
 export { resolveStateDir } from "./state-dir.js";
+export { ensurePrivateDir, UnsafeStateDirError } from "./private-dir.js";
 export { GATEWAY_TOKENS_DIR, gatewayTokenPath, readToken, tokenPath } from "./token-file.js";
 export type { ReadTokenOptions, TokenScope } from "./token-file.js";

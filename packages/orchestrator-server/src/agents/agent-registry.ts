@@ -12,6 +12,7 @@ import type { Store } from "../store/index.js";
 import { AgentConnection } from "./agent-connection.js";
 import { agentEvent } from "./agent-events.js";
 import { isChatCapable } from "./chat-capability.js";
+import { quoteInput } from "../errors/quote-input.js";
 
 /** Defaults of agent liveness, defined once. */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5_000;
@@ -220,7 +221,7 @@ export class AgentRegistry extends EventEmitter<AgentRegistryEvents> {
 
   #require(id: string): LiveAgent {
     const live = this.#live.get(id);
-    if (!live) throw new ConnectError(`agent "${id.slice(0, 64)}" not found: register again`, Code.NotFound);
+    if (!live) throw new ConnectError(`agent ${quoteInput(id)} not found: register again`, Code.NotFound);
     return live;
   }
 

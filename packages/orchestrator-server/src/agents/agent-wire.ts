@@ -40,8 +40,12 @@ export class AgentWire {
     });
   }
 
-  /** Asks an agent to stop answering a user message (its handler's abort signal fires). */
-  cancelAnswer(agentId: string, cancel: { messageId: string; reason: string }): boolean {
+  /**
+   * Asks an agent to stop answering a user message of a session (its
+   * handler's abort signal fires). Message ids are unique per session only:
+   * the session travels in the metadata.
+   */
+  cancelAnswer(agentId: string, cancel: { sessionId: string; messageId: string; reason: string }): boolean {
     return this.#send(agentId, {
       type: MessageType.CONTROL,
       payload: {
@@ -50,10 +54,10 @@ export class AgentWire {
           command: ControlCommand.CANCEL,
           target: { case: "messageId", value: cancel.messageId },
           reason: cancel.reason,
-          parameters: { message_id: cancel.messageId, reason: cancel.reason },
+          parameters: { message_id: cancel.messageId, session_id: cancel.sessionId, reason: cancel.reason },
         },
       },
-      metadata: { correlationId: cancel.messageId },
+      metadata: { correlationId: cancel.messageId, sessionId: cancel.sessionId },
     });
   }
 

@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Principal } from "./principal.js";
+import { quoteInput } from "../errors/quote-input.js";
 
 /**
  * Checks that the caller may act as `agentId`: admin may act as any agent; an
@@ -17,6 +18,6 @@ export function requireAgentSelf(principal: Principal | undefined, agentId: stri
     );
   }
   if (principal.agentId !== agentId) {
-    throw new ConnectError(`agent ${principal.agentId} may not act as agent ${agentId}`, Code.PermissionDenied);
+    throw new ConnectError(`agent ${principal.agentId} may not act as agent ${quoteInput(agentId)}`, Code.PermissionDenied);
   }
 }

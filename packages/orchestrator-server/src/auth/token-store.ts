@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { tokenPath } from "@baaaht/transport";
+import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { ensurePrivateDir, tokenPath } from "@baaaht/transport";
 import type { Scope } from "./principal.js";
 
 /** The bootstrap tokens kept in the state directory, one file per scope. */
@@ -12,10 +12,12 @@ const SCOPES: readonly Scope[] = ["admin", "agent", "gateway"];
  * Reads the admin, agent and gateway tokens from the state directory, creating
  * any that are missing (32 random bytes, base64url, file mode 0600). Existing
  * tokens are kept across restarts; a token file readable by others is
- * tightened to 0600. The directory is created with mode 0700 when missing.
+ * tightened to 0600. The directory is made private first (created 0700, or
+ * tightened to 0700 when it is ours; refused when it belongs to another user:
+ * see ensurePrivateDir).
  */
 export function ensureBootstrapTokens(stateDir: string): BootstrapTokens {
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(stateDir);
   const tokens = {} as BootstrapTokens;
   for (const scope of SCOPES) {
     tokens[scope] = ensureTokenFile(tokenPath(scope, stateDir));

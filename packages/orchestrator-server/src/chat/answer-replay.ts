@@ -1,6 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { AnswerRecord, AnswerReads } from "../store/index.js";
 import type { AnswerChunk, AnswerOutcome, SessionHub } from "./session-hub.js";
+import { quoteInput } from "../errors/quote-input.js";
 
 /** One piece of a followed answer: a chunk, with the outcome on the final one. */
 export interface FollowedChunk {
@@ -26,9 +27,9 @@ export async function* followAnswer(
 ): AsyncGenerator<FollowedChunk> {
   const { events, detach } = hub.subscribe(sessionId);
   try {
-    let answer = await answers.findByReplyTo(replyToMessageId);
-    if (!answer || answer.sessionId !== sessionId) {
-      throw new ConnectError(`no answer to message "${replyToMessageId.slice(0, 64)}" in this session`, Code.NotFound);
+    let answer = await answers.findByReplyTo(sessionId, replyToMessageId);
+    if (!answer) {
+      throw new ConnectError(`no answer to message ${quoteInput(replyToMessageId)} in this session`, Code.NotFound);
     }
     const stored = await answers.chunks(answer.id);
     if (!outcomeOf(answer)) {

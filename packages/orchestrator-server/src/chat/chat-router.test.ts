@@ -116,7 +116,7 @@ describe("ChatRouter", () => {
     chat.onAgentChunk(first.agent.id, chunk(session.id, message.id, { isFinal: true, error: "overloaded", retryable: true }));
     await second.box.next(chatRequest);
     chat.onAgentChunk(second.agent.id, chunk(session.id, message.id, { text: "done", isFinal: true }));
-    await expect.poll(async () => (await store.answers.findByReplyTo(message.id))?.state).toBe("complete");
+    await expect.poll(async () => (await store.answers.findByReplyTo(session.id, message.id))?.state).toBe("complete");
   });
 
   it("cancels through the agent wire with the typed target and ends the answer CANCELLED", async () => {

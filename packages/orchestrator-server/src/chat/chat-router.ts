@@ -15,6 +15,7 @@ import type { ChatSessions } from "./chat-ports.js";
 import { followAnswer, type FollowedChunk } from "./answer-replay.js";
 import { ChunkWriter } from "./chunk-writer.js";
 import type { AnswerOutcome, SessionHub } from "./session-hub.js";
+import { quoteInput } from "../errors/quote-input.js";
 
 /** Messages of history an agent gets with each chat turn. */
 const HISTORY_LIMIT = 50;
@@ -53,6 +54,9 @@ export interface ChatRouterOptions {
   logger: Logger;
 }
 
+/** The key of an answer in progress: its session and the user message it answers. */
+const answerKey = (sessionId: string, messageId: string) => JSON.stringify([sessionId, messageId]);
+
 /**
  * The conversation path, owner of chat answers: a user message is stored
  * (with its answer and the session's agent binding, in one unit of work),
@@ -63,7 +67,10 @@ export interface ChatRouterOptions {
  */
 export class ChatRouter {
   readonly #o: ChatRouterOptions;
-  /** Answers in progress, by the user message they answer (agents name it in every chunk). */
+  /**
+   * Answers in progress, by session and the user message they answer (agents
+   * name both in every chunk; message ids are unique per session only).
+   */
   readonly #answers = new Map<string, Answer>();
   readonly #chunks: ChunkWriter;
 
@@ -150,7 +157,7 @@ export class ChatRouter {
       request: turn,
       tried: new Set(),
     };
-    this.#answers.set(answer.replyToMessageId, answer);
+    this.#answers.set(answerKey(sessionId, answer.replyToMessageId), answer);
     this.#o.hub.publish(sessionId, { kind: "message", message: stored });
     this.#o.hub.publish(sessionId, { kind: "answer-started", answerId, replyToMessageId: stored.id, agentId: agent.id });
     if (!this.#ask(answer)) this.#finish(answer, "", "failed", `agent ${agent.name} went away`, ErrorReason.AGENT_LOST);
@@ -159,12 +166,12 @@ export class ChatRouter {
 
   /** Relays one chunk an agent sent; the agent must be the one answering. */
   onAgentChunk(agentId: string, chunk: ChatChunk): void {
-    const answer = this.#answers.get(chunk.messageId);
-    if (!answer || answer.sessionId !== chunk.sessionId) {
-      throw new ConnectError(`no answer in progress for message "${chunk.messageId.slice(0, 64)}"`, Code.FailedPrecondition);
+    const answer = this.#answers.get(answerKey(chunk.sessionId, chunk.messageId));
+    if (!answer) {
+      throw new ConnectError(`no answer in progress for message ${quoteInput(chunk.messageId)}`, Code.FailedPrecondition);
     }
     if (answer.agentId !== agentId) {
-      throw new ConnectError(`message "${chunk.messageId}" is being answered by another agent`, Code.PermissionDenied);
+      throw new ConnectError(`message ${quoteInput(chunk.messageId)} is being answered by another agent`, Code.PermissionDenied);
     }
     if (!chunk.isFinal) {
       answer.text += chunk.text;
@@ -188,7 +195,7 @@ export class ChatRouter {
     );
     for (const answer of answers) {
       if (answer.cancelTimer) continue;
-      this.#o.wire.cancelAnswer(answer.agentId, { messageId: answer.replyToMessageId, reason });
+      this.#o.wire.cancelAnswer(answer.agentId, { sessionId, messageId: answer.replyToMessageId, reason });
       answer.cancelTimer = setTimeout(() => this.#finish(answer, "", "cancelled", "cancelled", ErrorReason.CANCELLED), CANCEL_GRACE_MS);
       answer.cancelTimer.unref();
     }
@@ -288,7 +295,7 @@ export class ChatRouter {
 
   /** Ends an answer: its last chunk and end state (and, when complete, the assistant message) in one unit of work. */
   #finish(answer: Answer, text: string, outcome: AnswerOutcome, error: string, errorReason: ErrorReason | ""): void {
-    if (!this.#answers.delete(answer.replyToMessageId)) return;
+    if (!this.#answers.delete(answerKey(answer.sessionId, answer.replyToMessageId))) return;
     clearTimeout(answer.cancelTimer);
     this.#o.agents.addLoad(answer.agentId, -1);
     const { sessionId } = answer;

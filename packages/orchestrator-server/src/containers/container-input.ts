@@ -9,20 +9,15 @@ import {
   type ContainerLogsRequest,
   type ExecContainerRequest,
 } from "@baaaht/proto/orchestrator/v1";
+import { quoteInput } from "../errors/quote-input.js";
 import { invalidArgument, knownEnum, maxLength, nonNegative, requireId } from "../validation/fields.js";
-import { validateLabels } from "../validation/labels.js";
-import { MAX_LIST_ENTRIES, MAX_LIST_ENTRY_LENGTH } from "../validation/session-input.js";
 import { RESERVED_LABEL_PREFIX } from "./container-labels.js";
 import { isImageReference } from "./image-reference.js";
 
-/** The most arguments of a command (command plus args). */
-export const MAX_ARGV_ENTRIES = 1024;
-/** The longest single argument, in characters. */
-export const MAX_ARG_LENGTH = 64 * 1024;
-/** The most environment variables. */
-export const MAX_ENV_ENTRIES = 1024;
-/** The most mounts or published ports of one container. */
-export const MAX_MOUNTS = 64;
+// Counts and lengths of lists and maps (argv, env, labels, mounts, ports,
+// networks) are checked before the handler by validation/bounds.ts; the
+// checks here are what a container needs beyond them.
+
 /** The longest path (working dir, mount source or target), in characters. */
 export const MAX_PATH_LENGTH = 4096;
 /** The smallest memory limit engines accept: 6 MiB. */
@@ -35,20 +30,11 @@ export const PORT_PROTOCOLS: readonly string[] = ["", "tcp", "udp", "sctp"];
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const NETWORK_MODE = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 
-/** Checks an argv list: bounded, each argument bounded; the first (when any) not empty. */
-export function validateArgv(values: readonly string[], field: string): void {
-  if (values.length > MAX_ARGV_ENTRIES) throw invalidArgument(field, `has more than ${MAX_ARGV_ENTRIES} entries`);
-  values.forEach((value, i) => maxLength(value, MAX_ARG_LENGTH, `${field}[${i}]`));
-}
-
-/** Checks environment variables: bounded, names without "=" or NUL, values without NUL. */
+/** Checks environment variables: names without "=" or NUL, values without NUL. */
 export function validateEnv(env: Readonly<Record<string, string>>, field: string): void {
-  const entries = Object.entries(env);
-  if (entries.length > MAX_ENV_ENTRIES) throw invalidArgument(field, `has more than ${MAX_ENV_ENTRIES} variables`);
-  for (const [key, value] of entries) {
-    if (key === "" || key.includes("=") || key.includes("\0")) throw invalidArgument(field, `has an invalid variable name ${JSON.stringify(key.slice(0, 64))}`);
-    maxLength(value, MAX_ARG_LENGTH, `${field}[${JSON.stringify(key)}]`);
-    if (value.includes("\0")) throw invalidArgument(`${field}[${JSON.stringify(key)}]`, "contains a NUL character");
+  for (const [key, value] of Object.entries(env)) {
+    if (key.includes("=") || key.includes("\0")) throw invalidArgument(field, `has an invalid variable name ${quoteInput(key)}`);
+    if (value.includes("\0")) throw invalidArgument(`${field}[${quoteInput(key)}]`, "contains a NUL character");
   }
 }
 
@@ -72,18 +58,14 @@ export function validateContainerConfig(c: ContainerConfig | undefined, field = 
   if (!c) throw invalidArgument(field, "is required");
   if (c.image === "") throw invalidArgument(`${field}.image`, "is required");
   if (!isImageReference(c.image)) throw invalidArgument(`${field}.image`, `is not a valid image reference: ${JSON.stringify(c.image.slice(0, 128))}`);
-  validateArgv(c.command, `${field}.command`);
   if (c.command.length > 0 && c.command[0] === "") throw invalidArgument(`${field}.command[0]`, "is empty");
-  validateArgv(c.args, `${field}.args`);
   validateEnv(c.env, `${field}.env`);
   validateContainerPath(c.workingDir, `${field}.working_dir`);
-  validateLabels(c.labels, `${field}.labels`);
   for (const key of Object.keys(c.labels)) {
     if (key.startsWith(RESERVED_LABEL_PREFIX)) {
       throw invalidArgument(`${field}.labels[${JSON.stringify(key)}]`, `uses the reserved prefix ${RESERVED_LABEL_PREFIX}`);
     }
   }
-  if (c.mounts.length > MAX_MOUNTS) throw invalidArgument(`${field}.mounts`, `has more than ${MAX_MOUNTS} entries`);
   c.mounts.forEach((m, i) => {
     const at = `${field}.mounts[${i}]`;
     if (m.type === MountType.UNSPECIFIED) throw invalidArgument(`${at}.type`, "is required (BIND, VOLUME or TMPFS)");
@@ -94,7 +76,6 @@ export function validateContainerConfig(c: ContainerConfig | undefined, field = 
     if (m.type === MountType.VOLUME && !NAME.test(m.source)) throw invalidArgument(`${at}.source`, "must be a volume name");
     if (m.type === MountType.TMPFS && m.source !== "") throw invalidArgument(`${at}.source`, "must be empty for a tmpfs mount");
   });
-  if (c.ports.length > MAX_MOUNTS) throw invalidArgument(`${field}.ports`, `has more than ${MAX_MOUNTS} entries`);
   c.ports.forEach((p, i) => {
     const at = `${field}.ports[${i}]`;
     if (p.containerPort < 1 || p.containerPort > 65535) throw invalidArgument(`${at}.container_port`, "must be 1 to 65535");
@@ -105,9 +86,8 @@ export function validateContainerConfig(c: ContainerConfig | undefined, field = 
   if (c.networkMode !== "" && (c.networkMode.length > 256 || !NETWORK_MODE.test(c.networkMode))) {
     throw invalidArgument(`${field}.network_mode`, "is not a valid network mode");
   }
-  if (c.networks.length > MAX_LIST_ENTRIES) throw invalidArgument(`${field}.networks`, `has more than ${MAX_LIST_ENTRIES} entries`);
   c.networks.forEach((name, i) => {
-    if (name.length > MAX_LIST_ENTRY_LENGTH || !NAME.test(name)) throw invalidArgument(`${field}.networks[${i}]`, "is not a valid network name");
+    if (!NAME.test(name)) throw invalidArgument(`${field}.networks[${i}]`, "is not a valid network name");
   });
   if (c.resources) validateLimits(c.resources, `${field}.resources`);
   const restart = c.restartPolicy;
@@ -137,13 +117,12 @@ export function validateLimits(l: { nanoCpus: bigint; memoryBytes: bigint; memor
   nonNegative(l.pidsLimit, `${field}.pids_limit`);
 }
 
-/** Checks a ContainerFilter: known state and status, a well-formed session id, bounded labels. */
+/** Checks a ContainerFilter: known state and status, a well-formed session id. */
 export function validateContainerFilter(f: ContainerFilter | undefined, field = "filter"): void {
   if (!f) return;
   if (f.sessionId !== "") requireId(f.sessionId, `${field}.session_id`);
   knownEnum(f.state, ContainerStateSchema, `${field}.state`);
   knownEnum(f.status, StatusSchema, `${field}.status`);
-  validateLabels(f.labels, `${field}.labels`);
 }
 
 /** Checks an ExecContainerRequest: container id, a command, env, working dir, timeout. */
@@ -151,7 +130,6 @@ export function validateExecRequest(r: ExecContainerRequest): void {
   requireId(r.containerId, "container_id");
   if (r.command.length === 0) throw invalidArgument("command", "is required");
   if (r.command[0] === "") throw invalidArgument("command[0]", "is empty");
-  validateArgv(r.command, "command");
   validateEnv(r.env, "env");
   validateContainerPath(r.workingDir, "working_dir");
   nonNegative(r.timeoutNs, "timeout_ns");

@@ -3,7 +3,6 @@ import { Priority, PrioritySchema } from "@baaaht/proto/common/v1";
 import { EventTypeSchema, type Event, type EventFilter } from "@baaaht/proto/orchestrator/v1";
 import type { EventSelector } from "../store/event-repository.js";
 import { invalidArgument, knownEnum, maxLength, MAX_ID_LENGTH } from "../validation/fields.js";
-import { validateLabels } from "../validation/labels.js";
 
 /**
  * Which events a subscriber receives: the fields pushed down to SQL on replay
@@ -68,7 +67,7 @@ export function commonQuery(filter: CommonFilterFields, prefix: string): EventQu
   if (filter.source !== "") query.source = maxLength(filter.source, MAX_ID_LENGTH, `${prefix}.source`);
   knownEnum(filter.priority, PrioritySchema, `${prefix}.priority`);
   if (filter.priority !== Priority.UNSPECIFIED) query.priority = filter.priority;
-  if (Object.keys(filter.labels).length > 0) query.labels = { ...validateLabels(filter.labels, `${prefix}.labels`) };
+  if (Object.keys(filter.labels).length > 0) query.labels = { ...filter.labels };
   if (filter.startTime) query.startMs = timeMs(filter.startTime, `${prefix}.start_time`);
   if (filter.endTime) query.endMs = timeMs(filter.endTime, `${prefix}.end_time`);
   if (query.startMs !== undefined && query.endMs !== undefined && query.endMs <= query.startMs) {
@@ -87,8 +86,8 @@ export function queryFromEventFilter(filter: EventFilter | undefined, prefix = "
   const query = commonQuery(filter, prefix);
   knownEnum(filter.type, EventTypeSchema, `${prefix}.type`);
   if (filter.type !== 0) query.types = [filter.type];
-  if (filter.sessionId !== "") query.sessionId = maxLength(filter.sessionId, MAX_ID_LENGTH, `${prefix}.session_id`);
-  if (filter.containerId !== "") query.containerId = maxLength(filter.containerId, MAX_ID_LENGTH, `${prefix}.container_id`);
+  if (filter.sessionId !== "") query.sessionId = filter.sessionId;
+  if (filter.containerId !== "") query.containerId = filter.containerId;
   return query;
 }
 

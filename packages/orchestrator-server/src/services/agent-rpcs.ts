@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { durationFromMs, timestampDate, timestampNow } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
@@ -9,6 +10,7 @@ import {
   type StreamAgentRequest,
 } from "@baaaht/proto/agent/v1";
 import type { Logger } from "pino";
+import { AgentInbox, type AgentInboxDeps } from "../agents/agent-inbox.js";
 import type { AgentRegistry } from "../agents/agent-registry.js";
 import { principalKey } from "../auth/principal.js";
 import { requireAgentSelf } from "../auth/require-agent-self.js";
@@ -16,13 +18,15 @@ import type { ChatRouter } from "../chat/chat-router.js";
 import type { NodeInfo } from "../node-info.js";
 import { nodeStatus } from "../node-status.js";
 import type { TaskManager } from "../tasks/index.js";
-import { maxLength, requireId } from "../validation/fields.js";
+import { requireId } from "../validation/fields.js";
 
 /** What the agent RPCs are built from. */
 export interface AgentRpcDeps {
   agents: AgentRegistry;
   chat: ChatRouter;
   tasks: TaskManager;
+  sessions: AgentInboxDeps["sessions"];
+  events: AgentInboxDeps["events"];
   info: NodeInfo;
   logger: Logger;
 }
@@ -33,26 +37,21 @@ type AgentRpcs = Pick<
 >;
 
 /** agent.v1.AgentService: registration, liveness, the agent stream and agent status. */
-export function createAgentRpcs({ agents, chat, tasks, info, logger }: AgentRpcDeps): AgentRpcs {
+export function createAgentRpcs({ agents, chat, tasks, sessions, events, info, logger }: AgentRpcDeps): AgentRpcs {
+  const inbox = new AgentInbox({ chat, tasks, sessions, events });
   const self = (ctx: HandlerContext, agentId: string) => {
     requireId(agentId, "agent_id");
     requireAgentSelf(ctx.values.get(principalKey), agentId);
   };
 
-  const handleUpstream = (agentId: string, req: StreamAgentRequest) => {
-    if (req.payload.case === "heartbeat") {
-      agents.beat(agentId);
-    } else if (req.payload.case === "message") {
-      const payload = req.payload.value.payload;
-      if (payload.case === "chatChunk") chat.onAgentChunk(agentId, payload.value);
-      else logger.debug({ agentId, payload: payload.case }, "ignored agent message");
-    }
+  const handleUpstream = async (agentId: string, req: StreamAgentRequest) => {
+    if (req.payload.case === "heartbeat") agents.beat(agentId);
+    else if (req.payload.case === "message") await inbox.accept(agentId, req.payload.value);
   };
 
   return {
     async register(req) {
       requireId(req.name, "name");
-      maxLength(req.name, 128, "name");
       if (req.type === AgentType.UNSPECIFIED) {
         throw new ConnectError("type is required (e.g. AGENT_TYPE_WORKER)", Code.InvalidArgument);
       }
@@ -94,34 +93,33 @@ export function createAgentRpcs({ agents, chat, tasks, info, logger }: AgentRpcD
       ctx.signal.addEventListener("abort", () => detach("the stream was closed"), { once: true });
       void (async () => {
         try {
-          handleUpstream(agentId, first.value);
+          await handleUpstream(agentId, first.value).catch((err: unknown) => {
+            logger.warn({ agentId, err: ConnectError.from(err).message }, "rejected a message from an agent");
+          });
           for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
             try {
-              handleUpstream(agentId, next.value);
+              await handleUpstream(agentId, next.value);
             } catch (err) {
               logger.warn({ agentId, err: ConnectError.from(err).message }, "rejected a message from an agent");
             }
           }
           detach("the agent closed its stream");
         } catch (err) {
+          // A request that does not decode (or a reset) ends the agent's stream with that error.
+          if (!ctx.signal.aborted) connection.close(ConnectError.from(err));
           detach(`the stream failed: ${ConnectError.from(err).message}`);
         }
       })();
       yield* connection.outbound;
     },
 
-    sendMessage(req, ctx) {
+    async sendMessage(req, ctx) {
       self(ctx, req.agentId);
       const message = req.message;
       if (!message) throw new ConnectError("message is required", Code.InvalidArgument);
-      if (message.payload.case !== "chatChunk") {
-        throw new ConnectError(
-          `message.payload ${message.payload.case ?? "(empty)"} is not accepted here; send chat_chunk`,
-          Code.InvalidArgument,
-        );
-      }
-      chat.onAgentChunk(req.agentId, message.payload.value);
-      return { messageId: message.id, timestamp: timestampNow() };
+      agents.require(req.agentId);
+      await inbox.accept(req.agentId, message);
+      return { messageId: message.id || randomUUID(), timestamp: timestampNow() };
     },
 
     healthCheck() {

@@ -13,7 +13,7 @@ import type { SessionHub } from "../chat/session-hub.js";
 import { runSessionStream } from "../chat/session-stream.js";
 import { toStreamMessages } from "./stream-messages-mapping.js";
 import { requireContent } from "./require-content.js";
-import { maxLength, requireId } from "../validation/fields.js";
+import { requireId } from "../validation/fields.js";
 
 /** What the orchestrator's message RPCs are built from. */
 export interface ChatRpcDeps {
@@ -35,7 +35,6 @@ export function createChatRpcs(deps: ChatRpcDeps): Pick<ServiceImpl<typeof Orche
         throw new ConnectError("message.role must be MESSAGE_ROLE_USER (or unset)", Code.InvalidArgument);
       }
       requireContent(req.message.content, "message.content", deps.maxMessageBytes);
-      maxLength(req.message.id, 128, "message.id");
       const { message } = await chat.submit(req.sessionId, {
         id: req.message.id,
         content: req.message.content,
@@ -62,7 +61,6 @@ export function createChatRpcs(deps: ChatRpcDeps): Pick<ServiceImpl<typeof Orche
           if (req.payload.case === "message") {
             const { id, content, metadata } = req.payload.value;
             requireContent(content, "message.content", deps.maxMessageBytes);
-            maxLength(id, 128, "message.id");
             await chat.submit(sessionId, { id, content, metadata: metadata?.extra });
           }
           return [];

@@ -80,7 +80,7 @@ describe("gateway session RPCs", () => {
     const mine = await createAs(gw1, "alice");
     const theirs = await createAs(gw2, "bob");
     expect(await failure(() => rpcs.getGatewaySession(create(GetGatewaySessionRequestSchema, { sessionId: theirs.id }), gw1))).toBe(
-      `PermissionDenied: gateway session ${theirs.id} belongs to another gateway`,
+      `PermissionDenied: gateway session "${theirs.id}" belongs to another gateway`,
     );
     const list = async (ctx: HandlerContext, filter = {}) =>
       (await rpcs.listGatewaySessions(create(ListGatewaySessionsRequestSchema, { filter }), ctx)).sessions?.map((s) => s.id);

@@ -6,9 +6,8 @@ import type { GatewaySessionManager } from "../sessions/gateway-session-manager.
 import { assertSessionAccess, listScopeOf, ownerGatewayOf, sessionCaller, type SessionCaller } from "../sessions/session-access.js";
 import type { GatewaySessionRecord } from "../store/index.js";
 import { knownEnum, maxLength, requireId } from "../validation/fields.js";
-import { validateLabels } from "../validation/labels.js";
 import { pageSize } from "../validation/page.js";
-import { MAX_REF_LENGTH, MAX_TEXT_LENGTH } from "../validation/session-input.js";
+import { MAX_TEXT_LENGTH } from "../validation/session-input.js";
 
 /** The reason recorded when CloseGatewaySession gives none. */
 const DEFAULT_CLOSE_REASON = "closed by gateway";
@@ -52,8 +51,6 @@ export function createGatewaySessionRpcs(gatewaySessions: GatewaySessionManager)
       if (filter) {
         knownEnum(filter.state, GatewaySessionStateSchema, "filter.state");
         knownEnum(filter.status, StatusSchema, "filter.status");
-        maxLength(filter.userId, MAX_REF_LENGTH, "filter.user_id");
-        validateLabels(filter.labels, "filter.labels");
       }
       const page = await gatewaySessions.list(
         {

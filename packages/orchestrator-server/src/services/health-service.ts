@@ -3,6 +3,7 @@ import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { Health} from "@baaaht/proto/grpc/health/v1";
 import { HealthCheckResponse_ServingStatus as ServingStatus } from "@baaaht/proto/grpc/health/v1";
 import type { NodeLifecycle } from "../lifecycle/node-lifecycle.js";
+import { quoteInput } from "../errors/quote-input.js";
 
 /**
  * grpc.health.v1.Health. The server as a whole ("") and every served service
@@ -21,7 +22,7 @@ export function createHealthService(
   return {
     check(req) {
       if (!known.has(req.service)) {
-        throw new ConnectError(`unknown service "${req.service}"`, Code.NotFound);
+        throw new ConnectError(`unknown service ${quoteInput(req.service)}`, Code.NotFound);
       }
       return { status: current() };
     },

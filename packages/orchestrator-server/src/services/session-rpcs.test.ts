@@ -87,7 +87,7 @@ describe("session RPCs", () => {
     const theirs = await createAs(gw2, "theirs");
     const adminOwned = await createAs(admin, "admin");
     const get = (id: string, ctx: HandlerContext) => () => rpcs.getSession(create(GetSessionRequestSchema, { sessionId: id }), ctx);
-    expect(await failure(get(theirs.id, gw1))).toBe(`PermissionDenied: session ${theirs.id} belongs to another gateway`);
+    expect(await failure(get(theirs.id, gw1))).toBe(`PermissionDenied: session "${theirs.id}" belongs to another gateway`);
     expect(await failure(get(adminOwned.id, gw1))).toMatch(/^PermissionDenied/);
     expect(await failure(() => rpcs.closeSession(create(CloseSessionRequestSchema, { sessionId: theirs.id }), gw1))).toMatch(/^PermissionDenied/);
     expect(await failure(get(mine.id, admin))).toBe("no error");
@@ -111,7 +111,7 @@ describe("session RPCs", () => {
   it("validates and names the field", async () => {
     expect(await failure(() => rpcs.getSession(create(GetSessionRequestSchema, {}), admin))).toBe("InvalidArgument: session_id is required");
     expect(await failure(() => rpcs.getSession(create(GetSessionRequestSchema, { sessionId: "nope" }), admin))).toBe(
-      "NotFound: session nope not found",
+      'NotFound: session "nope" not found',
     );
     expect(await failure(() => rpcs.listSessions(create(ListSessionsRequestSchema, { pageSize: -1 }), admin))).toBe(
       "InvalidArgument: page_size must not be negative",
@@ -122,9 +122,6 @@ describe("session RPCs", () => {
     expect(await failure(() => rpcs.listSessions(create(ListSessionsRequestSchema, { filter: { state: 42 as SessionState } }), admin))).toBe(
       "InvalidArgument: filter.state has an unknown value 42",
     );
-    expect(
-      await failure(() => rpcs.createSession(create(CreateSessionRequestSchema, { metadata: { labels: { "": "x" } } }), admin)),
-    ).toBe("InvalidArgument: metadata.labels has an empty key");
     expect(await failure(() => rpcs.createSession(create(CreateSessionRequestSchema, {}), ctxFor(undefined)))).toMatch(
       /^Unauthenticated/,
     );

@@ -7,9 +7,8 @@ import { assertSessionAccess, listScopeOf, ownerGatewayOf, sessionCaller, type S
 import type { SessionManager } from "../sessions/session-manager.js";
 import type { SessionRecord } from "../store/index.js";
 import { knownEnum, maxLength, requireId } from "../validation/fields.js";
-import { validateLabels } from "../validation/labels.js";
 import { pageSize } from "../validation/page.js";
-import { MAX_REF_LENGTH, MAX_TEXT_LENGTH } from "../validation/session-input.js";
+import { MAX_TEXT_LENGTH } from "../validation/session-input.js";
 
 /** How many of the latest messages GetSession returns in `context.messages`. */
 export const GET_SESSION_MESSAGE_LIMIT = 1000;
@@ -65,8 +64,6 @@ export function createSessionRpcs(sessions: SessionManager, containerIdsOf: (ses
       if (filter) {
         knownEnum(filter.state, SessionStateSchema, "filter.state");
         knownEnum(filter.status, StatusSchema, "filter.status");
-        maxLength(filter.ownerId, MAX_REF_LENGTH, "filter.owner_id");
-        validateLabels(filter.labels, "filter.labels");
       }
       const page = await sessions.list(
         {

@@ -106,7 +106,6 @@ export function createTaskRpcs({ tasks, access, sessions, logger }: TaskRpcDeps)
         throw new ConnectError("agents do not submit tasks: a gateway (for its sessions) or admin does", Code.PermissionDenied);
       }
       validateTaskSubmission(req);
-      if (req.agentId) requireId(req.agentId, "agent_id");
       if (principal.scope === "gateway" || req.sessionId) await access.requireSession(principal, req.sessionId);
       if (req.sessionId && (await sessions.get(req.sessionId)).session.state === SessionState.CLOSED) {
         throw new ConnectError(`session ${req.sessionId} is closed`, Code.FailedPrecondition);

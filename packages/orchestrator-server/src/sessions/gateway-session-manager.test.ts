@@ -126,7 +126,7 @@ describe("GatewaySessionManager", () => {
     await setup();
     const config = create(GatewaySessionConfigSchema, { maxMessageSize: -1 });
     await expect(gateways.create({ config, ownerGateway: "" })).rejects.toThrow(/config.max_message_size must not be negative/);
-    await expect(gateways.get("missing")).rejects.toThrow(/gateway session missing not found/);
-    await expect(gateways.close("missing", "x")).rejects.toThrow(/gateway session missing not found/);
+    await expect(gateways.get("missing")).rejects.toThrow(/gateway session "missing" not found/);
+    await expect(gateways.close("missing", "x")).rejects.toThrow(/gateway session "missing" not found/);
   });
 });

@@ -17,6 +17,7 @@ import { domainError, ErrorReason } from "../errors/domain-error.js";
 import type { GatewaySessionFilter, GatewaySessionRecord, Page, PageRequest, Repositories, Store } from "../store/index.js";
 import { validateGatewaySessionConfig, validateGatewaySessionMetadata } from "../validation/gateway-session-input.js";
 import type { SessionManager } from "./session-manager.js";
+import { quoteInput } from "../errors/quote-input.js";
 
 /** Options of {@link GatewaySessionManager}. */
 export interface GatewaySessionManagerOptions {
@@ -132,7 +133,7 @@ export class GatewaySessionManager {
   /** One gateway session. NOT_FOUND when unknown. */
   async get(id: string): Promise<GatewaySessionRecord> {
     const record = this.#byId.get(id) ?? (await this.#store.gatewaySessions.get(id));
-    if (!record) throw domainError(Code.NotFound, ErrorReason.SESSION_NOT_FOUND, `gateway session ${id.slice(0, 64)} not found`);
+    if (!record) throw domainError(Code.NotFound, ErrorReason.SESSION_NOT_FOUND, `gateway session ${quoteInput(id)} not found`);
     return record;
   }
 

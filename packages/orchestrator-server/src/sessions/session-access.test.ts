@@ -47,8 +47,8 @@ describe("SessionAuthorizer", () => {
     expect(await outcome(access.requireSession(admin, gw.orchestratorSessionId))).toBe("ok");
     expect(await outcome(access.requireSession(gw2, gw.orchestratorSessionId))).toMatch(/^PermissionDenied: .*belongs to another gateway/);
     expect(await outcome(access.requireGatewaySession(gw2, gw.id))).toMatch(/^PermissionDenied: gateway session .* belongs to another gateway/);
-    expect(await outcome(access.requireSession(admin, "missing"))).toBe("NotFound: session missing not found");
-    expect(await outcome(access.requireGatewaySession(admin, "missing"))).toBe("NotFound: gateway session missing not found");
+    expect(await outcome(access.requireSession(admin, "missing"))).toBe('NotFound: session "missing" not found');
+    expect(await outcome(access.requireGatewaySession(admin, "missing"))).toBe('NotFound: gateway session "missing" not found');
     expect(await outcome(access.requireSession(admin, ""))).toMatch(/^InvalidArgument: session_id/);
     expect(await outcome(access.requireSession(undefined, gw.orchestratorSessionId))).toMatch(/^Unauthenticated: missing credentials/);
     expect(() => sessionCaller({ scope: "agent", agentId: "a" })).toThrow(/agent token may not act on sessions/);

@@ -4,6 +4,7 @@ import { requireId } from "../validation/fields.js";
 import type { SessionRecord } from "../store/index.js";
 import type { GatewaySessionManager } from "./gateway-session-manager.js";
 import type { SessionManager } from "./session-manager.js";
+import { quoteInput } from "../errors/quote-input.js";
 
 /** Who is calling a session RPC: an admin, or one gateway. */
 export type SessionCaller = { readonly admin: true } | { readonly admin: false; readonly gatewayId: string };
@@ -33,7 +34,7 @@ export function listScopeOf(caller: SessionCaller): string | undefined {
 /** PERMISSION_DENIED unless the caller is admin or the gateway that created the session. */
 export function assertSessionAccess(caller: SessionCaller, ownerGateway: string, sessionId: string, noun = "session"): void {
   if (caller.admin || caller.gatewayId === ownerGateway) return;
-  throw new ConnectError(`${noun} ${sessionId} belongs to another gateway`, Code.PermissionDenied);
+  throw new ConnectError(`${noun} ${quoteInput(sessionId)} belongs to another gateway`, Code.PermissionDenied);
 }
 
 /** Whether an agent works for a session: the session's chat is bound to it, or it runs one of the session's tasks. */

@@ -90,7 +90,7 @@ describe("SessionManager", () => {
 
   it("answers NOT_FOUND, INVALID_ARGUMENT and RESOURCE_EXHAUSTED", async () => {
     const sessions = await manager({ maxSessions: 2 });
-    expect(await failure(sessions.get("nope"))).toBe("NotFound: session nope not found [SESSION_NOT_FOUND]");
+    expect(await failure(sessions.get("nope"))).toBe('NotFound: session "nope" not found [SESSION_NOT_FOUND]');
     const negative = create(SessionConfigSchema, { maxDurationNs: -1n });
     expect(await failure(sessions.create({ ownerGateway: "", config: negative }))).toBe(
       "InvalidArgument: config.max_duration_ns must not be negative",
@@ -188,10 +188,10 @@ describe("SessionManager", () => {
     expect(m.id).not.toBe("");
     expect(m.timestamp).toBeDefined();
     expect(m.role).toBe(MessageRole.USER);
-    expect((await store.messages.get(m.id))?.message.content).toBe("hi");
+    expect((await store.messages.get(s.id, m.id))?.message.content).toBe("hi");
     await sessions.appendMessage(s.id, create(MessageSchema, { id: "answer-1", role: MessageRole.ASSISTANT, content: "yo" }));
     expect(await failure(sessions.appendMessage(s.id, create(MessageSchema, { id: "answer-1" })))).toBe(
-      "AlreadyExists: message answer-1 already exists [ALREADY_EXISTS]",
+      'AlreadyExists: message "answer-1" already exists in this session [ALREADY_EXISTS]',
     );
     expect((await sessions.history(s.id, 1)).map((x) => x.content)).toEqual(["yo"]);
     expect((await sessions.history(s.id, 10)).map((x) => x.id)).toEqual([m.id, "answer-1"]);

@@ -13,6 +13,7 @@ import { expiresAtMs } from "./session-limits.js";
 import { SessionNotifier, type SessionCloseListener, type SessionStateListener } from "./session-notifier.js";
 import { isOpen, stateName, transition } from "./session-state.js";
 import { applySessionChanges, type SessionChanges } from "./session-update.js";
+import { quoteInput } from "../errors/quote-input.js";
 
 /** Options of {@link SessionManager}. */
 export interface SessionManagerOptions {
@@ -131,7 +132,7 @@ export class SessionManager {
   /** One session (without its messages: see {@link history}). NOT_FOUND when unknown. */
   async get(id: string): Promise<SessionRecord> {
     const record = this.#open.get(id) ?? (await this.#store.sessions.get(id));
-    if (!record) throw domainError(Code.NotFound, ErrorReason.SESSION_NOT_FOUND, `session ${id.slice(0, 64)} not found`);
+    if (!record) throw domainError(Code.NotFound, ErrorReason.SESSION_NOT_FOUND, `session ${quoteInput(id)} not found`);
     return record;
   }
 
@@ -196,7 +197,8 @@ export class SessionManager {
    * storing `also` in the same unit of work. An empty id is assigned, an unset
    * timestamp is now, an UNSPECIFIED role is USER. FAILED_PRECONDITION
    * (SESSION_CLOSED) when the session is CLOSING or CLOSED, ALREADY_EXISTS
-   * when the id is taken. Resolves with the stored message once committed.
+   * when the session already has a message with that id (ids are unique per
+   * session: another session may use the same one). Resolves with the stored message once committed.
    */
   async appendMessage(sessionId: string, message: Message, also?: AlsoStore): Promise<Message> {
     const { session } = await this.#requireOpen(sessionId);
@@ -217,7 +219,7 @@ export class SessionManager {
       });
     } catch (error) {
       if (error instanceof DuplicateKeyError) {
-        throw domainError(Code.AlreadyExists, ErrorReason.ALREADY_EXISTS, `message ${stored.id} already exists`);
+        throw domainError(Code.AlreadyExists, ErrorReason.ALREADY_EXISTS, `message ${quoteInput(stored.id)} already exists in this session`);
       }
       throw error;
     }

@@ -32,8 +32,8 @@ export interface AnswerChunk {
 export interface AnswerReads {
   /** One answer, or undefined. */
   get(answerId: string): Promise<AnswerRecord | undefined>;
-  /** The latest answer to a user message, or undefined. */
-  findByReplyTo(userMessageId: string): Promise<AnswerRecord | undefined>;
+  /** The latest answer to a user message of a session, or undefined. */
+  findByReplyTo(sessionId: string, userMessageId: string): Promise<AnswerRecord | undefined>;
   /** The chunks of an answer with seq > `afterSeq` (default -1: all), in order. */
   chunks(answerId: string, afterSeq?: number): Promise<AnswerChunk[]>;
   /** Every answer still 'streaming' (at startup: the ones a crash interrupted). */

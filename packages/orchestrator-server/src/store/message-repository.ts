@@ -12,16 +12,17 @@ export interface MessageRecord {
 export interface MessageReads {
   /** The last `limit` messages of a session, oldest first. */
   list(sessionId: string, options: { limit: number }): Promise<Message[]>;
-  /** One message by id, or undefined. */
-  get(messageId: string): Promise<MessageRecord | undefined>;
+  /** One message of a session by its id (ids are unique per session, not across sessions), or undefined. */
+  get(sessionId: string, messageId: string): Promise<MessageRecord | undefined>;
 }
 
 /** The messages of every session's conversation, in order, inside a unit of work. */
 export interface MessageRepository extends MessageReads {
   /**
    * Appends a message (its id already assigned) to a session's conversation
-   * and returns its position. {@link DuplicateKeyError} when the message id
-   * is taken; fails when the session does not exist.
+   * and returns its position. {@link DuplicateKeyError} when the session
+   * already has a message with that id (another session may); fails when
+   * the session does not exist.
    */
   append(sessionId: string, message: Message): Promise<number>;
 }

@@ -220,9 +220,30 @@ describe.each(testBackends)("$name store", (backend) => {
         expect(batch).toEqual([6, 7]);
         expect((await store.messages.list("s1", { limit: 3 })).map((m) => m.id)).toEqual(["m5", "m6", "m7"]);
         expect(await store.messages.list("s1", { limit: 0 })).toEqual([]);
-        expect(await store.messages.get("m2")).toMatchObject({ sessionId: "s1", seq: 2, message: { content: "c2" } });
-        expect(await store.messages.get("nope")).toBeUndefined();
+        expect(await store.messages.get("s1", "m2")).toMatchObject({ sessionId: "s1", seq: 2, message: { content: "c2" } });
+        expect(await store.messages.get("s2", "m2")).toBeUndefined();
+        expect(await store.messages.get("s1", "nope")).toBeUndefined();
         await expect(store.write((tx) => tx.messages.append("ghost", message("m9")))).rejects.toThrow();
+      });
+
+      it("keeps message ids unique per session: another session may use the same id, the same session may not", async () => {
+        await store.write(async (tx) => {
+          await tx.sessions.insert(session("s1"), "gw-a");
+          await tx.sessions.insert(session("s2"), "gw-b");
+          await tx.messages.append("s1", message("same", "from a"));
+        });
+        expect(await store.write((tx) => tx.messages.append("s2", message("same", "from b")))).toBe(1);
+        expect(await rejection(store.write((tx) => tx.messages.append("s1", message("same", "again"))))).toBeInstanceOf(DuplicateKeyError);
+        expect(await store.messages.get("s1", "same")).toMatchObject({ sessionId: "s1", message: { content: "from a" } });
+        expect(await store.messages.get("s2", "same")).toMatchObject({ sessionId: "s2", message: { content: "from b" } });
+        await store.write(async (tx) => {
+          await tx.answers.begin({ id: "a-1", sessionId: "s1", replyToMessageId: "same", agentId: "ag", createdAt: 1 });
+          await tx.answers.begin({ id: "b-1", sessionId: "s2", replyToMessageId: "same", agentId: "ag", createdAt: 2 });
+        });
+        expect((await store.answers.findByReplyTo("s1", "same"))?.id).toBe("a-1");
+        expect((await store.answers.findByReplyTo("s2", "same"))?.id).toBe("b-1");
+        await reopen();
+        expect((await store.messages.list("s2", { limit: 10 })).map((m) => m.content)).toEqual(["from b"]);
       });
     });
 
@@ -284,9 +305,10 @@ describe.each(testBackends)("$name store", (backend) => {
           await tx.answers.begin({ id: "same-time", sessionId: "s1", replyToMessageId: "m2", agentId: "ag", createdAt: 2_000 });
           await tx.answers.begin({ id: "later-row", sessionId: "s1", replyToMessageId: "m2", agentId: "ag", createdAt: 2_000 });
         });
-        expect((await store.answers.findByReplyTo("m1"))?.id).toBe("new");
-        expect((await store.answers.findByReplyTo("m2"))?.id).toBe("later-row");
-        expect(await store.answers.findByReplyTo("none")).toBeUndefined();
+        expect((await store.answers.findByReplyTo("s1", "m1"))?.id).toBe("new");
+        expect((await store.answers.findByReplyTo("s1", "m2"))?.id).toBe("later-row");
+        expect(await store.answers.findByReplyTo("s1", "none")).toBeUndefined();
+        expect(await store.answers.findByReplyTo("s2", "m1")).toBeUndefined();
         await store.write((tx) =>
           tx.answers.finish("new", { state: "failed", error: "agent lost", errorReason: "AGENT_LOST", completedAt: 3_000 }),
         );

@@ -8,30 +8,19 @@ import {
   type TaskFilter as TaskFilterMessage,
   type TaskPriority,
 } from "@baaaht/proto/agent/v1";
-import { invalidArgument, knownEnum, maxLength, nonNegative, requireId } from "../validation/fields.js";
+import { invalidArgument, knownEnum, maxLength, nonNegative } from "../validation/fields.js";
 import type { TaskFilter } from "../store/index.js";
 
 /** The largest config.max_retries accepted. */
 export const MAX_TASK_RETRIES = 100;
-/** The longest config.command, argument, or environment/parameter value, in characters. */
+/** The longest config.command, in characters. */
 export const MAX_TASK_TEXT_LENGTH = 65_536;
-/** The most config.arguments, config.environment or config.parameters entries. */
-export const MAX_TASK_LIST_ENTRIES = 1_024;
-
-function boundedMap(map: Readonly<Record<string, string>>, field: string): void {
-  const entries = Object.entries(map);
-  if (entries.length > MAX_TASK_LIST_ENTRIES) throw invalidArgument(field, `has more than ${MAX_TASK_LIST_ENTRIES} entries`);
-  for (const [key, value] of entries) {
-    if (key === "") throw invalidArgument(field, "has an empty key");
-    maxLength(key, 256, `${field} key`);
-    maxLength(value, MAX_TASK_TEXT_LENGTH, `${field}["${key}"]`);
-  }
-}
 
 /**
  * Checks what ExecuteTask submits: a known, specified type; a known priority;
  * and the config's bounds (timeout_ns and max_retries not negative, at most
- * {@link MAX_TASK_RETRIES} retries, bounded texts and lists).
+ * {@link MAX_TASK_RETRIES} retries, a bounded command; list and map sizes
+ * are request bounds: bounds.ts).
  * INVALID_ARGUMENT names the field.
  */
 export function validateTaskSubmission(input: { type: TaskType; priority: TaskPriority; config?: TaskConfig }): void {
@@ -45,12 +34,6 @@ export function validateTaskSubmission(input: { type: TaskType; priority: TaskPr
   if (config.maxRetries > BigInt(MAX_TASK_RETRIES)) throw invalidArgument("config.max_retries", `must be at most ${MAX_TASK_RETRIES}`);
   maxLength(config.command, MAX_TASK_TEXT_LENGTH, "config.command");
   maxLength(config.workingDirectory, 4_096, "config.working_directory");
-  if (config.arguments.length > MAX_TASK_LIST_ENTRIES) {
-    throw invalidArgument("config.arguments", `has more than ${MAX_TASK_LIST_ENTRIES} entries`);
-  }
-  config.arguments.forEach((arg, i) => maxLength(arg, MAX_TASK_TEXT_LENGTH, `config.arguments[${i}]`));
-  boundedMap(config.environment, "config.environment");
-  boundedMap(config.parameters, "config.parameters");
   const c = config.constraints;
   if (c) {
     nonNegative(c.maxMemoryBytes, "config.constraints.max_memory_bytes");
@@ -66,12 +49,10 @@ const ms = (t: Timestamp | undefined): number | undefined => (t ? timestampMs(t)
  * caller's scope is applied). UNSPECIFIED enums and empty fields match any.
  */
 export function taskFilterOf(agentId: string, filter: TaskFilterMessage | undefined): TaskFilter {
-  if (agentId) requireId(agentId, "agent_id");
   if (!filter) return { agentId: agentId || undefined };
   knownEnum(filter.state, TaskStateSchema, "filter.state");
   knownEnum(filter.type, TaskTypeSchema, "filter.type");
   knownEnum(filter.priority, TaskPrioritySchema, "filter.priority");
-  if (filter.sessionId) requireId(filter.sessionId, "filter.session_id");
   return {
     agentId: agentId || undefined,
     state: filter.state || undefined,

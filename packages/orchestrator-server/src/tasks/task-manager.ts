@@ -24,6 +24,7 @@ import { interpretReport, type TaskReport } from "./task-report.js";
 import { taskError, TaskRuns, type TaskAgents, type TaskWire } from "./task-runs.js";
 import { isTerminal, taskStateName } from "./task-state.js";
 import { TaskHolds } from "./task-holds.js";
+import { quoteInput } from "../errors/quote-input.js";
 
 /** Tasks that may wait in the queue before ExecuteTask answers RESOURCE_EXHAUSTED (reason QUEUE_FULL): 10 000. */
 export const DEFAULT_MAX_QUEUED_TASKS = 10_000;
@@ -123,7 +124,7 @@ export class TaskManager {
       throw domainError(Code.ResourceExhausted, ErrorReason.QUEUE_FULL, `the task queue is full (${this.#maxQueued} tasks wait)`);
     }
     const pinned = input.agentId ? this.#o.agents.get(input.agentId) : undefined;
-    if (input.agentId && !pinned) throw new ConnectError(`agent ${input.agentId} not found`, Code.NotFound);
+    if (input.agentId && !pinned) throw new ConnectError(`agent ${quoteInput(input.agentId)} not found`, Code.NotFound);
     if (pinned && !canRunType(pinned, input.type)) {
       const supported = pinned.capabilities?.supportedTasks.join(", ") || "none";
       throw new ConnectError(
@@ -320,7 +321,7 @@ export class TaskManager {
   /** An unfinished task from memory, else an ended one from the store; NOT_FOUND. */
   async #task(taskId: string): Promise<Readonly<Task>> {
     const task = this.#runs.task(taskId) ?? (await this.#o.store.tasks.get(taskId))?.task;
-    if (!task) throw new ConnectError(`task ${taskId} not found`, Code.NotFound);
+    if (!task) throw new ConnectError(`task ${quoteInput(taskId)} not found`, Code.NotFound);
     return task;
   }
 
@@ -332,7 +333,7 @@ export class TaskManager {
   /** Why an agent may not report on a task that ended (read from the store). */
   async #refusal(agentId: string, taskId: string): Promise<ConnectError> {
     const record = await this.#o.store.tasks.get(taskId);
-    if (!record) return new ConnectError(`task ${taskId} not found`, Code.NotFound);
+    if (!record) return new ConnectError(`task ${quoteInput(taskId)} not found`, Code.NotFound);
     const { task } = record;
     if (task.agentId !== agentId) return new ConnectError(`agent ${agentId} does not run task ${taskId}`, Code.PermissionDenied);
     return notRunning(task);

@@ -10,14 +10,20 @@ export function invalidArgument(field: string, problem: string): ConnectError {
 }
 
 /**
- * Checks a required id: non-empty, at most {@link MAX_ID_LENGTH} characters,
- * printable ASCII without spaces. Returns it.
+ * The id rule, for every id field of every request (`id`, `*_id`): at most
+ * {@link MAX_ID_LENGTH} characters of printable ASCII without spaces. The
+ * message names the field and never repeats the id. Returns it.
  */
+export function idFormat(value: string, field: string): string {
+  if (value.length > MAX_ID_LENGTH) throw invalidArgument(field, `is longer than ${MAX_ID_LENGTH} characters`);
+  if (!/^[\x21-\x7e]*$/.test(value)) throw invalidArgument(field, "must be printable ASCII without spaces");
+  return value;
+}
+
+/** Checks a required id: non-empty and following {@link idFormat}. Returns it. */
 export function requireId(value: string, field: string): string {
   if (value === "") throw invalidArgument(field, "is required");
-  if (value.length > MAX_ID_LENGTH) throw invalidArgument(field, `is longer than ${MAX_ID_LENGTH} characters`);
-  if (!/^[\x21-\x7e]+$/.test(value)) throw invalidArgument(field, "must be printable ASCII without spaces");
-  return value;
+  return idFormat(value, field);
 }
 
 /** Checks that a string is non-empty. Returns it. */
@@ -53,11 +59,9 @@ export function knownEnum<T extends number>(value: T, schema: DescEnum, field: s
   return value;
 }
 
-/** Checks a list of strings: at most `maxItems` entries, each non-empty and at most `maxItemLength` characters. */
-export function stringList(values: readonly string[], maxItems: number, maxItemLength: number, field: string): void {
-  if (values.length > maxItems) throw invalidArgument(field, `has more than ${maxItems} entries`);
+/** Checks that no entry of a list of strings is empty (its size is checked by the request's bounds). */
+export function noEmptyEntries(values: readonly string[], field: string): void {
   values.forEach((value, i) => {
     if (value === "") throw invalidArgument(`${field}[${i}]`, "is empty");
-    maxLength(value, maxItemLength, `${field}[${i}]`);
   });
 }

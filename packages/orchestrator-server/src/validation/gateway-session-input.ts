@@ -1,12 +1,11 @@
 import type { GatewaySessionConfig, GatewaySessionMetadata } from "@baaaht/proto/gateway/v1";
-import { maxLength, nonNegative, stringList } from "./fields.js";
-import { MAX_LIST_ENTRIES, MAX_LIST_ENTRY_LENGTH, MAX_REF_LENGTH, validateDescriptiveFields } from "./session-input.js";
+import { maxLength, noEmptyEntries, nonNegative } from "./fields.js";
+import { MAX_REF_LENGTH, validateDescriptiveFields } from "./session-input.js";
 
 /** Checks a gateway.v1.GatewaySessionMetadata; errors name `<field>.<sub-field>`. */
 export function validateGatewaySessionMetadata(m: GatewaySessionMetadata | undefined, field = "metadata"): void {
   if (!m) return;
   validateDescriptiveFields(m, field);
-  maxLength(m.userId, MAX_REF_LENGTH, `${field}.user_id`);
   maxLength(m.clientType, MAX_REF_LENGTH, `${field}.client_type`);
   maxLength(m.clientVersion, MAX_REF_LENGTH, `${field}.client_version`);
 }
@@ -22,6 +21,6 @@ export function validateGatewaySessionConfig(c: GatewaySessionConfig | undefined
     nonNegative(c.streamConfig.chunkDelayNs, `${field}.stream_config.chunk_delay_ns`);
   }
   if (c.security) {
-    stringList(c.security.allowedOrigins, MAX_LIST_ENTRIES, MAX_LIST_ENTRY_LENGTH, `${field}.security.allowed_origins`);
+    noEmptyEntries(c.security.allowedOrigins, `${field}.security.allowed_origins`);
   }
 }

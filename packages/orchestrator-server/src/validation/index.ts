@@ -1,15 +1,26 @@
 export {
   invalidArgument,
+  idFormat,
   requireId,
   requireNonEmpty,
   maxLength,
   maxBytes,
   nonNegative,
   knownEnum,
-  stringList,
+  noEmptyEntries,
   MAX_ID_LENGTH,
 } from "./fields.js";
-export { validateLabels, MAX_LABELS, MAX_LABEL_KEY_LENGTH, MAX_LABEL_VALUE_LENGTH } from "./labels.js";
+export {
+  checkBounds,
+  FIELD_BOUNDS,
+  DEFAULT_LIST_BOUND,
+  DEFAULT_MAP_BOUND,
+  LABELS_BOUND,
+  type ListBound,
+  type MapBound,
+} from "./bounds.js";
+export { createBoundsInterceptor } from "./bounds-interceptor.js";
+export { checkMetadata, MAX_METADATA_BYTES, HTTP2_MAX_HEADER_LIST_BYTES } from "./metadata.js";
 export { pageSize, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./page.js";
 export {
   validateSessionMetadata,
@@ -18,7 +29,5 @@ export {
   MAX_NAME_LENGTH,
   MAX_TEXT_LENGTH,
   MAX_REF_LENGTH,
-  MAX_LIST_ENTRIES,
-  MAX_LIST_ENTRY_LENGTH,
 } from "./session-input.js";
 export { validateGatewaySessionMetadata, validateGatewaySessionConfig } from "./gateway-session-input.js";

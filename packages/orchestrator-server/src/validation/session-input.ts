@@ -1,6 +1,5 @@
 import type { SessionConfig, SessionContext, SessionMetadata } from "@baaaht/proto/orchestrator/v1";
-import { maxLength, nonNegative, stringList } from "./fields.js";
-import { validateLabels } from "./labels.js";
+import { maxLength, noEmptyEntries, nonNegative } from "./fields.js";
 
 /** The longest name, in characters. */
 export const MAX_NAME_LENGTH = 256;
@@ -8,27 +7,21 @@ export const MAX_NAME_LENGTH = 256;
 export const MAX_TEXT_LENGTH = 4096;
 /** The longest owner, user, task or client identifier, in characters. */
 export const MAX_REF_LENGTH = 256;
-/** The most entries of a string list (tags, images, networks, task history, ...). */
-export const MAX_LIST_ENTRIES = 256;
-/** The longest entry of a string list, in characters. */
-export const MAX_LIST_ENTRY_LENGTH = 1024;
 
-/** Checks the shared descriptive fields of session and gateway-session metadata. */
-export function validateDescriptiveFields(
-  m: { name: string; description: string; labels: Record<string, string>; tags: string[] },
-  field: string,
-): void {
+/**
+ * Checks the shared descriptive fields of session and gateway-session
+ * metadata (label and tag counts and lengths are request bounds: bounds.ts).
+ */
+export function validateDescriptiveFields(m: { name: string; description: string; tags: string[] }, field: string): void {
   maxLength(m.name, MAX_NAME_LENGTH, `${field}.name`);
   maxLength(m.description, MAX_TEXT_LENGTH, `${field}.description`);
-  validateLabels(m.labels, `${field}.labels`);
-  stringList(m.tags, MAX_LIST_ENTRIES, MAX_LIST_ENTRY_LENGTH, `${field}.tags`);
+  noEmptyEntries(m.tags, `${field}.tags`);
 }
 
 /** Checks an orchestrator.v1.SessionMetadata; errors name `<field>.<sub-field>`. */
 export function validateSessionMetadata(m: SessionMetadata | undefined, field = "metadata"): void {
   if (!m) return;
   validateDescriptiveFields(m, field);
-  maxLength(m.ownerId, MAX_REF_LENGTH, `${field}.owner_id`);
 }
 
 /** Checks an orchestrator.v1.SessionConfig: no negative limit or duration, bounded lists. */
@@ -37,18 +30,17 @@ export function validateSessionConfig(c: SessionConfig | undefined, field = "con
   nonNegative(c.maxContainers, `${field}.max_containers`);
   nonNegative(c.maxDurationNs, `${field}.max_duration_ns`);
   nonNegative(c.idleTimeoutNs, `${field}.idle_timeout_ns`);
-  stringList(c.allowedImages, MAX_LIST_ENTRIES, MAX_LIST_ENTRY_LENGTH, `${field}.allowed_images`);
+  noEmptyEntries(c.allowedImages, `${field}.allowed_images`);
   if (c.policy) {
-    stringList(c.policy.allowedNetworks, MAX_LIST_ENTRIES, MAX_LIST_ENTRY_LENGTH, `${field}.policy.allowed_networks`);
-    stringList(c.policy.allowedPaths, MAX_LIST_ENTRIES, MAX_LIST_ENTRY_LENGTH, `${field}.policy.allowed_paths`);
+    noEmptyEntries(c.policy.allowedNetworks, `${field}.policy.allowed_networks`);
+    noEmptyEntries(c.policy.allowedPaths, `${field}.policy.allowed_paths`);
   }
 }
 
 /** Checks the client-settable parts of an orchestrator.v1.SessionContext (messages are ignored, not checked). */
 export function validateSessionContext(c: SessionContext | undefined, field = "context"): void {
   if (!c) return;
-  maxLength(c.currentTaskId, MAX_REF_LENGTH, `${field}.current_task_id`);
-  stringList(c.taskHistory, 10_000, MAX_REF_LENGTH, `${field}.task_history`);
+  noEmptyEntries(c.taskHistory, `${field}.task_history`);
   if (c.preferences) {
     maxLength(c.preferences.timezone, MAX_REF_LENGTH, `${field}.preferences.timezone`);
     maxLength(c.preferences.language, MAX_REF_LENGTH, `${field}.preferences.language`);

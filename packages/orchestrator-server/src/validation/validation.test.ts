@@ -1,8 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { SessionStateSchema } from "@baaaht/proto/orchestrator/v1";
-import { knownEnum, maxBytes, maxLength, nonNegative, requireId, stringList } from "./fields.js";
-import { MAX_LABELS, validateLabels } from "./labels.js";
+import { idFormat, knownEnum, maxBytes, maxLength, noEmptyEntries, nonNegative, requireId } from "./fields.js";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pageSize } from "./page.js";
 
 function message(fn: () => unknown): string {
@@ -34,13 +33,9 @@ describe("validation", () => {
     expect(message(() => maxBytes("éééé", 6, "message.content"))).toBe("message.content is larger than 6 bytes");
     expect(message(() => nonNegative(-1n, "config.timeout_ns"))).toBe("config.timeout_ns must not be negative");
     expect(message(() => knownEnum(9, SessionStateSchema, "filter.state"))).toBe("filter.state has an unknown value 9");
-    expect(message(() => stringList(["a", ""], 5, 10, "metadata.tags"))).toBe("metadata.tags[1] is empty");
+    expect(message(() => noEmptyEntries(["a", ""], "metadata.tags"))).toBe("metadata.tags[1] is empty");
+    expect(idFormat("", "message.id")).toBe("");
+    expect(message(() => idFormat("é", "message.id"))).toBe("message.id must be printable ASCII without spaces");
   });
 
-  it("limits label maps", () => {
-    expect(validateLabels({ a: "b" }, "metadata.labels")).toEqual({ a: "b" });
-    const many = Object.fromEntries(Array.from({ length: MAX_LABELS + 1 }, (_, i) => [`k${i}`, "v"]));
-    expect(message(() => validateLabels(many, "metadata.labels"))).toBe(`metadata.labels has more than ${MAX_LABELS} labels`);
-    expect(message(() => validateLabels({ k: "v".repeat(2000) }, "filter.labels"))).toMatch(/^filter.labels\["k"\] is longer/);
-  });
 });

@@ -72,10 +72,11 @@ export class PostgresAnswerRepository implements AnswerRepository {
     return row && decode(row);
   }
 
-  async findByReplyTo(userMessageId: string): Promise<AnswerRecord | undefined> {
+  async findByReplyTo(sessionId: string, userMessageId: string): Promise<AnswerRecord | undefined> {
     const row = await this.#db.one<AnswerRow>(
-      `SELECT ${COLUMNS} FROM answers WHERE reply_to_message_id = $1 ORDER BY created_at DESC, created_seq DESC LIMIT 1`,
-      [userMessageId],
+      `SELECT ${COLUMNS} FROM answers WHERE session_id = $1 AND reply_to_message_id = $2
+       ORDER BY created_at DESC, created_seq DESC LIMIT 1`,
+      [sessionId, userMessageId],
     );
     return row && decode(row);
   }

@@ -48,8 +48,11 @@ export class PostgresMessageRepository implements MessageRepository {
     return rows.map((row) => decode(row).message);
   }
 
-  async get(messageId: string): Promise<MessageRecord | undefined> {
-    const row = await this.#db.one<MessageRow>("SELECT session_id, seq, blob FROM messages WHERE id = $1", [messageId]);
+  async get(sessionId: string, messageId: string): Promise<MessageRecord | undefined> {
+    const row = await this.#db.one<MessageRow>("SELECT session_id, seq, blob FROM messages WHERE session_id = $1 AND id = $2", [
+      sessionId,
+      messageId,
+    ]);
     return row && decode(row);
   }
 }

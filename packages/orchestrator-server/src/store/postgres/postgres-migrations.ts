@@ -163,6 +163,16 @@ export const postgresMigrations: readonly PostgresMigration[] = [
     description: "the stable reason of a failed answer, replayed with it",
     sql: "ALTER TABLE answers ADD COLUMN error_reason text NOT NULL DEFAULT ''",
   },
+  {
+    version: 6,
+    description: "client-chosen message ids are unique per session, not across sessions",
+    sql: `
+      ALTER TABLE messages DROP CONSTRAINT messages_id_key;
+      ALTER TABLE messages ADD CONSTRAINT messages_session_id_id_key UNIQUE (session_id, id);
+      DROP INDEX answers_reply_to;
+      CREATE INDEX answers_reply_to ON answers (session_id, reply_to_message_id);
+    `,
+  },
 ];
 
 /**

@@ -7,7 +7,8 @@ import type { Store } from "../store.js";
 import { session } from "../test-support/fixtures.js";
 import { dropDatabase, freshDatabaseUrl, postgresUnavailable } from "../test-support/postgres-databases.js";
 import { ADVISORY_LOCK_KEY } from "./postgres-lock.js";
-import { postgresMigrations } from "./postgres-migrations.js";
+import { expectUpgradedFromVersion5, version5Rows } from "../test-support/version-5-data.js";
+import { migratePostgres, postgresMigrations } from "./postgres-migrations.js";
 import { openPostgresStore } from "./postgres-store.js";
 import { redactDatabaseUrl } from "./redact-url.js";
 
@@ -66,6 +67,38 @@ describe.skipIf(postgresUnavailable() !== undefined)("openPostgresStore", () => 
     await (await open(url)).close();
     await (await connect(url)).query("INSERT INTO schema_version (version, description) VALUES (999, 'from the future')");
     await expect(openPostgresStore({ url })).rejects.toThrow(/schema version 999 is newer/);
+  });
+
+  it("upgrades a schema 5 database to message ids unique per session, keeping its rows", async () => {
+    const url = await database();
+    const client = await connect(url);
+    await migratePostgres(client, postgresMigrations.filter((m) => m.version <= 5));
+    for (const s of version5Rows.sessions) {
+      await client.query(
+        `INSERT INTO sessions (id, state, status, owner_id, owner_gateway, labels, created_at, updated_at, blob)
+         VALUES ($1, 2, 3, '', $2, '{}', 1000, 2000, $3)`,
+        [s.id, s.ownerGateway, Buffer.from(s.blob)],
+      );
+    }
+    for (const m of version5Rows.messages) {
+      await client.query("INSERT INTO messages (session_id, seq, id, role, blob) VALUES ($1, $2, $3, $4, $5)", [
+        m.sessionId,
+        m.seq,
+        m.id,
+        m.role,
+        Buffer.from(m.blob),
+      ]);
+    }
+    for (const a of version5Rows.answers) {
+      await client.query(
+        `INSERT INTO answers (id, session_id, reply_to_message_id, agent_id, state, created_at, completed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [a.id, a.sessionId, a.replyTo, a.agentId, a.state, a.createdAt, a.completedAt],
+      );
+    }
+    const store = await open(url);
+    expect(store.schemaVersion).toBe(postgresMigrations.at(-1)?.version);
+    await expectUpgradedFromVersion5(store);
   });
 
   it("names the holder of the lock, and waits for it to go when told to", async () => {

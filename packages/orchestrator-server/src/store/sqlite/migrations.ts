@@ -152,6 +152,27 @@ export const migrations: readonly Migration[] = [
     description: "the stable reason of a failed answer, replayed with it",
     sql: `ALTER TABLE answers ADD COLUMN error_reason TEXT NOT NULL DEFAULT '';`,
   },
+  {
+    version: 6,
+    description: "client-chosen message ids are unique per session, not across sessions",
+    // SQLite cannot drop a column's UNIQUE: the table is rebuilt, keeping every row.
+    sql: `
+      CREATE TABLE messages_v6 (
+        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        seq        INTEGER NOT NULL,
+        id         TEXT NOT NULL,
+        role       INTEGER NOT NULL,
+        blob       BLOB NOT NULL,
+        PRIMARY KEY (session_id, seq),
+        UNIQUE (session_id, id)
+      );
+      INSERT INTO messages_v6 (session_id, seq, id, role, blob) SELECT session_id, seq, id, role, blob FROM messages;
+      DROP TABLE messages;
+      ALTER TABLE messages_v6 RENAME TO messages;
+      DROP INDEX answers_reply_to;
+      CREATE INDEX answers_reply_to ON answers (session_id, reply_to_message_id);
+    `,
+  },
 ];
 
 /**

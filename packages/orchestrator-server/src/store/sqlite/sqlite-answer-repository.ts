@@ -69,10 +69,10 @@ export class SqliteAnswerRepository implements AnswerRepository {
     return row && decode(row);
   }
 
-  async findByReplyTo(userMessageId: string): Promise<AnswerRecord | undefined> {
+  async findByReplyTo(sessionId: string, userMessageId: string): Promise<AnswerRecord | undefined> {
     const row = this.#s
-      .get("SELECT * FROM answers WHERE reply_to_message_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1")
-      .get(userMessageId) as AnswerRow | undefined;
+      .get("SELECT * FROM answers WHERE session_id = ? AND reply_to_message_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1")
+      .get(sessionId, userMessageId) as AnswerRow | undefined;
     return row && decode(row);
   }
 

@@ -50,8 +50,10 @@ export class SqliteMessageRepository implements MessageRepository {
     return rows.map((row) => decode(row).message);
   }
 
-  async get(messageId: string): Promise<MessageRecord | undefined> {
-    const row = this.#s.get("SELECT session_id, seq, blob FROM messages WHERE id = ?").get(messageId) as MessageRow | undefined;
+  async get(sessionId: string, messageId: string): Promise<MessageRecord | undefined> {
+    const row = this.#s.get("SELECT session_id, seq, blob FROM messages WHERE session_id = ? AND id = ?").get(sessionId, messageId) as
+      | MessageRow
+      | undefined;
     return row && decode(row);
   }
 }

@@ -9,7 +9,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AgentSchema } from "@baaaht/proto/agent/v1";
 import { StoreLockedError } from "../store-errors.js";
 import type { Store } from "../store.js";
-import { migrations } from "./migrations.js";
+import { expectUpgradedFromVersion5, version5Rows } from "../test-support/version-5-data.js";
+import { migrate, migrations } from "./migrations.js";
 import { openSqliteStore } from "./sqlite-store.js";
 
 const latest = migrations.at(-1)?.version;
@@ -65,6 +66,31 @@ describe("openSqliteStore", () => {
     await expect(openSqliteStore({ path })).rejects.toThrow(/schema version 999 is newer/);
     // Not StoreLockedError: the failed open released the lock.
     await expect(openSqliteStore({ path })).rejects.toThrow(/newer/);
+  });
+
+  it("upgrades a schema 5 database to message ids unique per session, keeping its rows", async () => {
+    const path = join(dir, "baaaht.db");
+    const db = new Database(path);
+    migrate(db, migrations.filter((m) => m.version <= 5));
+    for (const s of version5Rows.sessions) {
+      db.prepare(
+        `INSERT INTO sessions (id, state, status, owner_id, owner_gateway, labels, created_at, updated_at, blob)
+         VALUES (?, 2, 3, '', ?, '{}', 1000, 2000, ?)`,
+      ).run(s.id, s.ownerGateway, s.blob);
+    }
+    for (const m of version5Rows.messages) {
+      db.prepare("INSERT INTO messages (session_id, seq, id, role, blob) VALUES (?, ?, ?, ?, ?)").run(m.sessionId, m.seq, m.id, m.role, m.blob);
+    }
+    for (const a of version5Rows.answers) {
+      db.prepare(
+        `INSERT INTO answers (id, session_id, reply_to_message_id, agent_id, state, created_at, completed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ).run(a.id, a.sessionId, a.replyTo, a.agentId, a.state, a.createdAt, a.completedAt);
+    }
+    db.close();
+    const store = await open(path);
+    expect(store.schemaVersion).toBe(latest);
+    await expectUpgradedFromVersion5(store);
   });
 
   it("refuses a second store on the same file while the first is open, and opens once it closed", async () => {

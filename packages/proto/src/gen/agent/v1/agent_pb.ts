@@ -919,7 +919,13 @@ export const AgentMessageSchema: GenMessage<AgentMessage> = /*@__PURE__*/
   messageDesc(file_agent_v1_agent, 15);
 
 /**
- * A task's progress, state or output, as an AgentMessage payload.
+ * A task's progress, state or output, as an AgentMessage payload. The
+ * orchestrator applies it as the StreamTask reports it stands for, in order:
+ * `output` as output; `progress` and `status_message` as progress (state
+ * RUNNING or unset); state COMPLETED as complete (with `output` as the
+ * result), FAILED as error_msg (with `status_message`). Other states are
+ * INVALID_ARGUMENT; so is a message that reports nothing. `session_id`, when
+ * set, must be the task's session.
  *
  * @generated from message agent.v1.TaskMessage
  */
@@ -993,7 +999,9 @@ export type ControlMessage = Message<"agent.v1.ControlMessage"> & {
    */
   target: {
     /**
-     * The user message whose answer (ChatRequest.message_id) to stop.
+     * The user message whose answer (ChatRequest.message_id) to stop. Message
+     * ids are unique within a session only: the session is in the
+     * AgentMessage's metadata.session_id (and parameters["session_id"]).
      *
      * @generated from field: string message_id = 3;
      */
@@ -1065,7 +1073,9 @@ export const DataMessageSchema: GenMessage<DataMessage> = /*@__PURE__*/
   messageDesc(file_agent_v1_agent, 18);
 
 /**
- * An event, as an AgentMessage payload.
+ * An event, as an AgentMessage payload (agent to orchestrator; see
+ * AgentService.SendMessage). `event_type` is required; it and `source` hold
+ * at most 128 characters.
  *
  * @generated from message agent.v1.EventMessage
  */
@@ -2606,8 +2616,12 @@ export const ControlCommandSchema: GenEnum<ControlCommand> = /*@__PURE__*/
  * sessions it created; admin may do everything. Errors common to all RPCs:
  * UNAUTHENTICATED (no or unknown token), PERMISSION_DENIED (wrong scope, for
  * example an agent naming another agent_id), INVALID_ARGUMENT (a field is
- * missing or out of bounds; the message names it), UNAVAILABLE (the node is
- * draining and refuses new work).
+ * missing or out of bounds, or the request does not decode; the message names
+ * it), RESOURCE_EXHAUSTED (the request or its metadata is larger than its
+ * limit), DEADLINE_EXCEEDED (the deadline passed before the call ran),
+ * UNAVAILABLE (the node is draining and refuses new work). The token is
+ * checked before the request is read. Bounds: docs/limits.md; every id field
+ * holds at most 128 printable ASCII characters without spaces.
  *
  * @generated from service agent.v1.AgentService
  */
@@ -2730,8 +2744,11 @@ export const AgentService: GenService<{
    * StreamAgent is an agent's long-lived connection. The agent opens it right
    * after Register (the first request must carry its agent_id) and keeps it
    * open; the orchestrator pushes chat requests, task assignments and control
-   * messages down it, and the agent sends chat chunks, task updates and
-   * heartbeats up it. When the stream drops the agent is marked gone. Only
+   * messages down it, and the agent sends chat chunks, task updates
+   * (task_message), events (event_message) and heartbeats up it, as with
+   * SendMessage. A message the orchestrator refuses is logged and the stream
+   * goes on; a request that does not decode ends the stream with
+   * INVALID_ARGUMENT. When the stream drops the agent is marked gone. Only
    * one stream per agent: a new one replaces the old. Callers: the agent
    * itself. Errors: NOT_FOUND (unknown agent), PERMISSION_DENIED (agent_id is
    * not the caller).
@@ -2746,8 +2763,22 @@ export const AgentService: GenService<{
   /**
    * SendMessage delivers one AgentMessage to the orchestrator outside the
    * agent's stream (for example a task update or an event from a short-lived
-   * helper process). Callers: the agent itself, admin. Errors: NOT_FOUND
-   * (agent, or the task or session the message names).
+   * helper process), and returns once it took effect. It takes what an agent
+   * sends up StreamAgent:
+   *   - chat_chunk: a piece of an answer the agent was asked for;
+   *   - task_message: a report on a task the agent runs, with the rules of a
+   *     StreamTask report (see TaskMessage);
+   *   - event_message: an event, published to the event log as
+   *     EVENT_TYPE_IPC_MESSAGE (source "agent"; data: the event's data plus
+   *     "event_type", "event_source" and "agent_id") for the session named in
+   *     metadata.session_id, which must be one the agent answers, or for no
+   *     session (then only admin sees it).
+   * Callers: the agent itself, admin. Errors: INVALID_ARGUMENT (another
+   * payload, naming message.payload; a malformed task or event message),
+   * NOT_FOUND (agent, or the task the message names), PERMISSION_DENIED
+   * (another agent's task, or a session the agent does not answer),
+   * FAILED_PRECONDITION (the task is not running, or no answer to that
+   * message is in progress).
    *
    * @generated from rpc agent.v1.AgentService.SendMessage
    */

@@ -323,9 +323,11 @@ export const GatewaySessionFilterSchema: GenMessage<GatewaySessionFilter> = /*@_
 export type GatewayMessage = Message<"gateway.v1.GatewayMessage"> & {
   /**
    * The message id. Leave empty when sending to have the orchestrator assign
-   * one, or set a unique id (up to 128 characters) of your own to recognise
-   * the answer's chunks (their reply_to_message_id); a duplicate id is
-   * ALREADY_EXISTS.
+   * one, or set an id of your own (up to 128 printable ASCII characters
+   * without spaces) to recognise the answer's chunks (their
+   * reply_to_message_id). Ids are unique within their session: an id already
+   * used in the same session is ALREADY_EXISTS; another session (another
+   * gateway's) may use it.
    *
    * @generated from field: string id = 1;
    */
@@ -1682,8 +1684,13 @@ export const StreamStateSchema: GenEnum<StreamState> = /*@__PURE__*/
  * gateway acts only on the sessions it created; admin acts on everything.
  * Errors common to all RPCs: UNAUTHENTICATED (no or unknown token),
  * PERMISSION_DENIED (wrong scope, for example another gateway's session),
- * INVALID_ARGUMENT (a field is missing or out of bounds; the message names
- * it), UNAVAILABLE (the node is draining and refuses new work).
+ * INVALID_ARGUMENT (a field is missing or out of bounds, or the request does
+ * not decode; the message names it), RESOURCE_EXHAUSTED (the request or its
+ * metadata is larger than its limit), DEADLINE_EXCEEDED (the deadline passed
+ * before the call ran), UNAVAILABLE (the node is draining and refuses new
+ * work). The token is checked before the request is read. Bounds:
+ * docs/limits.md; every id field holds at most 128 printable ASCII
+ * characters without spaces.
  *
  * Error reasons: the errors a client must tell apart carry a
  * google.rpc.ErrorInfo detail with domain "baaaht" and a stable `reason`

@@ -205,9 +205,10 @@ export const SessionContextSchema: GenMessage<SessionContext> = /*@__PURE__*/
 export type Message = Message$1<"orchestrator.v1.Message"> & {
   /**
    * The message id. Leave empty when sending to have the orchestrator assign
-   * one, or set a unique id (up to 128 characters) of your own to recognise
-   * the answer's chunks (their reply_to_message_id); a duplicate id is
-   * ALREADY_EXISTS.
+   * one, or set an id of your own (up to 128 printable ASCII characters
+   * without spaces) to recognise the answer's chunks (their
+   * reply_to_message_id). Ids are unique within their session: an id already
+   * used in the same session is ALREADY_EXISTS; another session may use it.
    *
    * @generated from field: string id = 1;
    */
@@ -2545,8 +2546,12 @@ export const EventTypeSchema: GenEnum<EventType> = /*@__PURE__*/
  * CONTAINER_RUNNING, CONTAINER_NOT_RUNNING, CONTAINER_START_FAILED,
  * CONTAINER_LIMIT, IMAGE_UNAVAILABLE, POLICY_DENIED. Errors common to all RPCs: UNAUTHENTICATED (no or
  * unknown token), PERMISSION_DENIED (wrong scope), INVALID_ARGUMENT (a field is
- * missing or out of bounds; the message names it), UNAVAILABLE (the node is
- * draining and refuses new work).
+ * missing or out of bounds, or the request does not decode; the message names
+ * it), RESOURCE_EXHAUSTED (the request or its metadata is larger than its
+ * limit), DEADLINE_EXCEEDED (the deadline passed before the call ran),
+ * UNAVAILABLE (the node is draining and refuses new work). The token is
+ * checked before the request is read. Bounds: docs/limits.md; every id field
+ * holds at most 128 printable ASCII characters without spaces.
  *
  * Error reasons: the errors a client must tell apart carry a
  * google.rpc.ErrorInfo detail with domain "baaaht" and a stable `reason`
@@ -2633,8 +2638,9 @@ export const OrchestratorService: GenService<{
    * stream attached to the session. Callers: the owning gateway, admin.
    * Errors: NOT_FOUND (session), FAILED_PRECONDITION (session closed, or no
    * chat-capable agent is registered), UNAVAILABLE (no agent can take it now,
-   * or draining), RESOURCE_EXHAUSTED (message too large), ALREADY_EXISTS
-   * (the message id is taken). When routing fails the user message is still
+   * or draining), RESOURCE_EXHAUSTED (message content larger than the
+   * orchestrator's limit, 1 MiB by default), ALREADY_EXISTS (the session
+   * already has a message with this id). When routing fails the user message is still
    * kept and a MESSAGE_FAILED event is published. Reasons: SESSION_NOT_FOUND
    * (NOT_FOUND), SESSION_CLOSED (FAILED_PRECONDITION), NO_AGENT
    * (FAILED_PRECONDITION when none is registered, UNAVAILABLE when none can
