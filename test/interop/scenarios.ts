@@ -155,11 +155,11 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     id: "control-status",
-    title: "ControlService.GetStatus reports READY and the node identity",
+    title: "ControlService.GetStatus reports a serving node (READY, or BUSY while work of other scenarios runs) and its identity",
     call: (ctx) => ({ service: "control.v1.ControlService", method: "GetStatus", kind: "unary", token: ctx.tokens.admin, requests: [{}] }),
     expect: (o) => {
       const res = only(o);
-      expect(res.state).toBe("NODE_STATE_READY");
+      expect(["NODE_STATE_READY", "NODE_STATE_BUSY"]).toContain(res.state);
       expect(res.identity).toMatch(/\S/);
     },
   },

@@ -84,7 +84,7 @@ describe("SessionAuthorizer", () => {
     expect(await rule.mayUseSession(who.worker, sessionId)).toBe(true);
     expect(await rule.mayUseSession(who.otherAgent, sessionId)).toBe(false);
     expect(await rule.mayUseSession(who.owner, "missing")).toBe(false);
-    expect(await outcome(rule.requireSessionUse(who.admin, "missing"))).toBe("NotFound: session missing not found");
+    expect(await outcome(rule.requireSessionUse(who.admin, "missing"))).toBe('NotFound: session "missing" not found');
     expect(await outcome(rule.requireSessionUse(undefined, sessionId))).toMatch(/^Unauthenticated/);
     // An admin-created session (no owner) is not every gateway's.
     const { id: adminSession } = await sessions.create({ ownerGateway: "" });
