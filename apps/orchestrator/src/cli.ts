@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { DEFAULT_PROTOCOL } from "@baaaht/transport";
 import { CliContext, type GlobalOptions } from "./cli-context.js";
 import { chat } from "./commands/chat.js";
 import { registerEventsCommand } from "./commands/events.js";
@@ -37,7 +38,7 @@ const program = new Command("baaaht")
   .addOption(new Option("--socket <path>", "orchestrator socket").env("BAAAHT_SOCKET"))
   .addOption(new Option("--state-dir <dir>", "state directory (tokens, data)").env("BAAAHT_STATE_DIR"))
   .option("--json", "print machine-readable JSON")
-  .addOption(new Option("--protocol <name>", "wire protocol of client commands").choices(["grpc", "connect"]).default("grpc"))
+  .addOption(new Option("--protocol <name>", "wire protocol of client commands").choices(["connect", "grpc"]).default(DEFAULT_PROTOCOL))
   .showHelpAfterError()
   .exitOverride();
 

@@ -30,6 +30,12 @@ export interface OrchestratorOptions {
   socketGroup?: string | number;
   /** The largest request message accepted, in bytes. Defaults to 4 MiB. */
   maxRequestBytes?: number;
+  /**
+   * Compress responses of 1 KiB or more for clients that accept it (gzip,
+   * brotli), e.g. over TCP. Defaults to false: on the Unix socket compression
+   * only costs CPU. Compressed requests are accepted either way.
+   */
+  compressResponses?: boolean;
   /** A pino logger. Defaults to JSON lines on stderr at `logLevel`. */
   logger?: Logger;
   /** The level of the default logger. Defaults to `$BAAAHT_LOG_LEVEL`, then "info". */
@@ -176,6 +182,8 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
       }),
     interceptors: [createLoggingInterceptor(logger), createAuthInterceptor(authenticator), createDrainInterceptor(lifecycle)],
     readMaxBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
+    // undefined: connect's own threshold (1 KiB); never reached otherwise.
+    compressMinBytes: options.compressResponses ? undefined : Number.POSITIVE_INFINITY,
   });
 
   let server: Awaited<ReturnType<typeof listenOnSocket>>;

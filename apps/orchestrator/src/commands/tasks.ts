@@ -16,7 +16,7 @@ import {
   type Task,
 } from "@baaaht/proto/agent/v1";
 import { connectGateway, type TaskEvent } from "@baaaht/gateway-sdk";
-import { readToken } from "@baaaht/transport";
+import { readToken, type WireProtocol } from "@baaaht/transport";
 import type { CliContext, GlobalOptions } from "../cli-context.js";
 
 /** Wraps a client command into a commander action (cli.ts's clientAction). */
@@ -176,7 +176,7 @@ async function cancelTask(ctx: CliContext, id: string, reason: string): Promise<
 }
 
 /** `baaaht tasks run`: submits, then (unless --no-follow) follows the task until it ends. */
-async function runTask(ctx: CliContext, opts: RunOptions, protocol?: "grpc" | "connect"): Promise<number> {
+async function runTask(ctx: CliContext, opts: RunOptions, protocol?: WireProtocol): Promise<number> {
   const res = await ctx.client(AgentService).executeTask(executeRequest(opts));
   if (!opts.follow) {
     ctx.print(res.taskId, toJson(ExecuteTaskResponseSchema, res));
