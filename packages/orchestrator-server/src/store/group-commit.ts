@@ -1,3 +1,4 @@
+import { Fifo } from "@baaaht/transport";
 import { StoreClosedError } from "./store-errors.js";
 import type { Repositories, UnitOfWork } from "./store.js";
 
@@ -43,7 +44,7 @@ const MAX_BATCH = 4_096;
 export class GroupCommit {
   readonly #control: TransactionControl;
   readonly #tx: Repositories;
-  #queue: Queued[] = [];
+  readonly #queue = new Fifo<Queued>();
   /** The batch whose units are running, which new work may join. */
   #running: Queued[] | undefined;
   #scheduled = false;
@@ -88,7 +89,7 @@ export class GroupCommit {
   }
 
   #flush(): Promise<void> {
-    const batch = this.#queue.splice(0, MAX_BATCH);
+    const batch = this.#queue.take(MAX_BATCH);
     const run = this.#run(batch).finally(() => {
       this.#flushing = undefined;
       if (this.#queue.length > 0) this.#schedule();
