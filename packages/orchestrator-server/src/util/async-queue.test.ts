@@ -31,6 +31,7 @@ describe("AsyncQueue", () => {
       } catch (err) {
         return err;
       }
+      return undefined;
     })();
     expect(seen).toEqual(["a", "b"]);
     expect(error).toBeInstanceOf(ConnectError);
