@@ -42,6 +42,8 @@ const SUBSCRIBER_BUFFER = 4096;
  */
 export class SessionHub {
   readonly #subscribers = new Map<string, Set<AsyncQueue<SessionStreamEvent>>>();
+  /** Streams attached, over every session: kept as streams attach and detach. */
+  #attached = 0;
 
   /** Attaches a stream to a session; iterate the queue, and call the returned function to detach. */
   subscribe(sessionId: string): { events: AsyncQueue<SessionStreamEvent>; detach: () => void } {
@@ -49,9 +51,10 @@ export class SessionHub {
     let set = this.#subscribers.get(sessionId);
     if (!set) this.#subscribers.set(sessionId, (set = new Set()));
     set.add(events);
+    this.#attached++;
     const detach = () => {
       events.end();
-      set.delete(events);
+      if (set.delete(events)) this.#attached--;
       if (set.size === 0 && this.#subscribers.get(sessionId) === set) this.#subscribers.delete(sessionId);
     };
     return { events, detach };
@@ -64,7 +67,11 @@ export class SessionHub {
 
   /** Ends every stream attached to the session (it closed). */
   endSession(sessionId: string): void {
-    for (const queue of this.#subscribers.get(sessionId) ?? []) queue.end();
+    const set = this.#subscribers.get(sessionId);
+    if (!set) return;
+    for (const queue of set) queue.end();
+    this.#attached -= set.size;
+    set.clear(); // their later detach() finds nothing to count
     this.#subscribers.delete(sessionId);
   }
 
@@ -76,8 +83,6 @@ export class SessionHub {
   /** The number of streams attached, to one session or to all. */
   count(sessionId?: string): number {
     if (sessionId !== undefined) return this.#subscribers.get(sessionId)?.size ?? 0;
-    let n = 0;
-    for (const set of this.#subscribers.values()) n += set.size;
-    return n;
+    return this.#attached;
   }
 }
