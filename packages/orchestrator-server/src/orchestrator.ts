@@ -86,8 +86,11 @@ export interface Orchestrator {
 export const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 
+// Resolved by package name, not next to this file: the CLI bundles this module into a file elsewhere.
 const VERSION: string = (
-  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+  JSON.parse(readFileSync(new URL(import.meta.resolve("@baaaht/orchestrator-server/package.json")), "utf8")) as {
+    version: string;
+  }
 ).version;
 
 /**

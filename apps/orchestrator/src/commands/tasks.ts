@@ -15,7 +15,7 @@ import {
   type ListTasksRequestSchema,
   type Task,
 } from "@baaaht/proto/agent/v1";
-import { connectGateway, type TaskEvent } from "@baaaht/gateway-sdk";
+import type { TaskEvent } from "@baaaht/gateway-sdk";
 import { readToken, type WireProtocol } from "@baaaht/transport";
 import type { CliContext, GlobalOptions } from "../cli-context.js";
 
@@ -49,9 +49,8 @@ export interface RunOptions {
   follow: boolean;
 }
 
-/** Adds `baaaht tasks list|get|cancel|run` to `program`. */
-export function registerTasksCommand(program: Command, action: ClientAction): Command {
-  const tasks = program.command("tasks").description("list, inspect, cancel and run tasks (admin token)");
+/** Adds `list|get|cancel|run` to `tasks`, the `baaaht tasks` command (declared with its description by cli.ts). */
+export function defineTasksCommand(tasks: Command, action: ClientAction): Command {
   tasks
     .command("list")
     .description("list tasks, oldest first (a table, or JSON with --json)")
@@ -184,6 +183,7 @@ async function runTask(ctx: CliContext, opts: RunOptions, protocol?: WireProtoco
   }
   if (!ctx.json) process.stderr.write(`task ${res.taskId} submitted (Ctrl-C cancels it)\n`);
   const token = readToken("admin", { stateDir: ctx.stateDir });
+  const { connectGateway } = await import("@baaaht/gateway-sdk"); // only this command needs the gateway SDK
   const gw = await connectGateway({ socketPath: ctx.socketPath, token, protocol, verify: false });
   const handle = gw.watchTask(res.taskId);
   let interrupts = 0;
