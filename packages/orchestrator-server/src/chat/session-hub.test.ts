@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { SessionHub } from "./session-hub.js";
+import { ErrorReason } from "../errors/domain-error.js";
+import { SessionHub, type SessionStreamEvent } from "./session-hub.js";
 
 describe("SessionHub.count", () => {
   it("follows streams as they attach, detach and end with their session", () => {
@@ -23,3 +24,26 @@ describe("SessionHub.count", () => {
     expect(hub.count()).toBe(0);
   });
 });
+
+describe("SessionHub.attach", () => {
+  it("hands a session's events to a sink as they are published, until detached or the session ends", () => {
+    const hub = new SessionHub();
+    const got: string[] = [];
+    const sink = (name: string) => ({
+      push: (e: SessionStreamEvent) => got.push(`${name}:${e.kind}`),
+      end: () => got.push(`${name}:end`),
+    });
+    const detachA = hub.attach("s", sink("a"));
+    hub.attach("s", sink("b"));
+    hub.attach("other", sink("c"));
+    const failed = { kind: "failed", replyToMessageId: "m", reason: "r", errorReason: ErrorReason.NO_AGENT } as const;
+    hub.publish("s", failed);
+    detachA();
+    hub.publish("s", failed);
+    hub.endSession("s");
+    hub.publish("s", failed); // nobody is attached any more
+    expect(got).toEqual(["a:failed", "b:failed", "b:failed", "b:end"]);
+    expect(hub.count()).toBe(1);
+  });
+});
+
