@@ -17,7 +17,7 @@ export interface BenchArgs {
 }
 
 /** The parts of the bench, in the order they run. */
-export const SECTIONS = ["startup", "memory", "unary", "relay", "slow"] as const;
+export const SECTIONS = ["startup", "memory", "unary", "relay", "slow", "queues"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 const USAGE = `usage: node bench/dist/main.js [--json-out PATH] [--cli PATH] [--duration SECONDS] [--reps N] [--only LIST]
@@ -26,7 +26,7 @@ const USAGE = `usage: node bench/dist/main.js [--json-out PATH] [--cli PATH] [--
   --cli PATH          the orchestrator CLI to exec (default: $BAAAHT_BENCH_CLI, else apps/orchestrator/dist/cli.js)
   --duration SECONDS  length of each measured loop (default 1; relay levels take twice that)
   --reps N            repetitions of the headline figures, median taken (default 3)
-  --only LIST         comma-separated sections to run: startup,memory,unary,relay,slow (default all)
+  --only LIST         comma-separated sections to run: startup,memory,unary,relay,slow,queues (default all)
 `;
 
 function usage(error?: string): never {

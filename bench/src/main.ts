@@ -18,6 +18,7 @@ import { measureAgentMemory, measureStreamMemory } from "./memory.js";
 import { startOrchestrator, type OrchestratorChild } from "./orchestrator-child.js";
 import { buildRows, formatTable, type BenchResults } from "./report.js";
 import { ChatPool, relayProbe, relayRun, type RelayRun } from "./relay.js";
+import { runQueues } from "./queues.js";
 import { buildSlowFlushShim } from "./slow-disk.js";
 import { runStartup } from "./startup.js";
 import { runUnary } from "./unary.js";
@@ -265,6 +266,7 @@ async function main(): Promise<BenchResults> {
   }
   if (sections.has("unary") || sections.has("relay")) Object.assign(results, await unaryAndRelay(args, sections));
   if (sections.has("slow")) results.slowDisk = await slowDisk(args);
+  if (sections.has("queues")) results.queues = await runQueues({ cli: args.cli, reps: args.reps, progress });
   results.env.loadAtEnd = Number(os.loadavg()[0]?.toFixed(2));
   results.env.cpuCheckMs[1] = cpuCheckMs();
   results.childLogs = allChildren()

@@ -1,5 +1,6 @@
 import { median, type Latency } from "./measure.js";
 import type { AgentMemory, StreamMemory } from "./memory.js";
+import { LONG, QUEUES, SHORT, type QueueResults } from "./queues.js";
 import type { RelayRun } from "./relay.js";
 import type { StartupResults } from "./startup.js";
 import type { UnaryResults, UnaryRpc, UnaryTarget } from "./unary.js";
@@ -37,6 +38,7 @@ export interface BenchResults {
     n10: RelayRun[];
   };
   slowDisk?: { flushDelayUs: number; skipped?: string; runs: RelayRun[] };
+  queues?: QueueResults;
   totalMs: number;
   /** Warnings and errors the child processes logged (the orchestrators' pino lines). */
   childLogs?: { name: string; warn: number; error: number; first: string[] }[];
@@ -103,6 +105,7 @@ export function buildRows(r: BenchResults): Row[] {
     ...(r.slowDisk ? slowRows(r.slowDisk, hop) : []),
     ...(r.startup ? startupRows(r.startup) : []),
     ...(r.memory ? memoryRows(r.memory) : []),
+    ...(r.queues ? queueRows(r.queues) : []),
   ];
 }
 
@@ -352,6 +355,21 @@ function memoryRows(m: NonNullable<BenchResults["memory"]>): Row[] {
     }),
   );
   return rows;
+}
+
+function queueRows(q: QueueResults): Row[] {
+  const k = (n: number) => `${n / 1000}k`;
+  return QUEUES.map((name) =>
+    row({
+      what: `${name}, ${k(LONG)} queued`,
+      metric: "ns/item",
+      baaaht: fmt(q[name].longNs),
+      baseline: `same, ${k(SHORT)} queued`,
+      baselineValue: fmt(q[name].shortNs),
+      ratio: medianRatio(q[name].long, q[name].short),
+      note: ["a few when O(1) per item (memory effects only)", reps(q[name].long.length)].filter(Boolean).join(", "),
+    }),
+  );
 }
 
 /** The table as text. */

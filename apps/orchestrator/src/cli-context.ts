@@ -1,13 +1,13 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { createClient, type Client } from "@connectrpc/connect";
-import { createSocketTransport, readToken, resolveSocketPath, resolveStateDir } from "@baaaht/transport";
+import { createSocketTransport, readToken, resolveSocketPath, resolveStateDir, type WireProtocol } from "@baaaht/transport";
 
 /** Options every command accepts. */
 export interface GlobalOptions {
   socket?: string;
   stateDir?: string;
   json?: boolean;
-  protocol?: "grpc" | "connect";
+  protocol?: WireProtocol;
 }
 
 /** What a client command works with: resolved paths, output mode and clients. */
@@ -15,15 +15,15 @@ export class CliContext {
   readonly socketPath: string;
   readonly stateDir: string;
   readonly json: boolean;
-  /** The wire protocol of client calls. */
-  readonly protocol: "grpc" | "connect";
+  /** The wire protocol of client calls; undefined means the transport's default. */
+  readonly protocol: WireProtocol | undefined;
   readonly #closers: (() => void)[] = [];
 
   constructor(options: GlobalOptions) {
     this.socketPath = resolveSocketPath(options.socket);
     this.stateDir = resolveStateDir(options.stateDir);
     this.json = options.json ?? false;
-    this.protocol = options.protocol ?? "grpc";
+    this.protocol = options.protocol;
   }
 
   /** A client of `service` that authenticates with the admin token (unless `anonymous`). */

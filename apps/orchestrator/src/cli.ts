@@ -1,16 +1,10 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { DEFAULT_PROTOCOL } from "@baaaht/transport";
 import { CliContext, type GlobalOptions } from "./cli-context.js";
-import { chat } from "./commands/chat.js";
-import { registerContainersCommand } from "./commands/containers.js";
-import { registerEventsCommand } from "./commands/events.js";
-import { gatewayToken } from "./commands/gateway-token.js";
-import { health } from "./commands/health.js";
-import { ping } from "./commands/ping.js";
-import { serve } from "./commands/serve.js";
-import { shutdown } from "./commands/shutdown.js";
-import { status } from "./commands/status.js";
-import { registerTasksCommand } from "./commands/tasks.js";
+import type { ClientAction } from "./commands/tasks.js";
 import { describeFailure, ExitCode } from "./exit-codes.js";
+
+// Each command's code is imported when it runs: a client command never loads the server.
 
 function integer(min: number) {
   return (value: string): number => {
@@ -38,7 +32,7 @@ const program = new Command("baaaht")
   .addOption(new Option("--socket <path>", "orchestrator socket").env("BAAAHT_SOCKET"))
   .addOption(new Option("--state-dir <dir>", "state directory (tokens, data)").env("BAAAHT_STATE_DIR"))
   .option("--json", "print machine-readable JSON")
-  .addOption(new Option("--protocol <name>", "wire protocol of client commands").choices(["grpc", "connect"]).default("grpc"))
+  .addOption(new Option("--protocol <name>", "wire protocol of client commands").choices(["connect", "grpc"]).default(DEFAULT_PROTOCOL))
   .showHelpAfterError()
   .exitOverride();
 
@@ -65,6 +59,7 @@ program
     "container engine API: unix:///path or tcp://host:port (default $DOCKER_HOST, then /var/run/docker.sock, then Podman's sockets)",
   )
   .action(async (_opts, command: Command) => {
+    const { serve } = await import("./commands/serve.js");
     await serve(command.optsWithGlobals());
   });
 
@@ -72,19 +67,23 @@ program
   .command("ping")
   .description("measure the round trip to the orchestrator")
   .option("-c, --count <n>", "number of pings", integer(1), 1)
-  .action(clientAction((ctx, opts: { count: number }) => ping(ctx, opts.count)));
+  .action(clientAction(async (ctx, opts: { count: number }) => (await import("./commands/ping.js")).ping(ctx, opts.count)));
 
 program
   .command("status")
   .description("show identity, state, uptime and load")
-  .action(clientAction((ctx) => status(ctx)));
+  .action(clientAction(async (ctx) => (await import("./commands/status.js")).status(ctx)));
 
 program
   .command("health")
   .description("standard gRPC health check (exit 0 when SERVING)")
   .option("--service <name>", "check one service instead of the whole server", "")
   .option("--watch", "keep watching and print every change")
-  .action(clientAction((ctx, opts: { service: string; watch?: boolean }) => health(ctx, opts.service, opts.watch ?? false)));
+  .action(
+    clientAction(async (ctx, opts: { service: string; watch?: boolean }) =>
+      (await import("./commands/health.js")).health(ctx, opts.service, opts.watch ?? false),
+    ),
+  );
 
 program
   .command("shutdown")
@@ -94,13 +93,15 @@ program
   .option("--force", "stop at once without draining")
   .option("--no-wait", "return once accepted instead of waiting for it to stop")
   .action(
-    clientAction((ctx, opts: { timeout: number; reason?: string; force?: boolean; wait: boolean }) => shutdown(ctx, opts)),
+    clientAction(async (ctx, opts: { timeout: number; reason?: string; force?: boolean; wait: boolean }) =>
+      (await import("./commands/shutdown.js")).shutdown(ctx, opts),
+    ),
   );
 
 program
   .command("gateway-token <name>")
   .description("print the token of a named gateway (created when missing); each gateway owns its sessions")
-  .action(clientAction((ctx, name: string) => Promise.resolve(gatewayToken(ctx, name))));
+  .action(clientAction(async (ctx, name: string) => (await import("./commands/gateway-token.js")).gatewayToken(ctx, name)));
 
 program
   .command("chat")
@@ -108,14 +109,33 @@ program
   .option("--session <id>", "resume this gateway session instead of creating one")
   .option("--name <name>", "name of the new session", "terminal")
   .action(
-    clientAction((ctx, opts: { session?: string; name: string }, command: Command) =>
-      chat(ctx, { ...opts, protocol: command.optsWithGlobals<GlobalOptions>().protocol }),
+    clientAction(async (ctx, opts: { session?: string; name: string }, command: Command) =>
+      (await import("./commands/chat.js")).chat(ctx, { ...opts, protocol: command.optsWithGlobals<GlobalOptions>().protocol }),
     ),
   );
 
-registerTasksCommand(program, clientAction);
-registerEventsCommand(program, clientAction);
-registerContainersCommand(program, clientAction);
+/**
+ * Declares a command by its name and summary; its definition (options,
+ * subcommands, action, and the protobuf descriptors they use) is imported
+ * only when its name is on the command line, e.g. `baaaht tasks list` or
+ * `baaaht help tasks`.
+ */
+async function lazyCommand(
+  name: string,
+  summary: string,
+  define: () => Promise<(command: Command, action: ClientAction) => Command>,
+): Promise<void> {
+  const command = program.command(name).summary(summary).description(summary);
+  if (process.argv.slice(2).includes(name)) (await define())(command, clientAction);
+}
+
+await lazyCommand("tasks", "list, inspect, cancel and run tasks (admin token)", async () => (await import("./commands/tasks.js")).defineTasksCommand);
+await lazyCommand("events", "print the event log, or follow it live", async () => (await import("./commands/events.js")).defineEventsCommand);
+await lazyCommand(
+  "containers",
+  "list, run, exec in, follow, stop and remove the containers of sessions (admin token)",
+  async () => (await import("./commands/containers.js")).defineContainersCommand,
+);
 
 try {
   await program.parseAsync();

@@ -162,7 +162,7 @@ class AgentImpl implements Agent {
 
   private async runOnce(): Promise<void> {
     if (this.stopped !== undefined) return this.stopped;
-    this.transport = createSocketTransport({ socketPath: this.options.socketPath });
+    this.transport = createSocketTransport({ socketPath: this.options.socketPath, protocol: this.options.protocol });
     this.client = createClient(AgentService, this.transport.transport);
     this.orchestrator = createClient(OrchestratorService, this.transport.transport);
     this.currentState = "connecting";

@@ -1,3 +1,4 @@
+import type { WireProtocol } from "@baaaht/transport";
 import type { ChatHandler } from "./chat-types.js";
 import type { LoggerLike } from "./logger.js";
 import type { SandboxOptions } from "./sandbox-types.js";
@@ -79,6 +80,8 @@ export interface AgentOptions {
   taskTypes?: string[];
   /** The orchestrator's socket. Defaults to `resolveSocketPath()` (`$BAAAHT_SOCKET`, then /tmp/baaaht-grpc.sock). */
   socketPath?: string;
+  /** The wire protocol: "connect" (binary protobuf), "grpc" or "grpc-web". Defaults to `DEFAULT_PROTOCOL` of `@baaaht/transport` ("connect"). */
+  protocol?: WireProtocol;
   /** The orchestrator's state directory, where the agent bootstrap token is read. Defaults to `resolveStateDir()`. */
   stateDir?: string;
   /**

@@ -1,10 +1,12 @@
+import { Fifo } from "@baaaht/transport";
+
 /**
  * An unbounded queue read as an async iterable by one consumer: the request
  * side of the agent's StreamAgent call. Items pushed after `close()` are
  * dropped.
  */
 export class Outbox<T> implements AsyncIterable<T> {
-  private readonly queue: T[] = [];
+  private readonly queue = new Fifo<T>();
   private waiter: ((result: IteratorResult<T>) => void) | undefined;
   private emptyWaiters: (() => void)[] = [];
   private closed = false;
@@ -64,7 +66,7 @@ export class Outbox<T> implements AsyncIterable<T> {
 
   private discard(): void {
     this.close();
-    this.queue.length = 0;
+    this.queue.clear();
     this.notifyEmpty();
   }
 

@@ -2,6 +2,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Client } from "@connectrpc/connect";
 import type { AgentService, StreamTaskRequestSchema } from "@baaaht/proto/agent/v1";
+import { Fifo } from "@baaaht/transport";
 import { backoffDelay } from "./backoff.js";
 import type { Logger } from "./logger.js";
 import type { ReconnectOptions } from "./options.js";
@@ -75,7 +76,7 @@ type Request = MessageInitShape<typeof StreamTaskRequestSchema>;
  */
 export class TaskStream {
   /** Reports not yet taken by a stream. */
-  readonly #pending: Request[] = [];
+  readonly #pending = new Fifo<Request>();
   /** The final report: sent again on every new life of the stream until the orchestrator confirms it. */
   #final: Request | undefined;
   readonly #client: Client<typeof AgentService>;

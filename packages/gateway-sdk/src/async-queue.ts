@@ -1,3 +1,5 @@
+import { Fifo } from "@baaaht/transport";
+
 /**
  * A push/pull queue with one consumer: the producer pushes values, then
  * ends it cleanly or with an error; the consumer iterates it. Like a
@@ -5,7 +7,7 @@
  * Values pushed after the end are ignored.
  */
 export class AsyncQueue<T> implements AsyncIterable<T> {
-  readonly #values: T[] = [];
+  readonly #values = new Fifo<T>();
   #ended = false;
   #error: unknown = undefined;
   #failed = false;
@@ -50,7 +52,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     const stop = (): Promise<IteratorResult<T>> => {
       if (!this.#ended) this.#onReturn?.();
       this.end();
-      this.#values.length = 0;
+      this.#values.clear();
       this.#failed = false;
       return Promise.resolve({ done: true, value: undefined });
     };

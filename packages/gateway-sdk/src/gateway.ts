@@ -8,7 +8,7 @@ import {
   type GatewaySession,
   type GatewaySessionState,
 } from "@baaaht/proto/gateway/v1";
-import { createSocketTransport, readToken } from "@baaaht/transport";
+import { createSocketTransport, readToken, type WireProtocol } from "@baaaht/transport";
 import { Chat } from "./chat.js";
 import { GatewayContainers } from "./containers.js";
 import {
@@ -30,8 +30,8 @@ export interface ConnectGatewayOptions {
   stateDir?: string;
   /** The bearer token. Defaults to `$BAAAHT_TOKEN`, else `<stateDir>/gateway.token`. */
   token?: string;
-  /** The wire protocol. Defaults to "grpc". */
-  protocol?: "grpc" | "connect";
+  /** The wire protocol: "connect" (binary protobuf), "grpc" or "grpc-web". Defaults to `DEFAULT_PROTOCOL` of `@baaaht/transport` ("connect"). */
+  protocol?: WireProtocol;
   /** The `client_type` of the sessions this gateway opens. Defaults to "gateway-sdk". */
   clientType?: string;
   /** The `client_version` of the sessions this gateway opens. Defaults to this SDK's version. */

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import { AgentRegistry, DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_MISSED_HEARTBEATS } from "./agents/agent-registry.js";
 import { AgentWire } from "./agents/agent-wire.js";
-import { ChatRouter } from "./chat/chat-router.js";
+import { ChatRouter, HISTORY_LIMIT } from "./chat/chat-router.js";
 import { ContainerManager, DockerRuntime, resolveEngineEndpoints } from "./containers/index.js";
 import { SessionHub } from "./chat/session-hub.js";
 import { EventLog, type EventLogOptions } from "./events/index.js";
@@ -67,6 +67,8 @@ export class OrchestratorCore {
       store,
       events: sink,
       ...options.sessions,
+      // A chat turn reads the last HISTORY_LIMIT + 1 messages (its own may be among them).
+      recentMessages: HISTORY_LIMIT + 1,
       onError: (err, sessionId) => logger.warn({ err, sessionId }, "session timer failed"),
     });
     this.gatewaySessions = new GatewaySessionManager({ store, sessions: this.sessions });

@@ -33,6 +33,12 @@ export interface OrchestratorOptions {
   socketGroup?: string | number;
   /** The largest request message accepted, in bytes. Defaults to 4 MiB. */
   maxRequestBytes?: number;
+  /**
+   * Compress responses of 1 KiB or more for clients that accept it (gzip,
+   * brotli), e.g. over TCP. Defaults to false: on the Unix socket compression
+   * only costs CPU. Compressed requests are accepted either way.
+   */
+  compressResponses?: boolean;
   /** A pino logger. Defaults to JSON lines on stderr at `logLevel`. */
   logger?: Logger;
   /** The level of the default logger. Defaults to `$BAAAHT_LOG_LEVEL`, then "info". */
@@ -90,8 +96,11 @@ export interface Orchestrator {
 export const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 
+// Resolved by package name, not next to this file: the CLI bundles this module into a file elsewhere.
 const VERSION: string = (
-  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+  JSON.parse(readFileSync(new URL(import.meta.resolve("@baaaht/orchestrator-server/package.json")), "utf8")) as {
+    version: string;
+  }
 ).version;
 
 /**
@@ -200,6 +209,8 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
     readMaxBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
     // gzip only: the encoding gRPC clients send; anything else is UNIMPLEMENTED naming it.
     acceptCompression: [compressionGzip],
+    // Responses are not compressed on the socket: connect's own threshold (1 KiB) only with compressResponses.
+    compressMinBytes: options.compressResponses ? undefined : Number.POSITIVE_INFINITY,
   });
 
   let server: Awaited<ReturnType<typeof listenOnSocket>>;

@@ -24,3 +24,14 @@ export function resolveSocketPath(
   }
   return DEFAULT_SOCKET_PATH;
 }
+
+/** A wire protocol the orchestrator's socket answers. */
+export type WireProtocol = "connect" | "grpc" | "grpc-web";
+
+/**
+ * The protocol clients speak on the socket unless told otherwise: Connect
+ * with binary protobuf. On HTTP/2 it carries every kind of call (unary,
+ * server-streaming, bidi) and costs less per call than gRPC in
+ * connect-node (no trailers to build and parse on unary calls).
+ */
+export const DEFAULT_PROTOCOL: WireProtocol = "connect";

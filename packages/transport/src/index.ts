@@ -1,7 +1,9 @@
-export { DEFAULT_SOCKET_PATH, resolveSocketPath } from "./defaults.js";
+export { DEFAULT_PROTOCOL, DEFAULT_SOCKET_PATH, resolveSocketPath } from "./defaults.js";
+export type { WireProtocol } from "./defaults.js";
 export { listenOnSocket } from "./socket-server.js";
 export type { SocketServer, SocketServerOptions } from "./socket-server.js";
 export { SocketInUseError } from "./socket-in-use-error.js";
+export { Fifo } from "./fifo.js";
 export { createSocketTransport } from "./socket-transport.js";
 export type { SocketTransport, SocketTransportOptions } from "./socket-transport.js";
 export { resolveStateDir } from "./state-dir.js";

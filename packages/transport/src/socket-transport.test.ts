@@ -1,7 +1,7 @@
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { Health, HealthCheckResponse_ServingStatus } from "@baaaht/proto/grpc/health/v1";
 import { afterEach, describe, expect, it } from "vitest";
-import { DEFAULT_SOCKET_PATH } from "./defaults.js";
+import { DEFAULT_PROTOCOL, DEFAULT_SOCKET_PATH } from "./defaults.js";
 import { createSocketTransport } from "./socket-transport.js";
 import {
   cleanupAll,
@@ -100,6 +100,23 @@ describe("createSocketTransport", () => {
     });
     await createClient(Health, transport).check({});
     expect(seen).toEqual(["Bearer abc"]);
+  });
+
+  it("speaks the Connect protocol with binary protobuf by default", async () => {
+    const p = tempSocketPath();
+    const { probe } = await startHealthServer(p);
+    await createClient(Health, openTransport({ socketPath: p }).transport).check({});
+    expect(DEFAULT_PROTOCOL).toBe("connect");
+    expect(probe.lastHeaders?.get("connect-protocol-version")).toBe("1");
+    expect(probe.lastHeaders?.get("content-type")).toBe("application/proto");
+  });
+
+  it.each(["connect", "grpc", "grpc-web"] as const)("asks for no compression over %s", async (protocol) => {
+    const p = tempSocketPath();
+    const { probe } = await startHealthServer(p);
+    await createClient(Health, openTransport({ socketPath: p, protocol }).transport).check({});
+    const encodings = ["accept-encoding", "content-encoding", "grpc-accept-encoding", "grpc-encoding"];
+    expect(encodings.map((name) => probe.lastHeaders?.get(name) ?? null)).toEqual([null, null, null, null]);
   });
 
   it("defaults to resolveSocketPath()", () => {

@@ -1,12 +1,13 @@
 import * as net from "node:net";
 import type { Interceptor, Transport } from "@connectrpc/connect";
+import type { Compression } from "@connectrpc/connect/protocol";
 import {
   createConnectTransport,
   createGrpcTransport,
   createGrpcWebTransport,
   Http2SessionManager,
 } from "@connectrpc/connect-node";
-import { resolveSocketPath } from "./defaults.js";
+import { DEFAULT_PROTOCOL, resolveSocketPath, type WireProtocol } from "./defaults.js";
 import { createSocketErrorInterceptor } from "./errors.js";
 
 /** Options of {@link createSocketTransport}. */
@@ -15,8 +16,8 @@ export interface SocketTransportOptions {
   socketPath?: string;
   /** Bearer token sent as `authorization: Bearer <token>` on every call. Defaults to none. */
   token?: string;
-  /** Wire protocol: "grpc", "connect" or "grpc-web". Defaults to "grpc". */
-  protocol?: "grpc" | "connect" | "grpc-web";
+  /** Wire protocol: "connect", "grpc" or "grpc-web". Defaults to {@link DEFAULT_PROTOCOL} ("connect"). */
+  protocol?: WireProtocol;
   /** Interceptors, applied inside the socket error mapping and the bearer header. Defaults to none. */
   interceptors?: Interceptor[];
   /**
@@ -38,7 +39,10 @@ export interface SocketTransport {
 
 /**
  * Creates a transport that speaks HTTP/2 over the orchestrator's Unix domain
- * socket. The connection opens lazily on the first call. Failures to reach
+ * socket. The connection opens lazily on the first call. Nothing is
+ * compressed either way: on a local socket compression only costs CPU, so
+ * requests go uncompressed and no compressed response is accepted (the
+ * server then sends none). Failures to reach
  * the socket (no file, no listener, not a socket, permission denied) become
  * `ConnectError` with `Code.Unavailable` and a message naming the path.
  */
@@ -60,8 +64,10 @@ export function createSocketTransport(options: SocketTransportOptions = {}): Soc
     sessionManager,
     interceptors,
     useBinaryFormat: options.useBinaryFormat ?? true,
+    // No sendCompression (requests go uncompressed) and no compression accepted for responses.
+    acceptCompression: [] as Compression[],
   } as const;
-  const protocol = options.protocol ?? "grpc";
+  const protocol = options.protocol ?? DEFAULT_PROTOCOL;
   const transport =
     protocol === "connect"
       ? createConnectTransport(common)

@@ -19,6 +19,8 @@ import type { SocketTransport, SocketTransportOptions } from "./socket-transport
 export interface HealthProbe {
   /** `authorization` header of the last call, or null. */
   lastAuthorization: string | null;
+  /** Request headers of the last Check call. */
+  lastHeaders: Headers | undefined;
   /** Abort signals of the Watch calls, in order. */
   watchSignals: AbortSignal[];
 }
@@ -53,6 +55,7 @@ export function healthRoutes(probe: HealthProbe) {
     router.service(Health, {
       check(_req, ctx) {
         probe.lastAuthorization = ctx.requestHeader.get("authorization");
+        probe.lastHeaders = ctx.requestHeader;
         return { status: HealthCheckResponse_ServingStatus.SERVING };
       },
       async *watch(_req, ctx) {
@@ -68,7 +71,7 @@ export async function startHealthServer(
   socketPath: string,
   options: Partial<SocketServerOptions> = {},
 ): Promise<{ server: SocketServer; probe: HealthProbe }> {
-  const probe: HealthProbe = { lastAuthorization: null, watchSignals: [] };
+  const probe: HealthProbe = { lastAuthorization: null, lastHeaders: undefined, watchSignals: [] };
   const server = await listenOnSocket({
     socketPath,
     handler: connectNodeAdapter({ routes: healthRoutes(probe) }),

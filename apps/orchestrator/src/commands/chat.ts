@@ -8,6 +8,7 @@ import {
   type Answer,
   type Chat,
 } from "@baaaht/gateway-sdk";
+import type { WireProtocol } from "@baaaht/transport";
 import type { CliContext } from "../cli-context.js";
 import { describeFailure, ExitCode } from "../exit-codes.js";
 
@@ -17,8 +18,8 @@ export interface ChatCommandOptions {
   session?: string;
   /** Name of a new session. Defaults to "terminal". */
   name?: string;
-  /** Wire protocol. Defaults to "grpc". */
-  protocol?: "grpc" | "connect";
+  /** Wire protocol. Defaults to the transport's default ("connect"). */
+  protocol?: WireProtocol;
 }
 
 /** The streams the command talks through. Defaults to the process's stdin, stdout and stderr. */

@@ -2,7 +2,7 @@ import { ContainerState } from "@baaaht/proto/orchestrator/v1";
 import { Command, CommanderError } from "commander";
 import { describe, expect, it } from "vitest";
 import { parseExecArgs, parseLeadingOptions, parseRunArgs, parseSize, UsageError } from "./container-args.js";
-import { parseContainerState, registerContainersCommand, sinceTime } from "./containers.js";
+import { defineContainersCommand, parseContainerState, sinceTime } from "./containers.js";
 import type { CliContext } from "../cli-context.js";
 import type { ClientAction } from "./tasks.js";
 
@@ -96,7 +96,7 @@ describe("containers list and logs options", () => {
       const name = (args[args.length - 1] as Command).name();
       if (name === "exec" || name === "run") await run(undefined as unknown as CliContext, ...args);
     };
-    registerContainersCommand(root, action);
+    defineContainersCommand(root.command("containers"), action);
     await root.parseAsync(["containers", "logs", "-f", "--tail", "5", "c1"], { from: "user" });
     expect(seen[0]).toEqual(["c1", { follow: true, tail: 5 }]);
     const badTail = await root.parseAsync(["containers", "logs", "--tail", "x", "c1"], { from: "user" }).catch((e: unknown) => e);

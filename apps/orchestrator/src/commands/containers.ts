@@ -44,11 +44,8 @@ Options (before IMAGE; everything after IMAGE is the container's command):
 
 Prints the new container's ID (the container as JSON with --json).`;
 
-/** Adds `baaaht containers list|run|exec|logs|stop|rm` to `program`. */
-export function registerContainersCommand(program: Command, action: ClientAction): Command {
-  const containers = program
-    .command("containers")
-    .description("list, run, exec in, follow, stop and remove the containers of sessions (admin token)");
+/** Defines `baaaht containers list|run|exec|logs|stop|rm` on the declared `containers` command. */
+export function defineContainersCommand(containers: Command, action: ClientAction): Command {
   containers
     .command("list")
     .description("list managed containers, oldest first (a table, or JSON with --json)")

@@ -8,7 +8,7 @@ import { listenOnSocket, type SocketServer } from "@baaaht/transport";
 import { Command } from "commander";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { CliContext, type GlobalOptions } from "../cli-context.js";
-import { CAUGHT_UP_IDLE_MS, formatEvent, parseEventType, registerEventsCommand, subscribeRequest, type EventsOptions } from "./events.js";
+import { CAUGHT_UP_IDLE_MS, defineEventsCommand, formatEvent, parseEventType, subscribeRequest, type EventsOptions } from "./events.js";
 import type { ClientAction } from "./tasks.js";
 
 function program(capture?: unknown[][]): Command {
@@ -27,7 +27,7 @@ function program(capture?: unknown[][]): Command {
       ctx.close();
     }
   };
-  registerEventsCommand(root, action);
+  defineEventsCommand(root.command("events"), action);
   return root;
 }
 

@@ -31,10 +31,9 @@ export interface EventsOptions {
   source?: string;
 }
 
-/** Adds `baaaht events` to `program`. */
-export function registerEventsCommand(program: Command, action: ClientAction): Command {
-  return program
-    .command("events")
+/** Defines `command`, the `baaaht events` command (declared with its summary by cli.ts): its description, options and action. */
+export function defineEventsCommand(command: Command, action: ClientAction): Command {
+  return command
     .description(
       "print the event log, one line per event (#SEQ time type source session data), or JSON lines with --json. " +
         `Without --follow it replays the stored events after --since (default 0: all) and exits once none came for ${CAUGHT_UP_IDLE_MS} ms; ` +

@@ -8,7 +8,7 @@ import { listenOnSocket, type SocketServer } from "@baaaht/transport";
 import { Command } from "commander";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { CliContext, type GlobalOptions } from "../cli-context.js";
-import { executeRequest, listRequest, registerTasksCommand, TaskExit, type ClientAction, type RunOptions } from "./tasks.js";
+import { defineTasksCommand, executeRequest, listRequest, TaskExit, type ClientAction, type RunOptions } from "./tasks.js";
 
 /** A root program like cli.ts's; `action` runs commands for real (exit codes in `codes`) unless `capture` is given. */
 function program(capture?: unknown[][]): { root: Command; codes: number[] } {
@@ -32,7 +32,7 @@ function program(capture?: unknown[][]): { root: Command; codes: number[] } {
       ctx.close();
     }
   };
-  registerTasksCommand(root, action);
+  defineTasksCommand(root.command("tasks"), action);
   return { root, codes };
 }
 

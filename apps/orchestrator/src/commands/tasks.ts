@@ -14,8 +14,8 @@ import {
   type ListTasksRequestSchema,
   type Task,
 } from "@baaaht/proto/agent/v1";
-import { connectGateway, type TaskEvent } from "@baaaht/gateway-sdk";
-import { readToken } from "@baaaht/transport";
+import type { TaskEvent } from "@baaaht/gateway-sdk";
+import { readToken, type WireProtocol } from "@baaaht/transport";
 import type { CliContext, GlobalOptions } from "../cli-context.js";
 import { table, time } from "../table.js";
 
@@ -49,9 +49,8 @@ export interface RunOptions {
   follow: boolean;
 }
 
-/** Adds `baaaht tasks list|get|cancel|run` to `program`. */
-export function registerTasksCommand(program: Command, action: ClientAction): Command {
-  const tasks = program.command("tasks").description("list, inspect, cancel and run tasks (admin token)");
+/** Adds `list|get|cancel|run` to `tasks`, the `baaaht tasks` command (declared with its description by cli.ts). */
+export function defineTasksCommand(tasks: Command, action: ClientAction): Command {
   tasks
     .command("list")
     .description("list tasks, oldest first (a table, or JSON with --json)")
@@ -176,7 +175,7 @@ async function cancelTask(ctx: CliContext, id: string, reason: string): Promise<
 }
 
 /** `baaaht tasks run`: submits, then (unless --no-follow) follows the task until it ends. */
-async function runTask(ctx: CliContext, opts: RunOptions, protocol?: "grpc" | "connect"): Promise<number> {
+async function runTask(ctx: CliContext, opts: RunOptions, protocol?: WireProtocol): Promise<number> {
   const res = await ctx.client(AgentService).executeTask(executeRequest(opts));
   if (!opts.follow) {
     ctx.print(res.taskId, toJson(ExecuteTaskResponseSchema, res));
@@ -184,6 +183,7 @@ async function runTask(ctx: CliContext, opts: RunOptions, protocol?: "grpc" | "c
   }
   if (!ctx.json) process.stderr.write(`task ${res.taskId} submitted (Ctrl-C cancels it)\n`);
   const token = readToken("admin", { stateDir: ctx.stateDir });
+  const { connectGateway } = await import("@baaaht/gateway-sdk"); // only this command needs the gateway SDK
   const gw = await connectGateway({ socketPath: ctx.socketPath, token, protocol, verify: false });
   const handle = gw.watchTask(res.taskId);
   let interrupts = 0;

@@ -18,7 +18,7 @@ import type { AnswerOutcome, SessionHub } from "./session-hub.js";
 import { quoteInput } from "../errors/quote-input.js";
 
 /** Messages of history an agent gets with each chat turn. */
-const HISTORY_LIMIT = 50;
+export const HISTORY_LIMIT = 50;
 /** How long an agent has to confirm a cancel before the answer is closed without it. */
 const CANCEL_GRACE_MS = 5_000;
 

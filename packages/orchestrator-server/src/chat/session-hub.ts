@@ -36,35 +36,63 @@ export type SessionStreamEvent =
 const SUBSCRIBER_BUFFER = 4096;
 
 /**
+ * Where a subscriber receives a session's live traffic. `push` is called
+ * synchronously by the publisher and must never wait: a sink buffers (with a
+ * bound, like {@link AsyncQueue}) or hands the event straight on.
+ */
+export interface SessionSink {
+  push(event: SessionStreamEvent): void;
+  /** The session ended (or the orchestrator is stopping). */
+  end(): void;
+}
+
+/**
  * Fans out the live traffic of each session (stored messages, answer chunks)
  * to every stream attached to it. Publishing never waits on a subscriber: each
  * has a bounded buffer and is cut when it overflows.
  */
 export class SessionHub {
-  readonly #subscribers = new Map<string, Set<AsyncQueue<SessionStreamEvent>>>();
+  readonly #subscribers = new Map<string, Set<SessionSink>>();
+  /** Streams attached, over every session: kept as streams attach and detach. */
+  #attached = 0;
 
-  /** Attaches a stream to a session; iterate the queue, and call the returned function to detach. */
-  subscribe(sessionId: string): { events: AsyncQueue<SessionStreamEvent>; detach: () => void } {
-    const events = new AsyncQueue<SessionStreamEvent>(SUBSCRIBER_BUFFER);
+  /** Attaches `sink` to a session until the returned function is called or the session ends. */
+  attach(sessionId: string, sink: SessionSink): () => void {
     let set = this.#subscribers.get(sessionId);
     if (!set) this.#subscribers.set(sessionId, (set = new Set()));
-    set.add(events);
-    const detach = () => {
-      events.end();
-      set.delete(events);
+    set.add(sink);
+    this.#attached++;
+    return () => {
+      if (set.delete(sink)) this.#attached--;
       if (set.size === 0 && this.#subscribers.get(sessionId) === set) this.#subscribers.delete(sessionId);
     };
-    return { events, detach };
+  }
+
+  /** Attaches a bounded queue to a session; iterate it, and call `detach` when done (it ends the queue). */
+  subscribe(sessionId: string): { events: AsyncQueue<SessionStreamEvent>; detach: () => void } {
+    const events = new AsyncQueue<SessionStreamEvent>(SUBSCRIBER_BUFFER);
+    const detach = this.attach(sessionId, events);
+    return {
+      events,
+      detach: () => {
+        events.end();
+        detach();
+      },
+    };
   }
 
   /** Sends an event to every stream attached to the session. */
   publish(sessionId: string, event: SessionStreamEvent): void {
-    for (const queue of this.#subscribers.get(sessionId) ?? []) queue.push(event);
+    for (const sink of this.#subscribers.get(sessionId) ?? []) sink.push(event);
   }
 
   /** Ends every stream attached to the session (it closed). */
   endSession(sessionId: string): void {
-    for (const queue of this.#subscribers.get(sessionId) ?? []) queue.end();
+    const set = this.#subscribers.get(sessionId);
+    if (!set) return;
+    for (const sink of set) sink.end();
+    this.#attached -= set.size;
+    set.clear(); // their later detach() finds nothing to count
     this.#subscribers.delete(sessionId);
   }
 
@@ -76,8 +104,6 @@ export class SessionHub {
   /** The number of streams attached, to one session or to all. */
   count(sessionId?: string): number {
     if (sessionId !== undefined) return this.#subscribers.get(sessionId)?.size ?? 0;
-    let n = 0;
-    for (const set of this.#subscribers.values()) n += set.size;
-    return n;
+    return this.#attached;
   }
 }

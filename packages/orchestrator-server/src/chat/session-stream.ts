@@ -36,7 +36,17 @@ export async function* runSessionStream<Req, Res>(spec: SessionStreamSpec<Req, R
   if (first.done) return;
   const sessionId = await spec.attach(first.value);
   const out = new AsyncQueue<Res>(STREAM_BUFFER);
-  const { events, detach } = spec.hub.subscribe(sessionId);
+  // What the hub relays goes straight into this stream's queue, mapped (never throwing at the publisher).
+  const detach = spec.hub.attach(sessionId, {
+    push: (event) => {
+      try {
+        for (const res of spec.map(event)) out.push(res);
+      } catch (err) {
+        out.end(err);
+      }
+    },
+    end: () => out.end(),
+  });
   const onAbort = () => out.end();
   spec.signal.addEventListener("abort", onAbort, { once: true });
 
@@ -48,14 +58,6 @@ export async function* runSessionStream<Req, Res>(spec: SessionStreamSpec<Req, R
       if (ce.code !== Code.FailedPrecondition) out.end(ce);
     }
   };
-  void (async () => {
-    try {
-      for await (const event of events) for (const res of spec.map(event)) out.push(res);
-      out.end();
-    } catch (err) {
-      out.end(err);
-    }
-  })();
   void (async () => {
     try {
       await handle(first.value);

@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Event } from "@baaaht/proto/orchestrator/v1";
+import { Fifo } from "@baaaht/transport";
 import { eventTimeMs, matchesEvent, type EventQuery } from "./event-filter.js";
 
 /** How far past its limit a queue may grow within one turn before the consumer had a chance to read. */
@@ -16,7 +17,7 @@ export class EventQueue {
   readonly #query: EventQuery;
   readonly #limit: number;
   readonly #onEnd: (queue: EventQueue) => void;
-  #items: Event[] = [];
+  readonly #items = new Fifo<Event>();
   #wake: (() => void) | undefined;
   #ended = false;
   #checkScheduled = false;
@@ -73,7 +74,7 @@ export class EventQueue {
 
   /** Drops what waits and fails the consumer with RESOURCE_EXHAUSTED naming where to resume. */
   #cut(): void {
-    this.#items = [];
+    this.#items.clear();
     this.end(
       new ConnectError(
         `event subscriber fell behind by more than ${this.#limit} events; resume with after_sequence=${this.lastDelivered}`,
@@ -87,7 +88,7 @@ export class EventQueue {
     if (this.#ended) return;
     this.#ended = true;
     this.#error = error;
-    if (error) this.#items = [];
+    if (error) this.#items.clear();
     this.#wakeUp();
     this.#onEnd(this);
   }

@@ -8,6 +8,7 @@ import type { EventSink } from "../events/domain-event.js";
 import { DuplicateKeyError, type Page, type PageRequest, type Repositories, type SessionFilter, type SessionRecord, type Store } from "../store/index.js";
 import { validateSessionConfig, validateSessionContext, validateSessionMetadata } from "../validation/session-input.js";
 import { newSession, type CreateSessionInput } from "./new-session.js";
+import { RecentHistory } from "./recent-history.js";
 import { SessionClock } from "./session-clock.js";
 import { expiresAtMs } from "./session-limits.js";
 import { SessionNotifier, type SessionCloseListener, type SessionStateListener } from "./session-notifier.js";
@@ -29,6 +30,11 @@ export interface SessionManagerOptions {
   maxSessions?: number;
   /** Told about errors of timers and close listeners (e.g. the store was closed). Defaults to ignoring them. */
   onError?: (error: unknown, sessionId: string) => void;
+  /**
+   * Messages of each open session kept in memory, so that {@link SessionManager.history}
+   * of up to this many is not read from the store. Defaults to 0: none.
+   */
+  recentMessages?: number;
 }
 
 /** More writes of a domain step, stored in the same unit of work. */
@@ -61,6 +67,8 @@ export class SessionManager {
   readonly #open = new Map<string, SessionRecord>();
   /** Closes under way, so a second close waits for the first. */
   readonly #closing = new Map<string, Promise<Session>>();
+  /** The last messages of open sessions, extended as messages are stored. */
+  readonly #recent: RecentHistory;
 
   constructor(options: SessionManagerOptions) {
     this.#store = options.store;
@@ -69,6 +77,7 @@ export class SessionManager {
     this.#onError = options.onError ?? (() => {});
     this.#notify = new SessionNotifier(options.events, this.#onError);
     this.#clock = new SessionClock(options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, (id) => void this.#onDue(id));
+    this.#recent = new RecentHistory(options.recentMessages ?? 0);
   }
 
   /**
@@ -124,6 +133,7 @@ export class SessionManager {
       this.#open.delete(session.id);
       throw error;
     }
+    this.#recent.started(session.id);
     this.#clock.noteActivity(session.id, now);
     this.#clock.arm(session);
     return session;
@@ -223,14 +233,36 @@ export class SessionManager {
       }
       throw error;
     }
+    // Units settle in commit order, so the history in memory keeps the stored order.
+    this.#recent.appended(sessionId, stored);
     this.#clock.arm(session);
     return stored;
   }
 
-  /** The last `limit` messages of a session, oldest first. NOT_FOUND when unknown. */
+  /**
+   * The last `limit` messages of a session, oldest first. NOT_FOUND when
+   * unknown. An open session's recent messages come from memory (read from
+   * the store once); the messages are shared: never change them.
+   */
   async history(sessionId: string, limit: number): Promise<Message[]> {
-    if (!this.#open.has(sessionId)) await this.get(sessionId);
-    return this.#store.messages.list(sessionId, { limit });
+    if (!this.#open.has(sessionId)) {
+      await this.get(sessionId);
+      return this.#store.messages.list(sessionId, { limit });
+    }
+    const recent = this.#recent.recent(sessionId, limit);
+    if (recent) return recent;
+    if (limit > this.#recent.capacity || !this.#recent.beginLoad(sessionId)) {
+      return this.#store.messages.list(sessionId, { limit });
+    }
+    let messages: Message[];
+    try {
+      messages = await this.#store.messages.list(sessionId, { limit: this.#recent.capacity });
+    } catch (error) {
+      this.#recent.loadFailed(sessionId);
+      throw error;
+    }
+    this.#recent.loaded(sessionId, messages);
+    return messages.slice(Math.max(0, messages.length - limit));
   }
 
   /** The agent an open session's chat is bound to; undefined when unbound, closed or unknown. */
@@ -310,6 +342,7 @@ export class SessionManager {
         this.#notify.emit("session.closed", session.id, { reason });
       });
       this.#open.delete(session.id);
+      this.#recent.forget(session.id);
       this.#notify.closed(session, reason);
       return session;
     })().finally(() => this.#closing.delete(session.id));

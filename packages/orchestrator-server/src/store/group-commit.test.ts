@@ -8,12 +8,15 @@ import type { Repositories } from "./store.js";
 /**
  * A transaction control that records every statement, with faults the real
  * database cannot easily be made to produce: a failing COMMIT, a COMMIT that
- * waits until the test lets it go.
+ * waits until the test lets it go; with `withSync`, a sync step that can be
+ * held or made to fail too.
  */
-function fakeControl() {
+function fakeControl({ withSync = false } = {}) {
   const calls: string[] = [];
   let failCommit: Error | undefined;
   let holdCommit: Promise<void> | undefined;
+  let failSync: Error | undefined;
+  let holdSync: Promise<void> | undefined;
   let inTransaction = false;
   const control: TransactionControl = {
     begin: () => {
@@ -40,6 +43,22 @@ function fakeControl() {
     savepoint: () => void calls.push("SAVEPOINT"),
     release: () => void calls.push("RELEASE"),
     undo: () => void calls.push("UNDO"),
+    ...(withSync && {
+      sync: async () => {
+        calls.push("SYNC");
+        await holdSync;
+        if (failSync) throw failSync;
+        calls.push("SYNCED");
+      },
+    }),
+  };
+  const hold = (set: (p: Promise<void> | undefined) => void) => {
+    let release!: () => void;
+    set(new Promise<void>((resolve) => (release = resolve)));
+    return () => {
+      set(undefined);
+      release();
+    };
   };
   return {
     control,
@@ -47,14 +66,11 @@ function fakeControl() {
     /** The next COMMIT throws `error` (once). */
     failNextCommit: (error: Error) => void (failCommit = error),
     /** COMMIT waits until the returned function is called. */
-    holdCommits: () => {
-      let release!: () => void;
-      holdCommit = new Promise<void>((resolve) => (release = resolve));
-      return () => {
-        holdCommit = undefined;
-        release();
-      };
-    },
+    holdCommits: () => hold((p) => (holdCommit = p)),
+    /** Syncs wait until the returned function is called. */
+    holdSyncs: () => hold((p) => (holdSync = p)),
+    /** Every sync from now on fails with `error`, like a disk that failed. */
+    failSyncs: (error: Error) => void (failSync = error),
   };
 }
 
@@ -210,5 +226,48 @@ describe("GroupCommit", () => {
     expect(outcomes.filter((o) => !o.startsWith("ok"))).toEqual([]);
     const begins = calls.filter((c) => c === "BEGIN").length;
     expect(calls.filter((c) => c === "COMMITTED")).toHaveLength(begins);
+  });
+
+  describe("with a sync step", () => {
+    it("settles a batch only once it synced, while the next batch runs and commits", async () => {
+      const fake = fakeControl({ withSync: true });
+      const commits = new GroupCommit(fake.control, tx);
+      const settled: string[] = [];
+      const release = fake.holdSyncs();
+      const first = commits.enqueue(async () => "first").then((v) => settled.push(v));
+      await until(() => fake.calls.includes("SYNC"), "the first batch is syncing");
+      const second = commits.enqueue(async () => "second").then((v) => settled.push(v));
+      await until(() => fake.calls.filter((c) => c === "SYNC").length === 2, "the second batch committed and is syncing");
+      expect(settled).toEqual([]);
+      expect(fake.calls).toEqual(["BEGIN", "SAVEPOINT", "RELEASE", "COMMIT", "COMMITTED", "SYNC", "BEGIN", "SAVEPOINT", "RELEASE", "COMMIT", "COMMITTED", "SYNC"]);
+      release();
+      await Promise.all([first, second]);
+      expect(settled).toEqual(["first", "second"]);
+    });
+
+    it("fails the batch whose sync failed and every later one, with that error", async () => {
+      const fake = fakeControl({ withSync: true });
+      const commits = new GroupCommit(fake.control, tx);
+      expect(await commits.enqueue(async () => "before")).toBe("before");
+      const disk = new Error("EIO: i/o error, fsync");
+      fake.failSyncs(disk);
+      await expect(commits.enqueue(async () => "lost")).rejects.toBe(disk);
+      await expect(commits.enqueue(async () => "after")).rejects.toBe(disk);
+    });
+
+    it("close() waits until the last batch synced", async () => {
+      const fake = fakeControl({ withSync: true });
+      const commits = new GroupCommit(fake.control, tx);
+      const release = fake.holdSyncs();
+      const unit = commits.enqueue(async () => "unit");
+      let closed = false;
+      const closing = commits.close().then(() => (closed = true));
+      await until(() => fake.calls.includes("SYNC"), "the batch is syncing");
+      await tick();
+      expect(closed).toBe(false);
+      release();
+      await closing;
+      expect(await unit).toBe("unit");
+    });
   });
 });

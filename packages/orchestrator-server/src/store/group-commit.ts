@@ -1,3 +1,4 @@
+import { Fifo } from "@baaaht/transport";
 import { StoreClosedError } from "./store-errors.js";
 import type { Repositories, UnitOfWork } from "./store.js";
 
@@ -12,6 +13,13 @@ export interface TransactionControl {
   release(): void | Promise<void>;
   /** Undoes what the unit did (and releases the savepoint). */
   undo(): void | Promise<void>;
+  /**
+   * Makes everything committed so far durable (e.g. flushes the write-ahead
+   * log to disk), without holding the event loop. Omitted when `commit()` is
+   * durable by itself. A failure is final: that batch and every later one
+   * fail with it.
+   */
+  sync?(): Promise<void>;
 }
 
 interface Queued {
@@ -32,9 +40,11 @@ const MAX_BATCH = 4_096;
 /**
  * Group commit: units of work queued while the event loop is busy are run
  * together, one after the other, in ONE transaction (each in a savepoint)
- * with one flush at commit. A unit's promise settles after the commit, in
- * queue order, so whatever is announced on commit is announced in stored
- * order. Work queued while a batch is still running its units (for example an
+ * with one flush at commit. A unit's promise settles after the commit (and,
+ * with a `sync` step, once the batch is durable), in queue order, so
+ * whatever is announced on commit is announced in stored order. While a
+ * batch syncs, the next one may already run and commit: the disk's flush
+ * time is not spent with the event loop held. Work queued while a batch is still running its units (for example an
  * event published by a unit) joins that batch and commits with it; work
  * queued once the batch commits goes into the next. Batches never overlap.
  * A unit publishes its events last, once its writes succeeded: an event is a
@@ -43,11 +53,13 @@ const MAX_BATCH = 4_096;
 export class GroupCommit {
   readonly #control: TransactionControl;
   readonly #tx: Repositories;
-  #queue: Queued[] = [];
+  readonly #queue = new Fifo<Queued>();
   /** The batch whose units are running, which new work may join. */
   #running: Queued[] | undefined;
   #scheduled = false;
   #flushing: Promise<void> | undefined;
+  /** Settles once every batch committed so far is durable; rejects for good once a sync failed. */
+  #durable: Promise<void> = Promise.resolve();
   #closed = false;
 
   constructor(control: TransactionControl, tx: Repositories) {
@@ -69,12 +81,13 @@ export class GroupCommit {
     });
   }
 
-  /** Commits what is queued, then takes no more work. */
+  /** Commits what is queued and waits until it is durable, then takes no more work. */
   async close(): Promise<void> {
     this.#closed = true;
     while (this.#flushing || this.#queue.length > 0) {
       await (this.#flushing ?? this.#flush());
     }
+    await this.#durable.catch(() => undefined);
   }
 
   #schedule(): void {
@@ -88,7 +101,7 @@ export class GroupCommit {
   }
 
   #flush(): Promise<void> {
-    const batch = this.#queue.splice(0, MAX_BATCH);
+    const batch = this.#queue.take(MAX_BATCH);
     const run = this.#run(batch).finally(() => {
       this.#flushing = undefined;
       if (this.#queue.length > 0) this.#schedule();
@@ -97,6 +110,7 @@ export class GroupCommit {
     return run;
   }
 
+  /** Runs and commits one batch; its units settle later, once it is durable (see {@link #settle}). */
   async #run(batch: Queued[]): Promise<void> {
     if (batch.length === 0) return;
     const c = this.#control;
@@ -125,12 +139,33 @@ export class GroupCommit {
       } catch {
         // the connection is gone; every unit fails with the first error
       }
-      for (const unit of batch) unit.reject(error);
+      this.#settle(batch, [], { error }, undefined);
       return;
     }
-    for (const { unit, ok, value } of outcomes) {
-      if (ok) unit.resolve(value);
-      else unit.reject(value);
-    }
+    this.#settle(batch, outcomes, undefined, c.sync?.());
+  }
+
+  /**
+   * Settles a batch's units once the batches before it settled and its own
+   * sync (if any) succeeded: with their outcomes, or all with the error its
+   * commit failed with, or all with the error a sync failed with (this
+   * batch's or an earlier one's).
+   */
+  #settle(batch: Queued[], outcomes: Outcome[], failed: { error: unknown } | undefined, synced: Promise<void> | undefined): void {
+    synced?.catch(() => undefined); // observed below, maybe only after an earlier batch's sync
+    const durable = this.#durable.then(() => synced);
+    this.#durable = durable;
+    durable.then(
+      () => {
+        if (failed) for (const unit of batch) unit.reject(failed.error);
+        for (const { unit, ok, value } of outcomes) {
+          if (ok) unit.resolve(value);
+          else unit.reject(value);
+        }
+      },
+      (syncError: unknown) => {
+        for (const unit of batch) unit.reject(syncError);
+      },
+    );
   }
 }

@@ -56,7 +56,8 @@ export interface Store extends ReadRepositories {
   /**
    * Resolves (never rejects) with the reason once the store can take no more
    * writes through no fault of a caller: the PostgreSQL session holding the
-   * lock, or the writer's connection, ended. Never settles on SQLite.
+   * lock, or the writer's connection, ended; SQLite could not flush its
+   * write-ahead log to disk.
    */
   readonly failure: Promise<Error>;
   /** Waits for queued work to commit, then closes the database and releases its lock. Closing twice is harmless. */

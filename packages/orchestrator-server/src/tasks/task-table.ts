@@ -20,6 +20,8 @@ export interface LiveTask {
 export class TaskTable {
   readonly #tasks = new Map<string, LiveTask>();
   readonly #byAgent = new Map<string, Set<string>>();
+  /** Slots taken, over every agent: kept as slots are taken and freed. */
+  #slotsTaken = 0;
 
   /** How many unfinished tasks there are. */
   get size(): number {
@@ -52,6 +54,7 @@ export class TaskTable {
   occupy(id: string, agentId: string): void {
     let set = this.#byAgent.get(agentId);
     if (!set) this.#byAgent.set(agentId, (set = new Set()));
+    if (!set.has(id)) this.#slotsTaken++;
     set.add(id);
   }
 
@@ -59,6 +62,7 @@ export class TaskTable {
   vacate(id: string, agentId: string): boolean {
     const set = this.#byAgent.get(agentId);
     if (!set?.delete(id)) return false;
+    this.#slotsTaken--;
     if (set.size === 0) this.#byAgent.delete(agentId);
     return true;
   }
@@ -75,8 +79,6 @@ export class TaskTable {
 
   /** How many tasks take a slot. */
   runningCount(): number {
-    let n = 0;
-    for (const set of this.#byAgent.values()) n += set.size;
-    return n;
+    return this.#slotsTaken;
   }
 }

@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { Fifo } from "@baaaht/transport";
 
 /**
  * A bounded, single-consumer queue that is also an async iterable: producers
@@ -7,7 +8,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
  * never makes producers wait or memory grow without bound).
  */
 export class AsyncQueue<T> implements AsyncIterable<T> {
-  readonly #items: T[] = [];
+  readonly #items = new Fifo<T>();
   readonly #limit: number;
   #wake: (() => void) | undefined;
   #ended = false;

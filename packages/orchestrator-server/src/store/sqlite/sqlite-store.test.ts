@@ -114,4 +114,25 @@ describe("openSqliteStore", () => {
     expect((await a.agents.list()).map((r) => r.agent.id)).toEqual(["a1"]);
     expect(await b.agents.list()).toEqual([]);
   });
+
+  it("answers a write once its write-ahead log is flushed, and fails the store when it cannot be", async () => {
+    const path = join(dir, "baaaht.db");
+    const store = await open(path);
+    let failed: Error | undefined;
+    void store.failure.then((error) => (failed = error));
+    await store.write((tx) => tx.agents.upsert(create(AgentSchema, { id: "a1", name: "echo" }), "hash"));
+    expect((await store.agents.list()).map((r) => r.agent.id)).toEqual(["a1"]);
+    expect(failed).toBeUndefined();
+
+    // A second store whose log file vanished before its first flush (as if the disk lost it).
+    const other = join(dir, "other.db");
+    const broken = await open(other);
+    rmSync(`${other}-wal`);
+    void broken.failure.then((error) => (failed = error));
+    await expect(broken.write((tx) => tx.agents.upsert(create(AgentSchema, { id: "a2", name: "echo" }), "hash"))).rejects.toThrow(/ENOENT/);
+    expect((await broken.failure).message).toMatch(`cannot flush the write-ahead log of ${other} to disk: ENOENT`);
+    expect(failed).toBe(await broken.failure);
+    await expect(broken.write(async () => "later")).rejects.toThrow(/ENOENT/); // nothing after a failed flush is answered
+  });
 });
+

@@ -13,6 +13,7 @@ import { SqliteMessageRepository } from "./sqlite-message-repository.js";
 import { SqliteSessionRepository } from "./sqlite-session-repository.js";
 import { SqliteTaskRepository } from "./sqlite-task-repository.js";
 import { Statements } from "./statements.js";
+import { WalSync } from "./wal-sync.js";
 
 /** Options of {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -42,8 +43,8 @@ function repositoriesOn(db: Db): Repositories {
   };
 }
 
-/** BEGIN / SAVEPOINT / COMMIT on the write connection, as prepared statements. */
-function transactionControl(db: Db): TransactionControl {
+/** BEGIN / SAVEPOINT / COMMIT on the write connection, as prepared statements; `sync` makes commits durable. */
+function transactionControl(db: Db, sync: (() => Promise<void>) | undefined): TransactionControl {
   const run = (sql: string) => {
     const statement = db.prepare(sql);
     return () => void statement.run();
@@ -63,6 +64,7 @@ function transactionControl(db: Db): TransactionControl {
       rollbackTo();
       release();
     },
+    sync,
   };
 }
 
@@ -93,8 +95,11 @@ function lockFile(path: string): Db {
   }
 }
 
-/** Opens a connection with the durability settings of the store. */
-function connect(path: string, busyTimeoutMs: number): Db {
+/**
+ * Opens a connection with the settings of the store: write-ahead logging, and
+ * `synchronous` FULL, or NORMAL for the writer whose commits {@link WalSync} flushes.
+ */
+function connect(path: string, busyTimeoutMs: number, synchronous: "FULL" | "NORMAL"): Db {
   const db = new Database(path);
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
@@ -102,7 +107,7 @@ function connect(path: string, busyTimeoutMs: number): Db {
       const mode = db.pragma("journal_mode = WAL", { simple: true });
       if (mode !== "wal") throw new Error(`cannot enable write-ahead logging on ${path} (journal_mode=${String(mode)})`);
     }
-    db.pragma("synchronous = FULL");
+    db.pragma(`synchronous = ${synchronous}`);
     db.pragma("foreign_keys = ON");
     return db;
   } catch (error) {
@@ -114,9 +119,12 @@ function connect(path: string, busyTimeoutMs: number): Db {
 /**
  * Opens (creating when needed) the orchestrator's SQLite database and brings
  * its schema up to date. Writes are group committed on one connection with
- * write-ahead logging and `synchronous=FULL`: a unit of work that resolved
- * survives kill -9 and an OS crash. Reads use a second connection and see
- * committed data only (`:memory:` has one connection for both).
+ * write-ahead logging; the log is flushed to disk after each commit off the
+ * event loop ({@link WalSync}), and a unit of work resolves only once that
+ * flush is done: it survives kill -9 and an OS crash. Reads use a second
+ * connection and see committed data only (`:memory:` has one connection for
+ * both); they may see a batch while its flush is still under way. A failed
+ * flush fails the store (`failure`): nothing written after it is answered.
  */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   const { path } = options;
@@ -126,14 +134,25 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const lock = memory ? undefined : lockFile(path);
   const opened: Db[] = [];
   try {
-    const writer = connect(path, busy);
+    const writer = connect(path, busy, memory ? "FULL" : "NORMAL");
     opened.push(writer);
     if (!memory) chmodSync(path, 0o600);
     const schemaVersion = migrate(writer);
-    const reader = memory ? writer : connect(path, busy);
+    const reader = memory ? writer : connect(path, busy, "FULL");
     if (reader !== writer) opened.push(reader);
     const inTransaction = repositoriesOn(writer);
-    const commits = new GroupCommit(transactionControl(writer), inTransaction);
+    const wal = memory ? undefined : new WalSync(path);
+    let fail!: (error: Error) => void;
+    const failure = new Promise<Error>((resolve) => (fail = resolve));
+    const sync = wal
+      ? () =>
+          wal.sync().catch((error: unknown) => {
+            const cause = error instanceof Error ? error : new Error(String(error));
+            fail(new Error(`cannot flush the write-ahead log of ${path} to disk: ${cause.message}`, { cause }));
+            throw error;
+          })
+      : undefined;
+    const commits = new GroupCommit(transactionControl(writer, sync), inTransaction);
     let closing: Promise<void> | undefined;
     return {
       backend: "sqlite",
@@ -141,10 +160,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       schemaVersion,
       ...(memory ? inTransaction : repositoriesOn(reader)),
       write: (work) => commits.enqueue(work),
-      failure: new Promise<Error>(() => undefined), // an embedded file has no connection to lose
+      failure, // only a failed flush: an embedded file has no connection to lose
       close: () =>
         (closing ??= (async () => {
           await commits.close();
+          await wal?.close();
           for (const db of opened) db.close();
           lock?.close();
         })()),
