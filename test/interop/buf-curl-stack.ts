@@ -61,7 +61,7 @@ function bufCurl(socketPath: string, call: PlannedCall): Promise<Observed> {
   if (bidi) for (const req of call.requests) child.stdin.write(`${JSON.stringify(req)}\n`);
   else child.stdin.end();
   return new Promise((resolve) => {
-    child.once("exit", (code) => {
+    child.once("close", (code) => {
       clearTimeout(timer);
       if (stopped || code === 0) {
         resolve({ id: call.id, code: "OK", responses });

@@ -16,7 +16,7 @@ function curlConnect(socketPath: string, call: PlannedCall): Promise<Observed> {
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.once("exit", (code) => {
+    child.once("close", (code) => {
       const cut = stdout.lastIndexOf("\n");
       const http = Number(stdout.slice(cut + 1));
       const body = stdout.slice(0, cut);

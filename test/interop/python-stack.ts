@@ -66,7 +66,7 @@ function runDriver(stubDir: string, plan: object): Promise<Observed[]> {
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.once("error", reject);
-    child.once("exit", (code) => {
+    child.once("close", (code) => {
       if (code !== 0) reject(new Error(`python driver exited ${code}: ${stderr}`));
       else resolve(JSON.parse(stdout) as Observed[]);
     });

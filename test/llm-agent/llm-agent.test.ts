@@ -177,7 +177,7 @@ describe("the llm-agent command", () => {
       let stderr = "";
       child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
       child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      child.once("exit", (code) => resolve({ code, stdout, stderr }));
+      child.once("close", (code) => resolve({ code, stdout, stderr }));
     });
     expect(result).toEqual({
       code: 2,
