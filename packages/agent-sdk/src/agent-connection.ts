@@ -35,6 +35,7 @@ export class AgentConnection {
   private readonly outbox = new Outbox<StreamAgentRequestInit>();
   private readonly controller = new AbortController();
   private failure: unknown;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
   private connected = false;
   private messageCount = 0;
 
@@ -53,7 +54,7 @@ export class AgentConnection {
   async run(): Promise<never> {
     const { agentId, token, heartbeatIntervalMs } = this.registration;
     this.outbox.push({ agentId, payload: { case: "heartbeat", value: timestampNow() } });
-    const timer = setInterval(() => void this.heartbeat(), heartbeatIntervalMs);
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), heartbeatIntervalMs);
     try {
       const responses = this.client.streamAgent(this.outbox, {
         headers: bearer(token),
@@ -68,10 +69,15 @@ export class AgentConnection {
     } catch (err) {
       throw this.failure ?? err;
     } finally {
-      clearInterval(timer);
+      this.stopHeartbeats();
       this.outbox.close();
       this.controller.abort();
     }
+  }
+
+  /** Sends no more heartbeats (before the agent unregisters, so none arrives after it). */
+  stopHeartbeats(): void {
+    clearInterval(this.heartbeatTimer);
   }
 
   /** Sends a chat chunk up the stream; dropped when the connection has ended. */

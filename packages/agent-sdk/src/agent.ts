@@ -284,6 +284,7 @@ class AgentImpl implements Agent {
     await Promise.all([this.dispatcher.drain(drainMs, this.hurry.signal), this.tasks.drain(drainMs, this.hurry.signal)]);
     const connection = this.connection;
     await connection?.conn.flush(STREAM_CLOSE_GRACE_MS);
+    connection?.conn.stopHeartbeats();
     if (this.registration !== undefined && this.client !== undefined) {
       const { agentId, token } = this.registration;
       try {
