@@ -59,7 +59,7 @@ describe.each(STACKS.map((stack) => ({ stack, name: stack.name })))("interop: $n
     ctx = await createScenarioContext(orch, stack.name);
     const calls = supported.map((s) => ({ id: s.id, ...s.call(ctx) }));
     for (const o of await stack.run(orch.socketPath, calls)) observed.set(o.id, o);
-  }, 120_000);
+  }, 300_000); // every scenario of one stack, 4 at a time, each bounded by CALL_TIMEOUT_MS: minutes on a loaded machine
 
   for (const scenario of SCENARIOS) {
     const why = stack.unsupported(scenario.call(SHAPE));
