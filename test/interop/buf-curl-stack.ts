@@ -1,6 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
 import type { Observed, PlannedCall } from "./scenarios.js";
 import { CALL_TIMEOUT_MS, inParallel, stopsAfter, type Stack } from "./stack.js";
 
@@ -9,7 +8,23 @@ import { CALL_TIMEOUT_MS, inParallel, stopsAfter, type Stack } from "./stack.js"
 // reflection: no .proto files. Bidi calls read their requests from stdin,
 // which stays open until the answer has been read.
 
-const BUF = fileURLToPath(new URL("../../node_modules/.bin/buf", import.meta.url));
+/**
+ * The native buf binary of this platform's optional package. Not the npm bin:
+ * that is a node wrapper which spawnSyncs the binary, so killing the wrapper
+ * would leave buf running with our pipes open and the call never closing.
+ */
+function nativeBuf(): { path: string } | { missing: string } {
+  const arch = ({ x64: "x64", arm64: "aarch64" } as Record<string, string>)[process.arch] ?? process.arch;
+  const pkg = `@bufbuild/buf-${process.platform}-${arch}`;
+  try {
+    const fromBuf = createRequire(createRequire(import.meta.url).resolve("@bufbuild/buf"));
+    return { path: fromBuf.resolve(`${pkg}/bin/buf`) };
+  } catch {
+    return { missing: `${pkg} is missing: pnpm install (devDependency @bufbuild/buf)` };
+  }
+}
+
+const BUF = nativeBuf();
 
 /** Splits concatenated (pretty-printed) JSON documents; returns the complete ones and the rest. */
 function splitJson(text: string): { docs: Record<string, unknown>[]; rest: string } {
@@ -39,7 +54,8 @@ function bufCurl(socketPath: string, call: PlannedCall): Promise<Observed> {
   const args = ["curl", "--unix-socket", socketPath, "--protocol", "grpc", "--http2-prior-knowledge", "--reflect"];
   if (call.token !== undefined) args.push("-H", `authorization: Bearer ${call.token}`);
   args.push("-d", bidi ? "@-" : JSON.stringify(call.requests[0] ?? {}), `http://localhost/${call.service}/${call.method}`);
-  const child = spawn(BUF, args, { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, BUF_CACHE_DIR: process.env.BUF_CACHE_DIR ?? "/tmp/baaaht-buf-cache" } });
+  if (!("path" in BUF)) throw new Error(BUF.missing);
+  const child = spawn(BUF.path, args, { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, BUF_CACHE_DIR: process.env.BUF_CACHE_DIR ?? "/tmp/baaaht-buf-cache" } });
   const responses: Record<string, unknown>[] = [];
   let pending = "";
   let stderr = "";
@@ -53,7 +69,8 @@ function bufCurl(socketPath: string, call: PlannedCall): Promise<Observed> {
       responses.push(doc);
       if (stopsAfter(call, responses)) {
         stopped = true;
-        child.kill("SIGTERM");
+        child.kill("SIGKILL"); // buf curl lets a bidi call finish on SIGTERM, which may never come: what we need is read
+
       }
     }
   });
@@ -76,7 +93,7 @@ function bufCurl(socketPath: string, call: PlannedCall): Promise<Observed> {
 
 export const bufCurlStack: Stack = {
   name: "buf-curl",
-  missing: () => (existsSync(BUF) ? undefined : `${BUF} is missing: pnpm install (devDependency @bufbuild/buf)`),
+  missing: () => ("missing" in BUF ? BUF.missing : undefined),
   unsupported: () => undefined,
   // buf curl resolves the schema by reflection on every run: run a few at a time
   run: (socketPath, calls) => inParallel(calls, 4, (call) => bufCurl(socketPath, call)),

@@ -151,7 +151,19 @@ export async function startPodmanService(setup: PodmanSetup, socketPath: string)
 /** Removes every container of a setup (podman rm -af) and its directory (a few tries: exiting containers still write). */
 export async function removePodmanSetup(setup: PodmanSetup): Promise<void> {
   await podman(setup, ["rm", "--all", "--force", "--time", "0"]).catch((error: unknown) => console.warn(`podman rm: ${String(error)}`));
-  rmSync(setup.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  // conmon starts `podman container cleanup` for each exiting container, which may still write here for a while
+  for (let attempt = 1; ; attempt++) {
+    try {
+      rmSync(setup.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+      return;
+    } catch (error) {
+      if (attempt === 5) {
+        console.warn(`could not remove ${setup.dir}: ${String(error)}`);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
 }
 
 /** The environment a test's podman commands need, as the global setup provides it (JSON of {@link PodmanSetup}). */
