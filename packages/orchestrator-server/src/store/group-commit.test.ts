@@ -229,20 +229,23 @@ describe("GroupCommit", () => {
   });
 
   describe("with a sync step", () => {
-    it("settles a batch only once it synced, while the next batch runs and commits", async () => {
+    it("settles a batch only once it synced, and gathers the work queued meanwhile into the next batch", async () => {
       const fake = fakeControl({ withSync: true });
       const commits = new GroupCommit(fake.control, tx);
       const settled: string[] = [];
       const release = fake.holdSyncs();
       const first = commits.enqueue(async () => "first").then((v) => settled.push(v));
       await until(() => fake.calls.includes("SYNC"), "the first batch is syncing");
-      const second = commits.enqueue(async () => "second").then((v) => settled.push(v));
-      await until(() => fake.calls.filter((c) => c === "SYNC").length === 2, "the second batch committed and is syncing");
+      const later = ["second", "third"].map((name) => commits.enqueue(async () => name).then((v) => settled.push(v)));
+      await tick();
+      await tick();
       expect(settled).toEqual([]);
-      expect(fake.calls).toEqual(["BEGIN", "SAVEPOINT", "RELEASE", "COMMIT", "COMMITTED", "SYNC", "BEGIN", "SAVEPOINT", "RELEASE", "COMMIT", "COMMITTED", "SYNC"]);
+      expect(fake.calls).toEqual(["BEGIN", "SAVEPOINT", "RELEASE", "COMMIT", "COMMITTED", "SYNC"]); // the next batch waits for the sync
       release();
-      await Promise.all([first, second]);
-      expect(settled).toEqual(["first", "second"]);
+      await Promise.all([first, ...later]);
+      expect(settled).toEqual(["first", "second", "third"]);
+      // Both units queued during the first sync form the next batch, after the first one is on disk.
+      expect(fake.calls.slice(6)).toEqual(["SYNCED", "BEGIN", "SAVEPOINT", "RELEASE", "SAVEPOINT", "RELEASE", "COMMIT", "COMMITTED", "SYNC", "SYNCED"]);
     });
 
     it("fails the batch whose sync failed and every later one, with that error", async () => {

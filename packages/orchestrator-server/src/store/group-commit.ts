@@ -43,8 +43,10 @@ const MAX_BATCH = 4_096;
  * with one flush at commit. A unit's promise settles after the commit (and,
  * with a `sync` step, once the batch is durable), in queue order, so
  * whatever is announced on commit is announced in stored order. While a
- * batch syncs, the next one may already run and commit: the disk's flush
- * time is not spent with the event loop held. Work queued while a batch is still running its units (for example an
+ * batch syncs, the event loop keeps running (requests are read, results of
+ * earlier batches go out) and new work queues; the next batch starts once
+ * the sync is done and takes all of it: one flush per batch, and batches as
+ * large as the disk's flush time makes them. Work queued while a batch is still running its units (for example an
  * event published by a unit) joins that batch and commits with it; work
  * queued once the batch commits goes into the next. Batches never overlap.
  * A unit publishes its events last, once its writes succeeded: an event is a
@@ -142,7 +144,9 @@ export class GroupCommit {
       this.#settle(batch, [], { error }, undefined);
       return;
     }
-    this.#settle(batch, outcomes, undefined, c.sync?.());
+    const synced = c.sync?.();
+    this.#settle(batch, outcomes, undefined, synced);
+    await synced?.catch(() => undefined); // the next batch starts once this one is on disk
   }
 
   /**
