@@ -44,9 +44,10 @@ const MAX_BATCH = 4_096;
  * with a `sync` step, once the batch is durable), in queue order, so
  * whatever is announced on commit is announced in stored order. While a
  * batch syncs, the event loop keeps running (requests are read, results of
- * earlier batches go out) and new work queues; the next batch starts once
- * the sync is done and takes all of it: one flush per batch, and batches as
- * large as the disk's flush time makes them. Work queued while a batch is still running its units (for example an
+ * earlier batches go out) and the next batch may run and commit; the batch
+ * after that waits until the first sync is done and takes everything queued
+ * meanwhile: at most two batches are on their way to disk, so a slow disk
+ * makes batches larger instead of more numerous. Work queued while a batch is still running its units (for example an
  * event published by a unit) joins that batch and commits with it; work
  * queued once the batch commits goes into the next. Batches never overlap.
  * A unit publishes its events last, once its writes succeeded: an event is a
@@ -60,6 +61,8 @@ export class GroupCommit {
   #running: Queued[] | undefined;
   #scheduled = false;
   #flushing: Promise<void> | undefined;
+  /** Settles once the last committed batch's sync is done (failed or not). */
+  #lastSync: Promise<void> | undefined;
   /** Settles once every batch committed so far is durable; rejects for good once a sync failed. */
   #durable: Promise<void> = Promise.resolve();
   #closed = false;
@@ -146,7 +149,9 @@ export class GroupCommit {
     }
     const synced = c.sync?.();
     this.#settle(batch, outcomes, undefined, synced);
-    await synced?.catch(() => undefined); // the next batch starts once this one is on disk
+    const previous = this.#lastSync;
+    this.#lastSync = synced?.catch(() => undefined);
+    await previous; // the batch after this one starts once the batch before it is on disk
   }
 
   /**

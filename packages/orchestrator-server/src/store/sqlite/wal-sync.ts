@@ -10,8 +10,8 @@ import { dirname } from "node:path";
  * only after a sync that started after its commit, which makes it as durable
  * as with `synchronous=FULL`. fsync covers the file, whichever descriptor
  * asks. The directory is flushed once too, for the log file's own entry.
- * The group commit calls it once per batch and starts the next batch once
- * it is done, so flushes never queue up behind each other.
+ * The group commit calls it once per batch, with at most two batches on
+ * their way to disk, so flushes never queue up behind each other.
  */
 export class WalSync {
   readonly #path: string;
