@@ -38,6 +38,14 @@ interface Outcome {
 const MAX_BATCH = 4_096;
 
 /**
+ * The most units whose promises may settle in one turn of the event loop:
+ * at most two batches are on their way to disk, and their flushes may end
+ * together. Whoever fans out what units stored (the event log) may see this
+ * many at once.
+ */
+export const MAX_SETTLED_AT_ONCE = 2 * MAX_BATCH;
+
+/**
  * Group commit: units of work queued while the event loop is busy are run
  * together, one after the other, in ONE transaction (each in a savepoint)
  * with one flush at commit. A unit's promise settles after the commit (and,
