@@ -1,6 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Event } from "@baaaht/proto/orchestrator/v1";
 import { Fifo } from "@baaaht/transport";
+import { MAX_SETTLED_AT_ONCE } from "../store/index.js";
 import { eventTimeMs, matchesEvent, type EventQuery } from "./event-filter.js";
 
 /** How far past its limit a queue may grow within one turn before the consumer had a chance to read. */
@@ -59,8 +60,9 @@ export class EventQueue {
       return;
     }
     if (!matchesEvent(event, this.#query)) return;
-    // One commit may hand out more events than the limit at once: the consumer is judged when it had a turn to read.
-    if (this.#items.length >= this.#limit * BURST_FACTOR) return this.#cut();
+    // One commit may hand out more events than the limit at once (as many as the group commit settles
+    // together): the consumer is judged when it had a turn to read.
+    if (this.#items.length >= Math.max(this.#limit * BURST_FACTOR, MAX_SETTLED_AT_ONCE)) return this.#cut();
     this.#items.push(event);
     if (this.#items.length > this.#limit && !this.#checkScheduled) {
       this.#checkScheduled = true;

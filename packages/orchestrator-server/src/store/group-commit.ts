@@ -38,13 +38,24 @@ interface Outcome {
 const MAX_BATCH = 4_096;
 
 /**
+ * The most units whose promises may settle in one turn of the event loop:
+ * at most two batches are on their way to disk, and their flushes may end
+ * together. Whoever fans out what units stored (the event log) may see this
+ * many at once.
+ */
+export const MAX_SETTLED_AT_ONCE = 2 * MAX_BATCH;
+
+/**
  * Group commit: units of work queued while the event loop is busy are run
  * together, one after the other, in ONE transaction (each in a savepoint)
  * with one flush at commit. A unit's promise settles after the commit (and,
  * with a `sync` step, once the batch is durable), in queue order, so
  * whatever is announced on commit is announced in stored order. While a
- * batch syncs, the next one may already run and commit: the disk's flush
- * time is not spent with the event loop held. Work queued while a batch is still running its units (for example an
+ * batch syncs, the event loop keeps running (requests are read, results of
+ * earlier batches go out) and the next batch may run and commit; the batch
+ * after that waits until the first sync is done and takes everything queued
+ * meanwhile: at most two batches are on their way to disk, so a slow disk
+ * makes batches larger instead of more numerous. Work queued while a batch is still running its units (for example an
  * event published by a unit) joins that batch and commits with it; work
  * queued once the batch commits goes into the next. Batches never overlap.
  * A unit publishes its events last, once its writes succeeded: an event is a
@@ -58,6 +69,8 @@ export class GroupCommit {
   #running: Queued[] | undefined;
   #scheduled = false;
   #flushing: Promise<void> | undefined;
+  /** Settles once the last committed batch's sync is done (failed or not). */
+  #lastSync: Promise<void> | undefined;
   /** Settles once every batch committed so far is durable; rejects for good once a sync failed. */
   #durable: Promise<void> = Promise.resolve();
   #closed = false;
@@ -142,7 +155,11 @@ export class GroupCommit {
       this.#settle(batch, [], { error }, undefined);
       return;
     }
-    this.#settle(batch, outcomes, undefined, c.sync?.());
+    const synced = c.sync?.();
+    this.#settle(batch, outcomes, undefined, synced);
+    const previous = this.#lastSync;
+    this.#lastSync = synced?.catch(() => undefined);
+    await previous; // the batch after this one starts once the batch before it is on disk
   }
 
   /**

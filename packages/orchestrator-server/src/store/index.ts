@@ -1,6 +1,7 @@
 export { openStore, DATABASE_FILE } from "./open-store.js";
 export type { OpenStoreOptions } from "./open-store.js";
 export type { Store, Repositories, ReadRepositories, UnitOfWork } from "./store.js";
+export { MAX_SETTLED_AT_ONCE } from "./group-commit.js";
 export { DuplicateKeyError, StoreLockedError, StoreClosedError } from "./store-errors.js";
 export type { Page, PageRequest } from "./page-token.js";
 export type { SessionRecord, SessionFilter, SessionRepository, SessionReads } from "./session-repository.js";
