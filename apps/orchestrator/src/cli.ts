@@ -136,6 +136,11 @@ await lazyCommand(
   "list, run, exec in, follow, stop and remove the containers of sessions (admin token)",
   async () => (await import("./commands/containers.js")).defineContainersCommand,
 );
+await lazyCommand(
+  "web",
+  "serve the chat page to a browser (default http://127.0.0.1:8788) as the gateway named web",
+  async () => (await import("@baaaht/web/command")).defineWebCommand,
+);
 
 try {
   await program.parseAsync();

@@ -1,0 +1,75 @@
+import { createClient, type Client } from "@connectrpc/connect";
+import { connectGateway, type Gateway } from "@baaaht/gateway-sdk";
+import { MessageRole, OrchestratorService, type Message } from "@baaaht/proto/orchestrator/v1";
+import { createSocketTransport } from "@baaaht/transport";
+import { toConnectError } from "./errors.js";
+import { ensureGatewayToken, WEB_GATEWAY_NAME } from "./gateway-token.js";
+
+/** Where the orchestrator is. */
+export interface OrchestratorAddress {
+  socketPath: string;
+  stateDir: string;
+}
+
+/** The fallback author of an answer whose agent is not known by name. */
+export const UNKNOWN_AGENT = "Agent";
+
+/**
+ * The web gateway's connection to the orchestrator, with the token of the
+ * gateway named "web" (its sessions are the web page's chats): the gateway
+ * SDK for chats, and OrchestratorService for what the SDK does not read (a
+ * session's stored messages).
+ */
+export class OrchestratorLink {
+  readonly gateway: Gateway;
+  readonly #orchestrator: Client<typeof OrchestratorService>;
+  readonly #closeTransport: () => void;
+  readonly #agentNames = new Map<string, string>();
+
+  private constructor(gateway: Gateway, orchestrator: Client<typeof OrchestratorService>, closeTransport: () => void) {
+    this.gateway = gateway;
+    this.#orchestrator = orchestrator;
+    this.#closeTransport = closeTransport;
+  }
+
+  /** Connects (lazily: the orchestrator need not be up yet). */
+  static async open(address: OrchestratorAddress): Promise<OrchestratorLink> {
+    const token = ensureGatewayToken(WEB_GATEWAY_NAME, address.stateDir);
+    const gateway = await connectGateway({ socketPath: address.socketPath, token, clientType: "web", verify: false });
+    const socket = createSocketTransport({ socketPath: address.socketPath, token });
+    return new OrchestratorLink(gateway, createClient(OrchestratorService, socket.transport), () => socket.close());
+  }
+
+  /** Whether the orchestrator answers. */
+  async available(): Promise<boolean> {
+    try {
+      await this.gateway.client.healthCheck({});
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The name an answer of `agentId` is shown under. */
+  authorOf(agentId: string): string {
+    return this.#agentNames.get(agentId) ?? UNKNOWN_AGENT;
+  }
+
+  /** The stored messages of a chat (a gateway session), oldest first. */
+  async messages(chatId: string): Promise<Message[]> {
+    try {
+      const session = await this.gateway.getSession(chatId);
+      const res = await this.#orchestrator.getSession({ sessionId: session.orchestratorSessionId });
+      return (res.session?.context?.messages ?? []).filter(
+        (m) => m.role === MessageRole.USER || m.role === MessageRole.ASSISTANT,
+      );
+    } catch (err) {
+      throw toConnectError(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.gateway.close();
+    this.#closeTransport();
+  }
+}
