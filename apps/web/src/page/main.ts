@@ -65,6 +65,7 @@ function open(chatId: string): void {
   sendButton.disabled = true;
   chatTitle.textContent = "";
   sessions.markCurrent(chatId);
+  byId("conversation").dataset.chatId = chatId;
   current = new ChatController(chatId, conversation, {
     connection: setConnection,
     busy: (busy) => (stopButton.disabled = !busy),

@@ -27,8 +27,9 @@ export function createCleartextServer(handler: Handler): net.Server {
       socket.off("data", onData);
       socket.pause();
       socket.unshift(head);
+      // The HTTP/2 session takes the buffered bytes from the paused socket itself; HTTP/1.1 reads them once resumed.
       (isH2 ? h2 : h1).emit("connection", socket);
-      socket.resume();
+      if (!isH2) socket.resume();
     };
     socket.on("data", onData);
     socket.on("error", () => socket.destroy());
