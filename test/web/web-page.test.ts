@@ -7,9 +7,15 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startEchoAgent, stopAllAgents } from "../support/agent-process.js";
+import { startEchoAgent, stopAllAgents, waitFor } from "../support/agent-process.js";
 import { launchChromium, skipWithoutChromium } from "../support/chromium.js";
-import { shortTempDir, startOrchestrator, stopAllOrchestrators, type OrchestratorProcess } from "../support/orchestrator-process.js";
+import {
+  runCli,
+  shortTempDir,
+  startOrchestrator,
+  stopAllOrchestrators,
+  type OrchestratorProcess,
+} from "../support/orchestrator-process.js";
 import { startWebGateway, stopAllWebGateways, type WebProcess } from "../support/web-process.js";
 import { ChatPage, echoOf, words } from "./page-driver.js";
 
@@ -88,6 +94,7 @@ describe.skipIf(skip)("baaaht web in Chromium", () => {
     const wordCounts = seen.map((text) => text.match(/\bw\d+\b/g)?.length ?? 0);
     for (let i = 1; i < wordCounts.length; i++) expect(wordCounts[i]).toBeGreaterThanOrEqual(wordCounts[i - 1] ?? 0);
     expect(await chat.page.getByRole("article", { name: "You" }).count()).toBe(1);
+    expect(await chat.conversation.getByRole("article", { name: "echo" }).count()).toBe(1); // named after the agent
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await chat.page.screenshot({ path: SCREENSHOT });
   });
@@ -178,6 +185,17 @@ describe.skipIf(skip)("baaaht web in Chromium", () => {
     expect(await first.answerText(first.answers.nth(1))).toBe(echoOf(reply));
   });
 
+  it("offers an agent picker once several agents are connected", async () => {
+    const chat = await newChat();
+    expect(await chat.page.getByRole("combobox", { name: "Agent" }).count()).toBe(0);
+    await startEchoAgent({ socketPath: orch.socketPath, stateDir: orch.stateDir, delayMs: 60, name: "parrot" });
+    await chat.page.reload();
+    await chat.ready();
+    const picker = chat.page.getByRole("combobox", { name: "Agent" });
+    await picker.waitFor({ timeout: 30_000 });
+    expect(await picker.locator("option").allTextContents()).toEqual(["echo", "parrot"]);
+  });
+
   it("says when the orchestrator restarts, and reconnects by itself", async () => {
     const chat = await newChat();
     const status = chat.page.getByRole("status");
@@ -188,8 +206,17 @@ describe.skipIf(skip)("baaaht web in Chromium", () => {
     await chat.page.waitForFunction(() => document.getElementById("connection")?.textContent === "Reconnected.", null, {
       timeout: 60_000,
     });
+    // The agents reconnect by themselves too (each at its own pace).
+    await waitFor(
+      async () => {
+        const res = await runCli(["agents", "--json", "--socket", orch.socketPath, "--state-dir", orch.stateDir]);
+        return res.code === 0 && (JSON.parse(res.stdout) as unknown[]).length === 2;
+      },
+      60_000,
+      "the agents to reconnect",
+    );
     const content = words(4, "after");
-    await chat.send(content); // the echo agent reconnects by itself too
+    await chat.send(content);
     const answer = chat.answers.first();
     await chat.ended(answer, "complete");
     expect(await chat.answerText(answer)).toBe(echoOf(content));

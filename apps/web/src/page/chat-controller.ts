@@ -123,7 +123,7 @@ export class ChatController {
     this.#events.title(res.chat?.name ?? "");
     for (const m of res.messages) {
       if (m.role === Role.USER) this.#view.addUser(m.id, m.content);
-      else this.#view.answerFor(m.replyToMessageId, m.author).complete(m.content);
+      else this.#view.answerFor(m.replyToMessageId, m.author || this.#events.defaultAuthor()).complete(m.content);
     }
     for (const replyToMessageId of res.streamingReplyToMessageIds) this.#follow(replyToMessageId, "");
   }

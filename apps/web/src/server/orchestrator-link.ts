@@ -1,5 +1,5 @@
 import { createClient, type Client } from "@connectrpc/connect";
-import { connectGateway, type Gateway } from "@baaaht/gateway-sdk";
+import { connectGateway, type AgentInfo, type Gateway } from "@baaaht/gateway-sdk";
 import { MessageRole, OrchestratorService, type Message } from "@baaaht/proto/orchestrator/v1";
 import { createSocketTransport } from "@baaaht/transport";
 import { toConnectError } from "./errors.js";
@@ -10,9 +10,6 @@ export interface OrchestratorAddress {
   socketPath: string;
   stateDir: string;
 }
-
-/** The fallback author of an answer whose agent is not known by name. */
-export const UNKNOWN_AGENT = "Agent";
 
 /**
  * The web gateway's connection to the orchestrator, with the token of the
@@ -50,9 +47,20 @@ export class OrchestratorLink {
     }
   }
 
-  /** The name an answer of `agentId` is shown under. */
+  /**
+   * The agents that answer chat messages and are connected now. Also
+   * refreshes the names {@link authorOf} knows (of every agent known, gone
+   * ones included).
+   */
+  async chatAgents(): Promise<AgentInfo[]> {
+    const agents = await this.gateway.agents.list({ includeDisconnected: true });
+    for (const agent of agents) this.#agentNames.set(agent.id, agent.name);
+    return agents.filter((agent) => agent.status !== "offline" && agent.capabilities.includes("chat"));
+  }
+
+  /** The name of an agent, or "" when it is not known (the page then shows a default). */
   authorOf(agentId: string): string {
-    return this.#agentNames.get(agentId) ?? UNKNOWN_AGENT;
+    return this.#agentNames.get(agentId) ?? "";
   }
 
   /** The stored messages of a chat (a gateway session), oldest first. */

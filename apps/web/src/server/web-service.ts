@@ -36,7 +36,9 @@ export function createWebService(link: OrchestratorLink, hub: ChatHub): ServiceI
 
   return {
     async getOverview() {
-      return { orchestratorAvailable: await link.available(), agents: [] };
+      if (!(await link.available())) return { orchestratorAvailable: false, agents: [] };
+      const agents = await call(() => link.chatAgents());
+      return { orchestratorAvailable: true, agents: agents.map(({ id, name }) => ({ id, name })) };
     },
 
     async listChats() {
@@ -61,6 +63,8 @@ export function createWebService(link: OrchestratorLink, hub: ChatHub): ServiceI
       return call(async () => {
         const session = await gateway.getSession(req.chatId);
         const stored = await link.messages(req.chatId);
+        const agentIds = stored.map((m) => m.metadata?.extra.agent_id ?? "").filter((id) => id !== "");
+        if (agentIds.some((id) => link.authorOf(id) === "")) await link.chatAgents().catch(() => []);
         const messages = stored.map((m): MessageInitShape<typeof ChatMessageSchema> => {
           const user = m.role === MessageRole.USER;
           return {

@@ -108,7 +108,8 @@ export type ChatMessage = Message<"web.v1.ChatMessage"> & {
   role: Role;
 
   /**
-   * The author's name: "You", or the agent's name.
+   * The author's name: "You", or the agent's name ("" when the agent is not
+   * known).
    *
    * @generated from field: string author = 3;
    */
@@ -473,7 +474,7 @@ export type AnswerStarted = Message<"web.v1.AnswerStarted"> & {
   replyToMessageId: string;
 
   /**
-   * The name of the agent answering.
+   * The name of the agent answering; "" when not known.
    *
    * @generated from field: string author = 2;
    */
