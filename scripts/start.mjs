@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `pnpm start`: the orchestrator, the echo agent and a terminal chat, together.
-// On a terminal you chat interactively (/quit to leave); without one a short
-// scripted conversation runs. BAAAHT_SOCKET and BAAAHT_STATE_DIR choose the
+// `pnpm start`: the orchestrator, the echo agent, the web chat (`baaaht web`,
+// whose sign-in link is printed) and a terminal chat, together. On a terminal
+// you chat interactively (/quit to leave); without one a short scripted
+// conversation runs. BAAAHT_SOCKET and BAAAHT_STATE_DIR choose the
 // socket and state directory. Logs go to files; everything started here is
 // stopped, by PID, when the chat ends.
 import { spawn } from "node:child_process";
@@ -16,7 +17,10 @@ const echoAgent = join(root, "apps/echo-agent/dist/main.js");
 const logDir = mkdtempSync(join(tmpdir(), "baaaht-logs-"));
 const started = [];
 
-/** Starts a background process (own process group, so Ctrl-C in the chat does not reach it). */
+/**
+ * Starts a background process (own process group, so Ctrl-C in the chat does
+ * not reach it); resolves with it and its stdout so far once that matches `readyPattern`.
+ */
 function background(name, args, readyPattern) {
   const log = join(logDir, `${name}.log`);
   const fd = openSync(log, "a");
@@ -28,7 +32,7 @@ function background(name, args, readyPattern) {
     const check = () => {
       if (!readyPattern.test(out)) return;
       clearTimeout(timer);
-      resolve(child);
+      resolve({ child, out });
     };
     child.stdout.on("data", (d) => {
       out += d;
@@ -72,6 +76,13 @@ try {
   await background("orchestrator", [cli, "serve"], /serving on/);
   await background("echo-agent", [echoAgent], /connected/);
   console.log(`orchestrator and echo agent are running (logs in ${logDir})`);
+  try {
+    // BAAAHT_WEB_PORT / BAAAHT_WEB_HOST move it; the terminal chat goes on without it.
+    const web = await background("web", [cli, "web"], /sign in: \S+\n/);
+    console.log(web.out.trim());
+  } catch (err) {
+    console.error(`baaaht start: no web chat: ${err instanceof Error ? err.message : String(err)}`);
+  }
   const scripted = !process.stdin.isTTY;
   if (!scripted) process.on("SIGINT", () => {}); // the chat handles Ctrl-C itself
   code = await chat(scripted);
