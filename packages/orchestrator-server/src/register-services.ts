@@ -38,6 +38,8 @@ export interface ServiceDeps {
   logger: Logger;
   /** The largest chat message content accepted, in UTF-8 bytes. */
   maxMessageBytes: number;
+  /** How long a long-lived stream may stay silent before it gets a heartbeat, in ms. */
+  streamHeartbeatMs: number;
 }
 
 /** The baaaht contract services, in the order they are listed. */
@@ -56,13 +58,15 @@ export function registerServices(router: ConnectRouter, deps: ServiceDeps): void
     served,
   );
   const { core, info, logger, maxMessageBytes } = deps;
-  const chat = { chat: core.chat, hub: core.hub, access: core.access, maxMessageBytes };
+  const heartbeatMs = deps.streamHeartbeatMs;
+  const chat = { chat: core.chat, hub: core.hub, access: core.access, maxMessageBytes, heartbeatMs };
   const events = createEventRpcs({
     events: core.events,
     access: core.access,
     sessions: core.sessions,
     gatewaySessions: core.gatewaySessions,
     drainSignal: deps.lifecycle.drainSignal,
+    heartbeatMs,
   });
   router
     .service(OrchestratorService, {
