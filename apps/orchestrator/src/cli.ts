@@ -51,6 +51,7 @@ program
   )
   .option("--heartbeat-interval-ms <ms>", "how often agents must heartbeat (default 5000)", integer(50))
   .option("--missed-heartbeats <n>", "heartbeats an agent may miss before it is gone (default 3)", integer(1))
+  .option("--stream-heartbeat-ms <ms>", "heartbeat an idle chat or event stream after this long (default 15000)", integer(10))
   .option("--event-retention <n>", "events kept in the log (default 100000)", integer(1))
   .option("--event-retention-days <n>", "days events are kept (default 7)", integer(1))
   .option("--event-buffer <n>", "events a slow subscriber may fall behind before it is cut (default 1000)", integer(1))

@@ -17,6 +17,7 @@ import type { NodeInfo } from "./node-info.js";
 import { registerServices } from "./register-services.js";
 import { createRequestGate } from "./request-gate.js";
 import { createDeadlineInterceptor } from "./deadline.js";
+import { DEFAULT_STREAM_HEARTBEAT_MS } from "./util/with-heartbeats.js";
 import { createBoundsInterceptor } from "./validation/bounds-interceptor.js";
 import { HTTP2_MAX_HEADER_LIST_BYTES, HTTP2_MAX_HEADER_PAIRS } from "./validation/metadata.js";
 
@@ -54,6 +55,12 @@ export interface OrchestratorOptions {
   maxMessageBytes?: number;
   /** How often agents must heartbeat. Defaults to 5 s. */
   heartbeatIntervalMs?: number;
+  /**
+   * How long a long-lived stream (StreamChat, StreamResponses, StreamMessages,
+   * SubscribeEvents, SubscribeToEvents) may stay silent before it is sent a
+   * heartbeat, in ms. Defaults to 15 s.
+   */
+  streamHeartbeatMs?: number;
   /** Heartbeats an agent may miss in a row before it is marked gone. Defaults to 3. */
   missedHeartbeats?: number;
   /** Session defaults: idle timeout (30 min), max duration (24 h), cap on open sessions (1000). */
@@ -203,6 +210,7 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
         core,
         logger,
         maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+        streamHeartbeatMs: options.streamHeartbeatMs ?? DEFAULT_STREAM_HEARTBEAT_MS,
       }),
     requestGate: createRequestGate(authenticator, logger),
     interceptors: [createLoggingInterceptor(logger), createDeadlineInterceptor(), createDrainInterceptor(lifecycle), createBoundsInterceptor()],

@@ -39,6 +39,8 @@ export interface ServiceDeps {
   logger: Logger;
   /** The largest chat message content accepted, in UTF-8 bytes. */
   maxMessageBytes: number;
+  /** How long a long-lived stream may stay silent before it gets a heartbeat, in ms. */
+  streamHeartbeatMs: number;
 }
 
 /** The baaaht contract services, in the order they are listed. */
@@ -57,7 +59,8 @@ export function registerServices(router: ConnectRouter, deps: ServiceDeps): void
     served,
   );
   const { core, info, logger, maxMessageBytes } = deps;
-  const chat = { chat: core.chat, hub: core.hub, access: core.access, maxMessageBytes };
+  const heartbeatMs = deps.streamHeartbeatMs;
+  const chat = { chat: core.chat, hub: core.hub, access: core.access, maxMessageBytes, heartbeatMs };
   const agentList = createAgentListRpcs(core.agents);
   const events = createEventRpcs({
     events: core.events,
@@ -65,6 +68,7 @@ export function registerServices(router: ConnectRouter, deps: ServiceDeps): void
     sessions: core.sessions,
     gatewaySessions: core.gatewaySessions,
     drainSignal: deps.lifecycle.drainSignal,
+    heartbeatMs,
   });
   router
     .service(OrchestratorService, {

@@ -9,6 +9,7 @@ export interface ServeOptions {
   logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   heartbeatIntervalMs?: number;
   missedHeartbeats?: number;
+  streamHeartbeatMs?: number;
   eventRetention?: number;
   eventRetentionDays?: number;
   eventBuffer?: number;
@@ -32,6 +33,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     logLevel: options.logLevel,
     heartbeatIntervalMs: options.heartbeatIntervalMs,
     missedHeartbeats: options.missedHeartbeats,
+    streamHeartbeatMs: options.streamHeartbeatMs,
     engine: options.engine,
     events: {
       retentionCount: options.eventRetention,

@@ -9,11 +9,12 @@ import type { AgentRegistry } from "../agents/agent-registry.js";
 import type { AgentWire } from "../agents/agent-wire.js";
 import { domainError, ErrorReason, reasonOf } from "../errors/domain-error.js";
 import type { EventSink } from "../events/domain-event.js";
-import type { Repositories, Store } from "../store/index.js";
+import type { AnswerRecord, Repositories, Store } from "../store/index.js";
 import { messageCompletedEvent, messageFailedEvent } from "./chat-events.js";
 import type { ChatSessions } from "./chat-ports.js";
 import { followAnswer, type FollowedChunk } from "./answer-replay.js";
 import { ChunkWriter } from "./chunk-writer.js";
+import { planResume, type ResumeCursor, type ResumePlan } from "./session-resume.js";
 import type { AnswerOutcome, SessionHub } from "./session-hub.js";
 import { quoteInput } from "../errors/quote-input.js";
 
@@ -83,14 +84,21 @@ export class ChatRouter {
     );
   }
 
-  /** Fails the answers a restart interrupted (still 'streaming' in the store). */
+  /**
+   * Fails the answers a restart interrupted (still 'streaming' in the store),
+   * each with an empty final chunk, so a client resuming one after the last
+   * chunk it saw learns how it ended.
+   */
   async start(): Promise<void> {
-    const interrupted = await this.#o.store.answers.listStreaming();
+    const { answers } = this.#o.store;
+    const interrupted = await answers.listStreaming();
     if (interrupted.length === 0) return;
     const error = "the orchestrator restarted while the answer streamed";
     const completedAt = Date.now();
+    const finals = await Promise.all(interrupted.map(async (a) => ((await answers.chunks(a.id)).at(-1)?.seq ?? -1) + 1));
     await this.#o.store.write(async (tx) => {
-      for (const answer of interrupted) {
+      for (const [i, answer] of interrupted.entries()) {
+        await tx.answers.appendChunks(answer.id, [{ seq: finals[i] ?? 0, text: "" }]);
         await tx.answers.finish(answer.id, { state: "failed", error, errorReason: ErrorReason.INTERRUPTED, completedAt });
       }
     });
@@ -203,11 +211,25 @@ export class ChatRouter {
   }
 
   /**
-   * The answer to a user message of the session from its first chunk: what
-   * is stored, then live until its final chunk. NOT_FOUND when there is none.
+   * The answer to a user message of the session (or the answer with that
+   * id) after a cursor (-1: from its first chunk): what is stored, then live
+   * until its final chunk. NOT_FOUND when there is none, OUT_OF_RANGE (naming
+   * `field`) for a cursor beyond its last chunk; see {@link followAnswer}.
    */
-  followAnswer(sessionId: string, replyToMessageId: string): AsyncGenerator<FollowedChunk> {
-    return followAnswer(this.#o.store.answers, this.#o.hub, sessionId, replyToMessageId);
+  followAnswer(
+    request: { sessionId: string; messageId: string; afterSequence: number; field: string; signal?: AbortSignal },
+    onEnded?: (answer: AnswerRecord, outcome: AnswerOutcome) => void,
+  ): AsyncGenerator<FollowedChunk> {
+    return followAnswer(this.#o.store.answers, this.#o.hub, request, onEnded);
+  }
+
+  /**
+   * What a session stream resuming at `cursor` replays before going live
+   * (see {@link planResume}); call it once attached to the hub.
+   */
+  planResume(sessionId: string, cursor: ResumeCursor, field: string): Promise<ResumePlan> {
+    const inProgress = [...this.#answers.values()].filter((a) => a.sessionId === sessionId).map((a) => a.replyToMessageId);
+    return planResume(this.#o.store.answers, sessionId, cursor, inProgress, field);
   }
 
   /** Fails every answer of an agent that went away. */

@@ -1,6 +1,8 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { AsyncQueue } from "../util/async-queue.js";
+import { withHeartbeats } from "../util/with-heartbeats.js";
 import type { SessionHub, SessionStreamEvent } from "./session-hub.js";
+import { alreadySeen, type ResumePlan } from "./session-resume.js";
 
 /** How one bidi session stream (StreamMessages, StreamChat) reads and writes its messages. */
 export interface SessionStreamSpec<Req, Res> {
@@ -11,6 +13,12 @@ export interface SessionStreamSpec<Req, Res> {
   /** Validates and authorizes the first request; resolves with the orchestrator session to attach to. */
   attach(first: Req): Promise<string>;
   /**
+   * What the first request asks to resume, read once the stream is attached
+   * to the hub (so nothing falls between the replay and the live traffic);
+   * undefined when it resumes nothing. Its errors end the stream.
+   */
+  resume?(sessionId: string, first: Req): Promise<ResumePlan | undefined>;
+  /**
    * Handles one request (including the first), one at a time in arrival order. May return responses for this
    * stream only (e.g. a heartbeat echo). A FAILED_PRECONDITION it throws is
    * already reported to every attached stream by the hub; other errors end
@@ -19,6 +27,9 @@ export interface SessionStreamSpec<Req, Res> {
   handle(sessionId: string, req: Req): Promise<Res[] | void> | Res[] | void;
   /** Maps what the hub relays to this stream's responses. */
   map(event: SessionStreamEvent): Res[];
+  /** The heartbeat sent when the stream has had nothing to send for `heartbeatMs`. */
+  heartbeat(): Res;
+  heartbeatMs: number;
 }
 
 /** Items this stream may have waiting before it is cut with RESOURCE_EXHAUSTED. */
@@ -27,8 +38,10 @@ const STREAM_BUFFER = 4096;
 /**
  * Runs a bidi stream attached to a session: every message and answer chunk of
  * the session is relayed to it live, while its own requests are handled as
- * they arrive. It ends when the session closes, and with an error when the
- * caller sends bad input.
+ * they arrive. A resumed stream first gets the stored chunks after its
+ * cursor, then the live traffic without the chunks it already has. Idle, it
+ * gets heartbeats. It ends when the session closes, and with an error when
+ * the caller sends bad input. Ending it never cancels an answer.
  */
 export async function* runSessionStream<Req, Res>(spec: SessionStreamSpec<Req, Res>): AsyncGenerator<Res> {
   const iterator = spec.requests[Symbol.asyncIterator]();
@@ -36,19 +49,43 @@ export async function* runSessionStream<Req, Res>(spec: SessionStreamSpec<Req, R
   if (first.done) return;
   const sessionId = await spec.attach(first.value);
   const out = new AsyncQueue<Res>(STREAM_BUFFER);
+  let plan: ResumePlan | undefined;
+  const deliver = (event: SessionStreamEvent) => {
+    if (alreadySeen(plan, event)) return;
+    try {
+      for (const res of spec.map(event)) out.push(res);
+    } catch (err) {
+      out.end(err);
+    }
+  };
+  // While a resume is read from the store, live traffic waits here (bounded like the stream's queue).
+  let held: SessionStreamEvent[] | undefined = spec.resume ? [] : undefined;
   // What the hub relays goes straight into this stream's queue, mapped (never throwing at the publisher).
   const detach = spec.hub.attach(sessionId, {
     push: (event) => {
-      try {
-        for (const res of spec.map(event)) out.push(res);
-      } catch (err) {
-        out.end(err);
-      }
+      if (!held) return deliver(event);
+      if (held.length >= STREAM_BUFFER) out.end(new ConnectError("the stream fell behind while it resumed", Code.ResourceExhausted));
+      else held.push(event);
     },
     end: () => out.end(),
   });
   const onAbort = () => out.end();
   spec.signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    if (spec.resume) {
+      plan = await spec.resume(sessionId, first.value);
+      for (const event of plan?.replay ?? []) {
+        const mapped = spec.map(event);
+        for (const res of mapped) out.push(res);
+      }
+      for (const event of held ?? []) deliver(event);
+      held = undefined;
+    }
+  } catch (err) {
+    spec.signal.removeEventListener("abort", onAbort);
+    detach();
+    throw err;
+  }
 
   const handle = async (req: Req) => {
     try {
@@ -68,9 +105,10 @@ export async function* runSessionStream<Req, Res>(spec: SessionStreamSpec<Req, R
   })();
 
   try {
-    yield* out;
+    yield* withHeartbeats(out, spec.heartbeatMs, spec.heartbeat);
   } finally {
     spec.signal.removeEventListener("abort", onAbort);
     detach();
+    out.end();
   }
 }

@@ -14,6 +14,7 @@ import { runSessionStream } from "../chat/session-stream.js";
 import { toStreamMessages } from "./stream-messages-mapping.js";
 import { requireContent } from "./require-content.js";
 import { requireId } from "../validation/fields.js";
+import { laterResume, resumeCursorOf } from "./resume-fields.js";
 
 /** What the orchestrator's message RPCs are built from. */
 export interface ChatRpcDeps {
@@ -21,6 +22,8 @@ export interface ChatRpcDeps {
   hub: SessionHub;
   access: SessionAccess;
   maxMessageBytes: number;
+  /** How long a stream may stay silent before it gets a heartbeat. */
+  heartbeatMs: number;
 }
 
 /** orchestrator.v1.OrchestratorService SendMessage and StreamMessages. */
@@ -44,6 +47,7 @@ export function createChatRpcs(deps: ChatRpcDeps): Pick<ServiceImpl<typeof Orche
     },
 
     streamMessages(requests, ctx) {
+      let isFirst = true;
       return runSessionStream({
         requests,
         signal: ctx.signal,
@@ -53,10 +57,17 @@ export function createChatRpcs(deps: ChatRpcDeps): Pick<ServiceImpl<typeof Orche
           await access.requireSession(ctx.values.get(principalKey), first.sessionId);
           return first.sessionId;
         },
+        async resume(sessionId, first) {
+          const cursor = resumeCursorOf(first.resume);
+          return cursor && chat.planResume(sessionId, cursor, "resume");
+        },
         async handle(sessionId, req) {
           if (req.sessionId && req.sessionId !== sessionId) {
             throw new ConnectError(`session_id must stay ${sessionId} on this stream`, Code.InvalidArgument);
           }
+          const first = isFirst;
+          isFirst = false;
+          if (req.resume && !first) throw laterResume();
           if (req.payload.case === "heartbeat") return [create(StreamMessagesResponseSchema, { payload: { case: "heartbeat", value: timestampNow() } })];
           if (req.payload.case === "message") {
             const { id, content, metadata } = req.payload.value;
@@ -66,6 +77,8 @@ export function createChatRpcs(deps: ChatRpcDeps): Pick<ServiceImpl<typeof Orche
           return [];
         },
         map: toStreamMessages,
+        heartbeat: () => create(StreamMessagesResponseSchema, { payload: { case: "heartbeat", value: timestampNow() } }),
+        heartbeatMs: deps.heartbeatMs,
       });
     },
   };

@@ -65,6 +65,7 @@ describe("event RPCs", () => {
       sessions,
       gatewaySessions: gateways,
       drainSignal: drain.signal,
+      heartbeatMs: 60_000,
     });
   });
   afterEach(async () => {

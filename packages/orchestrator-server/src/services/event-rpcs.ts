@@ -1,4 +1,5 @@
 import { create } from "@bufbuild/protobuf";
+import { timestampNow } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { SubscribeToEventsResponseSchema, type GatewayService } from "@baaaht/proto/gateway/v1";
 import { SubscribeEventsResponseSchema, type Event, type OrchestratorService } from "@baaaht/proto/orchestrator/v1";
@@ -10,6 +11,7 @@ import { queryFromGatewayFilter, toGatewayEvent } from "../events/gateway-events
 import type { GatewaySessionManager } from "../sessions/gateway-session-manager.js";
 import { sessionCaller } from "../sessions/session-access.js";
 import type { SessionManager } from "../sessions/session-manager.js";
+import { withHeartbeats } from "../util/with-heartbeats.js";
 
 /** What the event RPCs are built from. */
 export interface EventRpcDeps {
@@ -23,6 +25,8 @@ export interface EventRpcDeps {
   gatewaySessions: Pick<GatewaySessionManager, "findByOrchestratorSession">;
   /** Aborted when the node drains: every event stream then ends with OK. */
   drainSignal: AbortSignal;
+  /** How long a stream may stay silent before it gets a heartbeat. */
+  heartbeatMs: number;
 }
 
 /** orchestrator.v1 SubscribeEvents. */
@@ -90,9 +94,12 @@ export function createEventRpcs(deps: EventRpcDeps): { orchestrator: Orchestrato
         let visible = everything;
         if (query.sessionId !== undefined) await deps.access.requireSession(ctx.values.get(principalKey), query.sessionId);
         else visible = scope(ctx, false);
-        for await (const event of subscribe(ctx, query, req.afterSequence)) {
-          if (await visible(event)) yield create(SubscribeEventsResponseSchema, { event });
-        }
+        const delivered = (async function* () {
+          for await (const event of subscribe(ctx, query, req.afterSequence)) {
+            if (await visible(event)) yield create(SubscribeEventsResponseSchema, { event });
+          }
+        })();
+        yield* withHeartbeats(delivered, deps.heartbeatMs, () => create(SubscribeEventsResponseSchema, { heartbeat: timestampNow() }));
       },
     },
     gateway: {
@@ -106,13 +113,16 @@ export function createEventRpcs(deps: EventRpcDeps): { orchestrator: Orchestrato
         } else {
           visible = scope(ctx, true);
         }
-        for await (const event of subscribe(ctx, query, req.afterSequence)) {
-          if (!(await visible(event))) continue;
-          // Looked up when delivered, not when published: a gateway session is stored with its session.
-          const gatewaySessionId = fixed ?? (await gatewaySessionOf(sessionOf(event)));
-          const mapped = gatewaySessionId ? toGatewayEvent(event, gatewaySessionId) : undefined;
-          if (mapped) yield create(SubscribeToEventsResponseSchema, { event: mapped });
-        }
+        const delivered = (async function* () {
+          for await (const event of subscribe(ctx, query, req.afterSequence)) {
+            if (!(await visible(event))) continue;
+            // Looked up when delivered, not when published: a gateway session is stored with its session.
+            const gatewaySessionId = fixed ?? (await gatewaySessionOf(sessionOf(event)));
+            const mapped = gatewaySessionId ? toGatewayEvent(event, gatewaySessionId) : undefined;
+            if (mapped) yield create(SubscribeToEventsResponseSchema, { event: mapped });
+          }
+        })();
+        yield* withHeartbeats(delivered, deps.heartbeatMs, () => create(SubscribeToEventsResponseSchema, { heartbeat: timestampNow() }));
       },
     },
   };

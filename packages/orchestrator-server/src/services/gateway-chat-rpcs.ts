@@ -6,6 +6,7 @@ import {
   StreamChatResponseSchema,
   type GatewayMessage,
   StreamResponsesResponseSchema,
+  type StreamResponsesResponse,
   type GatewayService,
 } from "@baaaht/proto/gateway/v1";
 import { principalKey } from "../auth/principal.js";
@@ -18,6 +19,8 @@ import { nodeStatus } from "../node-status.js";
 import { requireId } from "../validation/fields.js";
 import { endStatus, toResponseChunk, toStreamChat } from "./gateway-chat-mapping.js";
 import { requireContent } from "./require-content.js";
+import { laterResume, resumeCursorOf } from "./resume-fields.js";
+import { withHeartbeats } from "../util/with-heartbeats.js";
 
 /** What the gateway chat RPCs are built from. */
 export interface GatewayChatRpcDeps {
@@ -26,6 +29,8 @@ export interface GatewayChatRpcDeps {
   access: SessionAccess;
   info: NodeInfo;
   maxMessageBytes: number;
+  /** How long a stream may stay silent before it gets a heartbeat. */
+  heartbeatMs: number;
 }
 
 type GatewayChatRpcs = Pick<
@@ -60,6 +65,7 @@ export function createGatewayChatRpcs(deps: GatewayChatRpcDeps): GatewayChatRpcs
     streamChat(requests, ctx) {
       // A cancel on this stream stops the answers to the messages sent on it, not other clients' answers.
       const sentHere: string[] = [];
+      let isFirst = true;
       return runSessionStream({
         requests,
         signal: ctx.signal,
@@ -68,7 +74,14 @@ export function createGatewayChatRpcs(deps: GatewayChatRpcDeps): GatewayChatRpcs
           requireId(first.sessionId, "session_id");
           return access.requireGatewaySession(ctx.values.get(principalKey), first.sessionId);
         },
+        async resume(sessionId, first) {
+          const cursor = resumeCursorOf(first.resume);
+          return cursor && chat.planResume(sessionId, cursor, "resume");
+        },
         async handle(sessionId, req) {
+          const first = isFirst;
+          isFirst = false;
+          if (req.resume && !first) throw laterResume();
           switch (req.payload.case) {
             case "heartbeat":
               return [create(StreamChatResponseSchema, { payload: { case: "heartbeat", value: timestampNow() } })];
@@ -86,17 +99,32 @@ export function createGatewayChatRpcs(deps: GatewayChatRpcDeps): GatewayChatRpcs
           }
         },
         map: toStreamChat,
+        heartbeat: () => create(StreamChatResponseSchema, { payload: { case: "heartbeat", value: timestampNow() } }),
+        heartbeatMs: deps.heartbeatMs,
       });
     },
 
     async *streamResponses(req, ctx) {
       requireId(req.sessionId, "session_id");
       requireId(req.messageId, "message_id");
-      const sessionId = await access.requireGatewaySession(ctx.values.get(principalKey), req.sessionId);
-      for await (const { chunk, outcome } of chat.followAnswer(sessionId, req.messageId)) {
-        yield responses({ case: "chunk", value: toResponseChunk(chunk) });
-        if (outcome) yield responses({ case: "status", value: endStatus(outcome, chunk.error, chunk.errorReason) });
+      if (req.afterSequence !== undefined && req.afterSequence < 0) {
+        throw new ConnectError("after_sequence must be 0 or more", Code.InvalidArgument);
       }
+      const sessionId = await access.requireGatewaySession(ctx.values.get(principalKey), req.sessionId);
+      const ended: StreamResponsesResponse[] = [];
+      const answer = chat.followAnswer(
+        { sessionId, messageId: req.messageId, afterSequence: req.afterSequence ?? -1, field: "after_sequence", signal: ctx.signal },
+        // The client has the final chunk already: it gets the end status alone.
+        (a, outcome) => ended.push(responses({ case: "status", value: endStatus(outcome, a.error, a.errorReason) })),
+      );
+      const followed = (async function* () {
+        for await (const { chunk, outcome } of answer) {
+          yield responses({ case: "chunk", value: toResponseChunk(chunk) });
+          if (outcome) yield responses({ case: "status", value: endStatus(outcome, chunk.error, chunk.errorReason) });
+        }
+        yield* ended;
+      })();
+      yield* withHeartbeats(followed, deps.heartbeatMs, () => responses({ case: "heartbeat", value: timestampNow() }));
     },
 
     healthCheck() {

@@ -21,7 +21,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file gateway/v1/gateway.proto.
  */
 export const file_gateway_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("ChhnYXRld2F5L3YxL2dhdGV3YXkucHJvdG8SCmdhdGV3YXkudjEitwMKDkdhdGV3YXlTZXNzaW9uEgoKAmlkGAEgASgJEi4KBXN0YXRlGAIgASgOMh8uZ2F0ZXdheS52MS5HYXRld2F5U2Vzc2lvblN0YXRlEiEKBnN0YXR1cxgDIAEoDjIRLmNvbW1vbi52MS5TdGF0dXMSLgoKY3JlYXRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZXhwaXJlc19hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoJY2xvc2VkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI0CghtZXRhZGF0YRgIIAEoCzIiLmdhdGV3YXkudjEuR2F0ZXdheVNlc3Npb25NZXRhZGF0YRIwCgZjb25maWcYCSABKAsyIC5nYXRld2F5LnYxLkdhdGV3YXlTZXNzaW9uQ29uZmlnEh8KF29yY2hlc3RyYXRvcl9zZXNzaW9uX2lkGAogASgJIvYBChZHYXRld2F5U2Vzc2lvbk1ldGFkYXRhEgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSPgoGbGFiZWxzGAMgAygLMi4uZ2F0ZXdheS52MS5HYXRld2F5U2Vzc2lvbk1ldGFkYXRhLkxhYmVsc0VudHJ5Eg8KB3VzZXJfaWQYBCABKAkSDAoEdGFncxgFIAMoCRITCgtjbGllbnRfdHlwZRgGIAEoCRIWCg5jbGllbnRfdmVyc2lvbhgHIAEoCRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBItcBChRHYXRld2F5U2Vzc2lvbkNvbmZpZxISCgp0aW1lb3V0X25zGAEgASgDEhcKD2lkbGVfdGltZW91dF9ucxgCIAEoAxIYChBlbmFibGVfc3RyZWFtaW5nGAMgASgIEhgKEG1heF9tZXNzYWdlX3NpemUYBCABKAUSLwoNc3RyZWFtX2NvbmZpZxgFIAEoCzIYLmdhdGV3YXkudjEuU3RyZWFtQ29uZmlnEi0KCHNlY3VyaXR5GAYgASgLMhsuZ2F0ZXdheS52MS5TZXNzaW9uU2VjdXJpdHkiUAoMU3RyZWFtQ29uZmlnEhIKCmNodW5rX3NpemUYASABKAMSFgoOY2h1bmtfZGVsYXlfbnMYAiABKAMSFAoMZW5hYmxlX2RlbHRhGAMgASgIIlsKD1Nlc3Npb25TZWN1cml0eRIUCgxyZXF1aXJlX2F1dGgYASABKAgSFwoPYWxsb3dlZF9vcmlnaW5zGAIgAygJEhkKEWVuYWJsZV9lbmNyeXB0aW9uGAMgASgIIucBChRHYXRld2F5U2Vzc2lvbkZpbHRlchIuCgVzdGF0ZRgBIAEoDjIfLmdhdGV3YXkudjEuR2F0ZXdheVNlc3Npb25TdGF0ZRIhCgZzdGF0dXMYAiABKA4yES5jb21tb24udjEuU3RhdHVzEg8KB3VzZXJfaWQYAyABKAkSPAoGbGFiZWxzGAQgAygLMiwuZ2F0ZXdheS52MS5HYXRld2F5U2Vzc2lvbkZpbHRlci5MYWJlbHNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIsABCg5HYXRld2F5TWVzc2FnZRIKCgJpZBgBIAEoCRItCgl0aW1lc3RhbXAYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKBHJvbGUYAyABKA4yHi5nYXRld2F5LnYxLkdhdGV3YXlNZXNzYWdlUm9sZRIPCgdjb250ZW50GAQgASgJEjQKCG1ldGFkYXRhGAUgASgLMiIuZ2F0ZXdheS52MS5HYXRld2F5TWVzc2FnZU1ldGFkYXRhItQBChZHYXRld2F5TWVzc2FnZU1ldGFkYXRhEhIKCnNlc3Npb25faWQYASABKAkSFgoOY29ycmVsYXRpb25faWQYAiABKAkSDQoFbW9kZWwYAyABKAkSPAoFZXh0cmEYBCADKAsyLS5nYXRld2F5LnYxLkdhdGV3YXlNZXNzYWdlTWV0YWRhdGEuRXh0cmFFbnRyeRITCgt0b2tlbnNfdXNlZBgFIAEoBRosCgpFeHRyYUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiqgIKDEdhdGV3YXlFdmVudBIKCgJpZBgBIAEoCRIqCgR0eXBlGAIgASgOMhwuZ2F0ZXdheS52MS5HYXRld2F5RXZlbnRUeXBlEg4KBnNvdXJjZRgDIAEoCRItCgl0aW1lc3RhbXAYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKBGRhdGEYBSADKAsyIi5nYXRld2F5LnYxLkdhdGV3YXlFdmVudC5EYXRhRW50cnkSMgoIbWV0YWRhdGEYBiABKAsyIC5nYXRld2F5LnYxLkdhdGV3YXlFdmVudE1ldGFkYXRhEhAKCHNlcXVlbmNlGAcgASgEGisKCURhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIvsBChRHYXRld2F5RXZlbnRNZXRhZGF0YRISCgpzZXNzaW9uX2lkGAEgASgJEhIKCm1lc3NhZ2VfaWQYAiABKAkSDwoHdXNlcl9pZBgDIAEoCRIWCg5jb3JyZWxhdGlvbl9pZBgEIAEoCRI8CgZsYWJlbHMYBSADKAsyLC5nYXRld2F5LnYxLkdhdGV3YXlFdmVudE1ldGFkYXRhLkxhYmVsc0VudHJ5EiUKCHByaW9yaXR5GAYgASgOMhMuY29tbW9uLnYxLlByaW9yaXR5Gi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiwAIKEkdhdGV3YXlFdmVudEZpbHRlchIqCgR0eXBlGAEgASgOMhwuZ2F0ZXdheS52MS5HYXRld2F5RXZlbnRUeXBlEg4KBnNvdXJjZRgCIAEoCRIlCghwcmlvcml0eRgDIAEoDjITLmNvbW1vbi52MS5Qcmlvcml0eRI6CgZsYWJlbHMYBCADKAsyKi5nYXRld2F5LnYxLkdhdGV3YXlFdmVudEZpbHRlci5MYWJlbHNFbnRyeRIuCgpzdGFydF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASL2AQoNUmVzcG9uc2VDaHVuaxIQCghjaHVua19pZBgBIAEoCRIQCghzZXF1ZW5jZRgCIAEoBRIMCgRkYXRhGAMgASgMEgwKBHRleHQYBCABKAkSEAoIaXNfZGVsdGEYBSABKAgSEAoIaXNfZmluYWwYBiABKAgSKwoIbWV0YWRhdGEYByABKAsyGS5nYXRld2F5LnYxLkNodW5rTWV0YWRhdGESEgoKbWVzc2FnZV9pZBgIIAEoCRIbChNyZXBseV90b19tZXNzYWdlX2lkGAkgASgJEg0KBWVycm9yGAogASgJEhQKDGVycm9yX3JlYXNvbhgLIAEoCSLeAQoNQ2h1bmtNZXRhZGF0YRItCgl0aW1lc3RhbXAYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKDGNvbnRlbnRfdHlwZRgCIAEoCRITCgt0b3RhbF9ieXRlcxgDIAEoAxIQCghwcm9ncmVzcxgEIAEoARIzCgVleHRyYRgFIAMoCzIkLmdhdGV3YXkudjEuQ2h1bmtNZXRhZGF0YS5FeHRyYUVudHJ5GiwKCkV4dHJhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLkAQoMU3RyZWFtU3RhdHVzEiYKBXN0YXRlGAEgASgOMhcuZ2F0ZXdheS52MS5TdHJlYW1TdGF0ZRIPCgdtZXNzYWdlGAIgASgJEhIKCmJ5dGVzX3NlbnQYAyABKAMSEwoLY2h1bmtzX3NlbnQYBCABKAMSLgoKc3RhcnRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKDGVycm9yX3JlYXNvbhgHIAEoCSItCgxDYW5jZWxTdHJlYW0SDgoGcmVhc29uGAEgASgJEg0KBWZvcmNlGAIgASgIIlUKDVN0cmVhbU9wdGlvbnMSEgoKY2h1bmtfc2l6ZRgBIAEoAxIWCg5pbmNsdWRlX2V2ZW50cxgCIAEoCBIYChBpbmNsdWRlX21ldGFkYXRhGAMgASgIIoUBChtDcmVhdGVHYXRld2F5U2Vzc2lvblJlcXVlc3QSNAoIbWV0YWRhdGEYASABKAsyIi5nYXRld2F5LnYxLkdhdGV3YXlTZXNzaW9uTWV0YWRhdGESMAoGY29uZmlnGAIgASgLMiAuZ2F0ZXdheS52MS5HYXRld2F5U2Vzc2lvbkNvbmZpZyJfChxDcmVhdGVHYXRld2F5U2Vzc2lvblJlc3BvbnNlEhIKCnNlc3Npb25faWQYASABKAkSKwoHc2Vzc2lvbhgCIAEoCzIaLmdhdGV3YXkudjEuR2F0ZXdheVNlc3Npb24iLgoYR2V0R2F0ZXdheVNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiSAoZR2V0R2F0ZXdheVNlc3Npb25SZXNwb25zZRIrCgdzZXNzaW9uGAEgASgLMhouZ2F0ZXdheS52MS5HYXRld2F5U2Vzc2lvbiJ1ChpMaXN0R2F0ZXdheVNlc3Npb25zUmVxdWVzdBIwCgZmaWx0ZXIYASABKAsyIC5nYXRld2F5LnYxLkdhdGV3YXlTZXNzaW9uRmlsdGVyEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJInkKG0xpc3RHYXRld2F5U2Vzc2lvbnNSZXNwb25zZRIsCghzZXNzaW9ucxgBIAMoCzIaLmdhdGV3YXkudjEuR2F0ZXdheVNlc3Npb24SEwoLdG90YWxfY291bnQYAiABKAUSFwoPbmV4dF9wYWdlX3Rva2VuGAMgASgJIkAKGkNsb3NlR2F0ZXdheVNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSDgoGcmVhc29uGAIgASgJImEKG0Nsb3NlR2F0ZXdheVNlc3Npb25SZXNwb25zZRISCgpzZXNzaW9uX2lkGAEgASgJEi4KBXN0YXRlGAIgASgOMh8uZ2F0ZXdheS52MS5HYXRld2F5U2Vzc2lvblN0YXRlIlwKGUdhdGV3YXlTZW5kTWVzc2FnZVJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRIrCgdtZXNzYWdlGAIgASgLMhouZ2F0ZXdheS52MS5HYXRld2F5TWVzc2FnZSJzChpHYXRld2F5U2VuZE1lc3NhZ2VSZXNwb25zZRISCgptZXNzYWdlX2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSLQoJdGltZXN0YW1wGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCK+AQoRU3RyZWFtQ2hhdFJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRItCgdtZXNzYWdlGAIgASgLMhouZ2F0ZXdheS52MS5HYXRld2F5TWVzc2FnZUgAEi8KCWhlYXJ0YmVhdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBIABIqCgZjYW5jZWwYBCABKAsyGC5nYXRld2F5LnYxLkNhbmNlbFN0cmVhbUgAQgkKB3BheWxvYWQi0wEKElN0cmVhbUNoYXRSZXNwb25zZRIqCgVjaHVuaxgBIAEoCzIZLmdhdGV3YXkudjEuUmVzcG9uc2VDaHVua0gAEikKBWV2ZW50GAIgASgLMhguZ2F0ZXdheS52MS5HYXRld2F5RXZlbnRIABIqCgZzdGF0dXMYAyABKAsyGC5nYXRld2F5LnYxLlN0cmVhbVN0YXR1c0gAEi8KCWhlYXJ0YmVhdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBIAEIJCgdwYXlsb2FkImwKFlN0cmVhbVJlc3BvbnNlc1JlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRISCgptZXNzYWdlX2lkGAIgASgJEioKB29wdGlvbnMYAyABKAsyGS5nYXRld2F5LnYxLlN0cmVhbU9wdGlvbnMirQEKF1N0cmVhbVJlc3BvbnNlc1Jlc3BvbnNlEioKBWNodW5rGAEgASgLMhkuZ2F0ZXdheS52MS5SZXNwb25zZUNodW5rSAASKgoGc3RhdHVzGAIgASgLMhguZ2F0ZXdheS52MS5TdHJlYW1TdGF0dXNIABIvCgloZWFydGJlYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSABCCQoHcGF5bG9hZCKOAQoYU3Vic2NyaWJlVG9FdmVudHNSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSLgoGZmlsdGVyGAIgASgLMh4uZ2F0ZXdheS52MS5HYXRld2F5RXZlbnRGaWx0ZXISGwoOYWZ0ZXJfc2VxdWVuY2UYAyABKARIAIgBAUIRCg9fYWZ0ZXJfc2VxdWVuY2UiRAoZU3Vic2NyaWJlVG9FdmVudHNSZXNwb25zZRInCgVldmVudBgBIAEoCzIYLmdhdGV3YXkudjEuR2F0ZXdheUV2ZW50IhQKEkhlYWx0aENoZWNrUmVxdWVzdCJdChNIZWFsdGhDaGVja1Jlc3BvbnNlEiEKBmhlYWx0aBgBIAEoDjIRLmNvbW1vbi52MS5IZWFsdGgSDwoHdmVyc2lvbhgCIAEoCRISCgpzdWJzeXN0ZW1zGAMgAygJIhIKEEdldFN0YXR1c1JlcXVlc3QiwgEKEUdldFN0YXR1c1Jlc3BvbnNlEiEKBnN0YXR1cxgBIAEoDjIRLmNvbW1vbi52MS5TdGF0dXMSFwoPYWN0aXZlX3Nlc3Npb25zGAIgASgFEhYKDmFjdGl2ZV9zdHJlYW1zGAMgASgFEi4KCnN0YXJ0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEikKBnVwdGltZRgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiIxChFMaXN0QWdlbnRzUmVxdWVzdBIcChRpbmNsdWRlX2Rpc2Nvbm5lY3RlZBgBIAEoCCI8ChJMaXN0QWdlbnRzUmVzcG9uc2USJgoGYWdlbnRzGAEgAygLMhYuYWdlbnQudjEuQWdlbnRTdW1tYXJ5KusBChNHYXRld2F5U2Vzc2lvblN0YXRlEiUKIUdBVEVXQVlfU0VTU0lPTl9TVEFURV9VTlNQRUNJRklFRBAAEiYKIkdBVEVXQVlfU0VTU0lPTl9TVEFURV9JTklUSUFMSVpJTkcQARIgChxHQVRFV0FZX1NFU1NJT05fU1RBVEVfQUNUSVZFEAISHgoaR0FURVdBWV9TRVNTSU9OX1NUQVRFX0lETEUQAxIhCh1HQVRFV0FZX1NFU1NJT05fU1RBVEVfQ0xPU0lORxAEEiAKHEdBVEVXQVlfU0VTU0lPTl9TVEFURV9DTE9TRUQQBSqeAQoSR2F0ZXdheU1lc3NhZ2VSb2xlEiQKIEdBVEVXQVlfTUVTU0FHRV9ST0xFX1VOU1BFQ0lGSUVEEAASHQoZR0FURVdBWV9NRVNTQUdFX1JPTEVfVVNFUhABEh8KG0dBVEVXQVlfTUVTU0FHRV9ST0xFX1NZU1RFTRACEiIKHkdBVEVXQVlfTUVTU0FHRV9ST0xFX0FTU0lTVEFOVBADKrIDChBHYXRld2F5RXZlbnRUeXBlEiIKHkdBVEVXQVlfRVZFTlRfVFlQRV9VTlNQRUNJRklFRBAAEiYKIkdBVEVXQVlfRVZFTlRfVFlQRV9TRVNTSU9OX0NSRUFURUQQARImCiJHQVRFV0FZX0VWRU5UX1RZUEVfU0VTU0lPTl9VUERBVEVEEAISJQohR0FURVdBWV9FVkVOVF9UWVBFX1NFU1NJT05fQ0xPU0VEEAMSIwofR0FURVdBWV9FVkVOVF9UWVBFX01FU1NBR0VfU0VOVBAEEicKI0dBVEVXQVlfRVZFTlRfVFlQRV9NRVNTQUdFX1JFQ0VJVkVEEAUSJQohR0FURVdBWV9FVkVOVF9UWVBFX1NUUkVBTV9TVEFSVEVEEAYSIwofR0FURVdBWV9FVkVOVF9UWVBFX1NUUkVBTV9DSFVOSxAHEiYKIkdBVEVXQVlfRVZFTlRfVFlQRV9TVFJFQU1fQ09NUExFVEUQCBIjCh9HQVRFV0FZX0VWRU5UX1RZUEVfU1RSRUFNX0VSUk9SEAkSHAoYR0FURVdBWV9FVkVOVF9UWVBFX0VSUk9SEAoqywEKC1N0cmVhbVN0YXRlEhwKGFNUUkVBTV9TVEFURV9VTlNQRUNJRklFRBAAEh0KGVNUUkVBTV9TVEFURV9JTklUSUFMSVpJTkcQARIXChNTVFJFQU1fU1RBVEVfQUNUSVZFEAISFwoTU1RSRUFNX1NUQVRFX1BBVVNFRBADEhkKFVNUUkVBTV9TVEFURV9DT01QTEVURRAEEhYKElNUUkVBTV9TVEFURV9FUlJPUhAFEhoKFlNUUkVBTV9TVEFURV9DQU5DRUxMRUQQBjKMCAoOR2F0ZXdheVNlcnZpY2USaQoUQ3JlYXRlR2F0ZXdheVNlc3Npb24SJy5nYXRld2F5LnYxLkNyZWF0ZUdhdGV3YXlTZXNzaW9uUmVxdWVzdBooLmdhdGV3YXkudjEuQ3JlYXRlR2F0ZXdheVNlc3Npb25SZXNwb25zZRJgChFHZXRHYXRld2F5U2Vzc2lvbhIkLmdhdGV3YXkudjEuR2V0R2F0ZXdheVNlc3Npb25SZXF1ZXN0GiUuZ2F0ZXdheS52MS5HZXRHYXRld2F5U2Vzc2lvblJlc3BvbnNlEmYKE0xpc3RHYXRld2F5U2Vzc2lvbnMSJi5nYXRld2F5LnYxLkxpc3RHYXRld2F5U2Vzc2lvbnNSZXF1ZXN0GicuZ2F0ZXdheS52MS5MaXN0R2F0ZXdheVNlc3Npb25zUmVzcG9uc2USZgoTQ2xvc2VHYXRld2F5U2Vzc2lvbhImLmdhdGV3YXkudjEuQ2xvc2VHYXRld2F5U2Vzc2lvblJlcXVlc3QaJy5nYXRld2F5LnYxLkNsb3NlR2F0ZXdheVNlc3Npb25SZXNwb25zZRJjChJHYXRld2F5U2VuZE1lc3NhZ2USJS5nYXRld2F5LnYxLkdhdGV3YXlTZW5kTWVzc2FnZVJlcXVlc3QaJi5nYXRld2F5LnYxLkdhdGV3YXlTZW5kTWVzc2FnZVJlc3BvbnNlEk8KClN0cmVhbUNoYXQSHS5nYXRld2F5LnYxLlN0cmVhbUNoYXRSZXF1ZXN0Gh4uZ2F0ZXdheS52MS5TdHJlYW1DaGF0UmVzcG9uc2UoATABElwKD1N0cmVhbVJlc3BvbnNlcxIiLmdhdGV3YXkudjEuU3RyZWFtUmVzcG9uc2VzUmVxdWVzdBojLmdhdGV3YXkudjEuU3RyZWFtUmVzcG9uc2VzUmVzcG9uc2UwARJiChFTdWJzY3JpYmVUb0V2ZW50cxIkLmdhdGV3YXkudjEuU3Vic2NyaWJlVG9FdmVudHNSZXF1ZXN0GiUuZ2F0ZXdheS52MS5TdWJzY3JpYmVUb0V2ZW50c1Jlc3BvbnNlMAESTgoLSGVhbHRoQ2hlY2sSHi5nYXRld2F5LnYxLkhlYWx0aENoZWNrUmVxdWVzdBofLmdhdGV3YXkudjEuSGVhbHRoQ2hlY2tSZXNwb25zZRJICglHZXRTdGF0dXMSHC5nYXRld2F5LnYxLkdldFN0YXR1c1JlcXVlc3QaHS5nYXRld2F5LnYxLkdldFN0YXR1c1Jlc3BvbnNlEksKCkxpc3RBZ2VudHMSHS5nYXRld2F5LnYxLkxpc3RBZ2VudHNSZXF1ZXN0Gh4uZ2F0ZXdheS52MS5MaXN0QWdlbnRzUmVzcG9uc2ViBnByb3RvMw", [file_agent_v1_agent, file_common_v1_common, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChhnYXRld2F5L3YxL2dhdGV3YXkucHJvdG8SCmdhdGV3YXkudjEitwMKDkdhdGV3YXlTZXNzaW9uEgoKAmlkGAEgASgJEi4KBXN0YXRlGAIgASgOMh8uZ2F0ZXdheS52MS5HYXRld2F5U2Vzc2lvblN0YXRlEiEKBnN0YXR1cxgDIAEoDjIRLmNvbW1vbi52MS5TdGF0dXMSLgoKY3JlYXRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZXhwaXJlc19hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoJY2xvc2VkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI0CghtZXRhZGF0YRgIIAEoCzIiLmdhdGV3YXkudjEuR2F0ZXdheVNlc3Npb25NZXRhZGF0YRIwCgZjb25maWcYCSABKAsyIC5nYXRld2F5LnYxLkdhdGV3YXlTZXNzaW9uQ29uZmlnEh8KF29yY2hlc3RyYXRvcl9zZXNzaW9uX2lkGAogASgJIvYBChZHYXRld2F5U2Vzc2lvbk1ldGFkYXRhEgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSPgoGbGFiZWxzGAMgAygLMi4uZ2F0ZXdheS52MS5HYXRld2F5U2Vzc2lvbk1ldGFkYXRhLkxhYmVsc0VudHJ5Eg8KB3VzZXJfaWQYBCABKAkSDAoEdGFncxgFIAMoCRITCgtjbGllbnRfdHlwZRgGIAEoCRIWCg5jbGllbnRfdmVyc2lvbhgHIAEoCRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBItcBChRHYXRld2F5U2Vzc2lvbkNvbmZpZxISCgp0aW1lb3V0X25zGAEgASgDEhcKD2lkbGVfdGltZW91dF9ucxgCIAEoAxIYChBlbmFibGVfc3RyZWFtaW5nGAMgASgIEhgKEG1heF9tZXNzYWdlX3NpemUYBCABKAUSLwoNc3RyZWFtX2NvbmZpZxgFIAEoCzIYLmdhdGV3YXkudjEuU3RyZWFtQ29uZmlnEi0KCHNlY3VyaXR5GAYgASgLMhsuZ2F0ZXdheS52MS5TZXNzaW9uU2VjdXJpdHkiUAoMU3RyZWFtQ29uZmlnEhIKCmNodW5rX3NpemUYASABKAMSFgoOY2h1bmtfZGVsYXlfbnMYAiABKAMSFAoMZW5hYmxlX2RlbHRhGAMgASgIIlsKD1Nlc3Npb25TZWN1cml0eRIUCgxyZXF1aXJlX2F1dGgYASABKAgSFwoPYWxsb3dlZF9vcmlnaW5zGAIgAygJEhkKEWVuYWJsZV9lbmNyeXB0aW9uGAMgASgIIucBChRHYXRld2F5U2Vzc2lvbkZpbHRlchIuCgVzdGF0ZRgBIAEoDjIfLmdhdGV3YXkudjEuR2F0ZXdheVNlc3Npb25TdGF0ZRIhCgZzdGF0dXMYAiABKA4yES5jb21tb24udjEuU3RhdHVzEg8KB3VzZXJfaWQYAyABKAkSPAoGbGFiZWxzGAQgAygLMiwuZ2F0ZXdheS52MS5HYXRld2F5U2Vzc2lvbkZpbHRlci5MYWJlbHNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIsABCg5HYXRld2F5TWVzc2FnZRIKCgJpZBgBIAEoCRItCgl0aW1lc3RhbXAYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKBHJvbGUYAyABKA4yHi5nYXRld2F5LnYxLkdhdGV3YXlNZXNzYWdlUm9sZRIPCgdjb250ZW50GAQgASgJEjQKCG1ldGFkYXRhGAUgASgLMiIuZ2F0ZXdheS52MS5HYXRld2F5TWVzc2FnZU1ldGFkYXRhItQBChZHYXRld2F5TWVzc2FnZU1ldGFkYXRhEhIKCnNlc3Npb25faWQYASABKAkSFgoOY29ycmVsYXRpb25faWQYAiABKAkSDQoFbW9kZWwYAyABKAkSPAoFZXh0cmEYBCADKAsyLS5nYXRld2F5LnYxLkdhdGV3YXlNZXNzYWdlTWV0YWRhdGEuRXh0cmFFbnRyeRITCgt0b2tlbnNfdXNlZBgFIAEoBRosCgpFeHRyYUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiqgIKDEdhdGV3YXlFdmVudBIKCgJpZBgBIAEoCRIqCgR0eXBlGAIgASgOMhwuZ2F0ZXdheS52MS5HYXRld2F5RXZlbnRUeXBlEg4KBnNvdXJjZRgDIAEoCRItCgl0aW1lc3RhbXAYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKBGRhdGEYBSADKAsyIi5nYXRld2F5LnYxLkdhdGV3YXlFdmVudC5EYXRhRW50cnkSMgoIbWV0YWRhdGEYBiABKAsyIC5nYXRld2F5LnYxLkdhdGV3YXlFdmVudE1ldGFkYXRhEhAKCHNlcXVlbmNlGAcgASgEGisKCURhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIvsBChRHYXRld2F5RXZlbnRNZXRhZGF0YRISCgpzZXNzaW9uX2lkGAEgASgJEhIKCm1lc3NhZ2VfaWQYAiABKAkSDwoHdXNlcl9pZBgDIAEoCRIWCg5jb3JyZWxhdGlvbl9pZBgEIAEoCRI8CgZsYWJlbHMYBSADKAsyLC5nYXRld2F5LnYxLkdhdGV3YXlFdmVudE1ldGFkYXRhLkxhYmVsc0VudHJ5EiUKCHByaW9yaXR5GAYgASgOMhMuY29tbW9uLnYxLlByaW9yaXR5Gi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiwAIKEkdhdGV3YXlFdmVudEZpbHRlchIqCgR0eXBlGAEgASgOMhwuZ2F0ZXdheS52MS5HYXRld2F5RXZlbnRUeXBlEg4KBnNvdXJjZRgCIAEoCRIlCghwcmlvcml0eRgDIAEoDjITLmNvbW1vbi52MS5Qcmlvcml0eRI6CgZsYWJlbHMYBCADKAsyKi5nYXRld2F5LnYxLkdhdGV3YXlFdmVudEZpbHRlci5MYWJlbHNFbnRyeRIuCgpzdGFydF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASL2AQoNUmVzcG9uc2VDaHVuaxIQCghjaHVua19pZBgBIAEoCRIQCghzZXF1ZW5jZRgCIAEoBRIMCgRkYXRhGAMgASgMEgwKBHRleHQYBCABKAkSEAoIaXNfZGVsdGEYBSABKAgSEAoIaXNfZmluYWwYBiABKAgSKwoIbWV0YWRhdGEYByABKAsyGS5nYXRld2F5LnYxLkNodW5rTWV0YWRhdGESEgoKbWVzc2FnZV9pZBgIIAEoCRIbChNyZXBseV90b19tZXNzYWdlX2lkGAkgASgJEg0KBWVycm9yGAogASgJEhQKDGVycm9yX3JlYXNvbhgLIAEoCSLeAQoNQ2h1bmtNZXRhZGF0YRItCgl0aW1lc3RhbXAYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKDGNvbnRlbnRfdHlwZRgCIAEoCRITCgt0b3RhbF9ieXRlcxgDIAEoAxIQCghwcm9ncmVzcxgEIAEoARIzCgVleHRyYRgFIAMoCzIkLmdhdGV3YXkudjEuQ2h1bmtNZXRhZGF0YS5FeHRyYUVudHJ5GiwKCkV4dHJhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLkAQoMU3RyZWFtU3RhdHVzEiYKBXN0YXRlGAEgASgOMhcuZ2F0ZXdheS52MS5TdHJlYW1TdGF0ZRIPCgdtZXNzYWdlGAIgASgJEhIKCmJ5dGVzX3NlbnQYAyABKAMSEwoLY2h1bmtzX3NlbnQYBCABKAMSLgoKc3RhcnRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKDGVycm9yX3JlYXNvbhgHIAEoCSItCgxDYW5jZWxTdHJlYW0SDgoGcmVhc29uGAEgASgJEg0KBWZvcmNlGAIgASgIIlIKDEFuc3dlckN1cnNvchISCgptZXNzYWdlX2lkGAEgASgJEhsKDmFmdGVyX3NlcXVlbmNlGAIgASgFSACIAQFCEQoPX2FmdGVyX3NlcXVlbmNlIlUKDVN0cmVhbU9wdGlvbnMSEgoKY2h1bmtfc2l6ZRgBIAEoAxIWCg5pbmNsdWRlX2V2ZW50cxgCIAEoCBIYChBpbmNsdWRlX21ldGFkYXRhGAMgASgIIoUBChtDcmVhdGVHYXRld2F5U2Vzc2lvblJlcXVlc3QSNAoIbWV0YWRhdGEYASABKAsyIi5nYXRld2F5LnYxLkdhdGV3YXlTZXNzaW9uTWV0YWRhdGESMAoGY29uZmlnGAIgASgLMiAuZ2F0ZXdheS52MS5HYXRld2F5U2Vzc2lvbkNvbmZpZyJfChxDcmVhdGVHYXRld2F5U2Vzc2lvblJlc3BvbnNlEhIKCnNlc3Npb25faWQYASABKAkSKwoHc2Vzc2lvbhgCIAEoCzIaLmdhdGV3YXkudjEuR2F0ZXdheVNlc3Npb24iLgoYR2V0R2F0ZXdheVNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiSAoZR2V0R2F0ZXdheVNlc3Npb25SZXNwb25zZRIrCgdzZXNzaW9uGAEgASgLMhouZ2F0ZXdheS52MS5HYXRld2F5U2Vzc2lvbiJ1ChpMaXN0R2F0ZXdheVNlc3Npb25zUmVxdWVzdBIwCgZmaWx0ZXIYASABKAsyIC5nYXRld2F5LnYxLkdhdGV3YXlTZXNzaW9uRmlsdGVyEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJInkKG0xpc3RHYXRld2F5U2Vzc2lvbnNSZXNwb25zZRIsCghzZXNzaW9ucxgBIAMoCzIaLmdhdGV3YXkudjEuR2F0ZXdheVNlc3Npb24SEwoLdG90YWxfY291bnQYAiABKAUSFwoPbmV4dF9wYWdlX3Rva2VuGAMgASgJIkAKGkNsb3NlR2F0ZXdheVNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSDgoGcmVhc29uGAIgASgJImEKG0Nsb3NlR2F0ZXdheVNlc3Npb25SZXNwb25zZRISCgpzZXNzaW9uX2lkGAEgASgJEi4KBXN0YXRlGAIgASgOMh8uZ2F0ZXdheS52MS5HYXRld2F5U2Vzc2lvblN0YXRlIlwKGUdhdGV3YXlTZW5kTWVzc2FnZVJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRIrCgdtZXNzYWdlGAIgASgLMhouZ2F0ZXdheS52MS5HYXRld2F5TWVzc2FnZSJzChpHYXRld2F5U2VuZE1lc3NhZ2VSZXNwb25zZRISCgptZXNzYWdlX2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSLQoJdGltZXN0YW1wGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLoAQoRU3RyZWFtQ2hhdFJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRItCgdtZXNzYWdlGAIgASgLMhouZ2F0ZXdheS52MS5HYXRld2F5TWVzc2FnZUgAEi8KCWhlYXJ0YmVhdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBIABIqCgZjYW5jZWwYBCABKAsyGC5nYXRld2F5LnYxLkNhbmNlbFN0cmVhbUgAEigKBnJlc3VtZRgFIAEoCzIYLmdhdGV3YXkudjEuQW5zd2VyQ3Vyc29yQgkKB3BheWxvYWQi0wEKElN0cmVhbUNoYXRSZXNwb25zZRIqCgVjaHVuaxgBIAEoCzIZLmdhdGV3YXkudjEuUmVzcG9uc2VDaHVua0gAEikKBWV2ZW50GAIgASgLMhguZ2F0ZXdheS52MS5HYXRld2F5RXZlbnRIABIqCgZzdGF0dXMYAyABKAsyGC5nYXRld2F5LnYxLlN0cmVhbVN0YXR1c0gAEi8KCWhlYXJ0YmVhdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBIAEIJCgdwYXlsb2FkIpwBChZTdHJlYW1SZXNwb25zZXNSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSEgoKbWVzc2FnZV9pZBgCIAEoCRIqCgdvcHRpb25zGAMgASgLMhkuZ2F0ZXdheS52MS5TdHJlYW1PcHRpb25zEhsKDmFmdGVyX3NlcXVlbmNlGAQgASgFSACIAQFCEQoPX2FmdGVyX3NlcXVlbmNlIq0BChdTdHJlYW1SZXNwb25zZXNSZXNwb25zZRIqCgVjaHVuaxgBIAEoCzIZLmdhdGV3YXkudjEuUmVzcG9uc2VDaHVua0gAEioKBnN0YXR1cxgCIAEoCzIYLmdhdGV3YXkudjEuU3RyZWFtU3RhdHVzSAASLwoJaGVhcnRiZWF0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEgAQgkKB3BheWxvYWQijgEKGFN1YnNjcmliZVRvRXZlbnRzUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEi4KBmZpbHRlchgCIAEoCzIeLmdhdGV3YXkudjEuR2F0ZXdheUV2ZW50RmlsdGVyEhsKDmFmdGVyX3NlcXVlbmNlGAMgASgESACIAQFCEQoPX2FmdGVyX3NlcXVlbmNlInMKGVN1YnNjcmliZVRvRXZlbnRzUmVzcG9uc2USJwoFZXZlbnQYASABKAsyGC5nYXRld2F5LnYxLkdhdGV3YXlFdmVudBItCgloZWFydGJlYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhQKEkhlYWx0aENoZWNrUmVxdWVzdCJdChNIZWFsdGhDaGVja1Jlc3BvbnNlEiEKBmhlYWx0aBgBIAEoDjIRLmNvbW1vbi52MS5IZWFsdGgSDwoHdmVyc2lvbhgCIAEoCRISCgpzdWJzeXN0ZW1zGAMgAygJIhIKEEdldFN0YXR1c1JlcXVlc3QiwgEKEUdldFN0YXR1c1Jlc3BvbnNlEiEKBnN0YXR1cxgBIAEoDjIRLmNvbW1vbi52MS5TdGF0dXMSFwoPYWN0aXZlX3Nlc3Npb25zGAIgASgFEhYKDmFjdGl2ZV9zdHJlYW1zGAMgASgFEi4KCnN0YXJ0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEikKBnVwdGltZRgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiIxChFMaXN0QWdlbnRzUmVxdWVzdBIcChRpbmNsdWRlX2Rpc2Nvbm5lY3RlZBgBIAEoCCI8ChJMaXN0QWdlbnRzUmVzcG9uc2USJgoGYWdlbnRzGAEgAygLMhYuYWdlbnQudjEuQWdlbnRTdW1tYXJ5KusBChNHYXRld2F5U2Vzc2lvblN0YXRlEiUKIUdBVEVXQVlfU0VTU0lPTl9TVEFURV9VTlNQRUNJRklFRBAAEiYKIkdBVEVXQVlfU0VTU0lPTl9TVEFURV9JTklUSUFMSVpJTkcQARIgChxHQVRFV0FZX1NFU1NJT05fU1RBVEVfQUNUSVZFEAISHgoaR0FURVdBWV9TRVNTSU9OX1NUQVRFX0lETEUQAxIhCh1HQVRFV0FZX1NFU1NJT05fU1RBVEVfQ0xPU0lORxAEEiAKHEdBVEVXQVlfU0VTU0lPTl9TVEFURV9DTE9TRUQQBSqeAQoSR2F0ZXdheU1lc3NhZ2VSb2xlEiQKIEdBVEVXQVlfTUVTU0FHRV9ST0xFX1VOU1BFQ0lGSUVEEAASHQoZR0FURVdBWV9NRVNTQUdFX1JPTEVfVVNFUhABEh8KG0dBVEVXQVlfTUVTU0FHRV9ST0xFX1NZU1RFTRACEiIKHkdBVEVXQVlfTUVTU0FHRV9ST0xFX0FTU0lTVEFOVBADKrIDChBHYXRld2F5RXZlbnRUeXBlEiIKHkdBVEVXQVlfRVZFTlRfVFlQRV9VTlNQRUNJRklFRBAAEiYKIkdBVEVXQVlfRVZFTlRfVFlQRV9TRVNTSU9OX0NSRUFURUQQARImCiJHQVRFV0FZX0VWRU5UX1RZUEVfU0VTU0lPTl9VUERBVEVEEAISJQohR0FURVdBWV9FVkVOVF9UWVBFX1NFU1NJT05fQ0xPU0VEEAMSIwofR0FURVdBWV9FVkVOVF9UWVBFX01FU1NBR0VfU0VOVBAEEicKI0dBVEVXQVlfRVZFTlRfVFlQRV9NRVNTQUdFX1JFQ0VJVkVEEAUSJQohR0FURVdBWV9FVkVOVF9UWVBFX1NUUkVBTV9TVEFSVEVEEAYSIwofR0FURVdBWV9FVkVOVF9UWVBFX1NUUkVBTV9DSFVOSxAHEiYKIkdBVEVXQVlfRVZFTlRfVFlQRV9TVFJFQU1fQ09NUExFVEUQCBIjCh9HQVRFV0FZX0VWRU5UX1RZUEVfU1RSRUFNX0VSUk9SEAkSHAoYR0FURVdBWV9FVkVOVF9UWVBFX0VSUk9SEAoqywEKC1N0cmVhbVN0YXRlEhwKGFNUUkVBTV9TVEFURV9VTlNQRUNJRklFRBAAEh0KGVNUUkVBTV9TVEFURV9JTklUSUFMSVpJTkcQARIXChNTVFJFQU1fU1RBVEVfQUNUSVZFEAISFwoTU1RSRUFNX1NUQVRFX1BBVVNFRBADEhkKFVNUUkVBTV9TVEFURV9DT01QTEVURRAEEhYKElNUUkVBTV9TVEFURV9FUlJPUhAFEhoKFlNUUkVBTV9TVEFURV9DQU5DRUxMRUQQBjKMCAoOR2F0ZXdheVNlcnZpY2USaQoUQ3JlYXRlR2F0ZXdheVNlc3Npb24SJy5nYXRld2F5LnYxLkNyZWF0ZUdhdGV3YXlTZXNzaW9uUmVxdWVzdBooLmdhdGV3YXkudjEuQ3JlYXRlR2F0ZXdheVNlc3Npb25SZXNwb25zZRJgChFHZXRHYXRld2F5U2Vzc2lvbhIkLmdhdGV3YXkudjEuR2V0R2F0ZXdheVNlc3Npb25SZXF1ZXN0GiUuZ2F0ZXdheS52MS5HZXRHYXRld2F5U2Vzc2lvblJlc3BvbnNlEmYKE0xpc3RHYXRld2F5U2Vzc2lvbnMSJi5nYXRld2F5LnYxLkxpc3RHYXRld2F5U2Vzc2lvbnNSZXF1ZXN0GicuZ2F0ZXdheS52MS5MaXN0R2F0ZXdheVNlc3Npb25zUmVzcG9uc2USZgoTQ2xvc2VHYXRld2F5U2Vzc2lvbhImLmdhdGV3YXkudjEuQ2xvc2VHYXRld2F5U2Vzc2lvblJlcXVlc3QaJy5nYXRld2F5LnYxLkNsb3NlR2F0ZXdheVNlc3Npb25SZXNwb25zZRJjChJHYXRld2F5U2VuZE1lc3NhZ2USJS5nYXRld2F5LnYxLkdhdGV3YXlTZW5kTWVzc2FnZVJlcXVlc3QaJi5nYXRld2F5LnYxLkdhdGV3YXlTZW5kTWVzc2FnZVJlc3BvbnNlEk8KClN0cmVhbUNoYXQSHS5nYXRld2F5LnYxLlN0cmVhbUNoYXRSZXF1ZXN0Gh4uZ2F0ZXdheS52MS5TdHJlYW1DaGF0UmVzcG9uc2UoATABElwKD1N0cmVhbVJlc3BvbnNlcxIiLmdhdGV3YXkudjEuU3RyZWFtUmVzcG9uc2VzUmVxdWVzdBojLmdhdGV3YXkudjEuU3RyZWFtUmVzcG9uc2VzUmVzcG9uc2UwARJiChFTdWJzY3JpYmVUb0V2ZW50cxIkLmdhdGV3YXkudjEuU3Vic2NyaWJlVG9FdmVudHNSZXF1ZXN0GiUuZ2F0ZXdheS52MS5TdWJzY3JpYmVUb0V2ZW50c1Jlc3BvbnNlMAESTgoLSGVhbHRoQ2hlY2sSHi5nYXRld2F5LnYxLkhlYWx0aENoZWNrUmVxdWVzdBofLmdhdGV3YXkudjEuSGVhbHRoQ2hlY2tSZXNwb25zZRJICglHZXRTdGF0dXMSHC5nYXRld2F5LnYxLkdldFN0YXR1c1JlcXVlc3QaHS5nYXRld2F5LnYxLkdldFN0YXR1c1Jlc3BvbnNlEksKCkxpc3RBZ2VudHMSHS5nYXRld2F5LnYxLkxpc3RBZ2VudHNSZXF1ZXN0Gh4uZ2F0ZXdheS52MS5MaXN0QWdlbnRzUmVzcG9uc2ViBnByb3RvMw", [file_agent_v1_agent, file_common_v1_common, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * A gateway's chat session.
@@ -595,7 +595,9 @@ export type ResponseChunk = Message<"gateway.v1.ResponseChunk"> & {
   chunkId: string;
 
   /**
-   * The position of the chunk in its answer: 0, 1, 2, ...
+   * The position of the chunk in its answer: 0, 1, 2, ... with no gap. Name
+   * the last one seen in a resume cursor (StreamChatRequest.resume,
+   * StreamResponsesRequest.after_sequence).
    *
    * @generated from field: int32 sequence = 2;
    */
@@ -808,6 +810,46 @@ export const CancelStreamSchema: GenMessage<CancelStream> = /*@__PURE__*/
   messageDesc(file_gateway_v1_gateway, 14);
 
 /**
+ * Where a resumed StreamChat picks an answer up: the answer, and the last of
+ * its chunks the client has seen. Every ResponseChunk carries both
+ * (message_id or reply_to_message_id, and sequence), so a client that keeps
+ * the last chunk it saw can resume after a dropped connection, a reload or an
+ * orchestrator restart.
+ *
+ * @generated from message gateway.v1.AnswerCursor
+ */
+export type AnswerCursor = Message<"gateway.v1.AnswerCursor"> & {
+  /**
+   * The answer: the id of the user message it replies to
+   * (ResponseChunk.reply_to_message_id) or its own id
+   * (ResponseChunk.message_id). NOT_FOUND when the session has no such
+   * answer. Empty: every answer of the session still streaming, each from its
+   * first chunk (after_sequence must then be unset).
+   *
+   * @generated from field: string message_id = 1;
+   */
+  messageId: string;
+
+  /**
+   * The sequence of the last chunk of the answer the client has seen
+   * (ResponseChunk.sequence); the chunks after it are replayed. Unset replays
+   * the answer from its first chunk. Negative is INVALID_ARGUMENT; beyond the
+   * answer's last chunk (stored so far) is OUT_OF_RANGE. When the client has
+   * seen the final chunk, only the end status is sent.
+   *
+   * @generated from field: optional int32 after_sequence = 2;
+   */
+  afterSequence?: number | undefined;
+};
+
+/**
+ * Describes the message gateway.v1.AnswerCursor.
+ * Use `create(AnswerCursorSchema)` to create a new message.
+ */
+export const AnswerCursorSchema: GenMessage<AnswerCursor> = /*@__PURE__*/
+  messageDesc(file_gateway_v1_gateway, 15);
+
+/**
  * Options of StreamResponses.
  *
  * @generated from message gateway.v1.StreamOptions
@@ -840,7 +882,7 @@ export type StreamOptions = Message<"gateway.v1.StreamOptions"> & {
  * Use `create(StreamOptionsSchema)` to create a new message.
  */
 export const StreamOptionsSchema: GenMessage<StreamOptions> = /*@__PURE__*/
-  messageDesc(file_gateway_v1_gateway, 15);
+  messageDesc(file_gateway_v1_gateway, 16);
 
 /**
  * The request of GatewayService.CreateGatewaySession.
@@ -866,7 +908,7 @@ export type CreateGatewaySessionRequest = Message<"gateway.v1.CreateGatewaySessi
  * Use `create(CreateGatewaySessionRequestSchema)` to create a new message.
  */
 export const CreateGatewaySessionRequestSchema: GenMessage<CreateGatewaySessionRequest> = /*@__PURE__*/
-  messageDesc(file_gateway_v1_gateway, 16);
+  messageDesc(file_gateway_v1_gateway, 17);
 
 /**
  * The response of GatewayService.CreateGatewaySession.
@@ -890,7 +932,7 @@ export type CreateGatewaySessionResponse = Message<"gateway.v1.CreateGatewaySess
  * Use `create(CreateGatewaySessionResponseSchema)` to create a new message.
  */
 export const CreateGatewaySessionResponseSchema: GenMessage<CreateGatewaySessionResponse> = /*@__PURE__*/
-  messageDesc(file_gateway_v1_gateway, 17);
+  messageDesc(file_gateway_v1_gateway, 18);
 
 /**
  * The request of GatewayService.GetGatewaySession.
@@ -909,7 +951,7 @@ export type GetGatewaySessionRequest = Message<"gateway.v1.GetGatewaySessionRequ
  * Use `create(GetGatewaySessionRequestSchema)` to create a new message.
  */
 export const GetGatewaySessionRequestSchema: GenMessage<GetGatewaySessionRequest> = /*@__PURE__*/
-  messageDesc(file_gateway_v1_gateway, 18);
+  messageDesc(file_gateway_v1_gateway, 19);
 
 /**
  * The response of GatewayService.GetGatewaySession.
@@ -928,7 +970,7 @@ export type GetGatewaySessionResponse = Message<"gateway.v1.GetGatewaySessionRes
  * Use `create(GetGatewaySessionResponseSchema)` to create a new message.
  */
 export const GetGatewaySessionResponseSchema: GenMessage<GetGatewaySessionResponse> = /*@__PURE__*/
-  messageDesc(file_gateway_v1_gateway, 19);
+  messageDesc(file_gateway_v1_gateway, 20);
 
 /**
  * The request of GatewayService.ListGatewaySessions.
@@ -963,7 +1005,7 @@ export type ListGatewaySessionsRequest = Message<"gateway.v1.ListGatewaySessions
  * Use `create(ListGatewaySessionsRequestSchema)` to create a new message.
  */
 export const ListGatewaySessionsRequestSchema: GenMessage<ListGatewaySessionsRequest> = /*@__PURE__*/
-  messageDesc(file_gateway_v1_gateway, 20);
+  messageDesc(file_gateway_v1_gateway, 21);
 
 /**
  * One page of GatewayService.ListGatewaySessions results.
@@ -996,7 +1038,7 @@ export type ListGatewaySessionsResponse = Message<"gateway.v1.ListGatewaySession
  * Use `create(ListGatewaySessionsResponseSchema)` to create a new message.
  */
 export const ListGatewaySessionsResponseSchema: GenMessage<ListGatewaySessionsResponse> = /*@__PURE__*/
-  messageDesc(file_gateway_v1_gateway, 21);
+  messageDesc(file_gateway_v1_gateway, 22);
 
 /**
  * The request of GatewayService.CloseGatewaySession.
@@ -1022,7 +1064,7 @@ export type CloseGatewaySessionRequest = Message<"gateway.v1.CloseGatewaySession
  * Use `create(CloseGatewaySessionRequestSchema)` to create a new message.
  */
 export const CloseGatewaySessionRequestSchema: GenMessage<CloseGatewaySessionRequest> = /*@__PURE__*/
-  messageDesc(file_gateway_v1_gateway, 22);
+  messageDesc(file_gateway_v1_gateway, 23);
 
 /**
  * The response of GatewayService.CloseGatewaySession.
@@ -1048,7 +1090,7 @@ export type CloseGatewaySessionResponse = Message<"gateway.v1.CloseGatewaySessio
  * Use `create(CloseGatewaySessionResponseSchema)` to create a new message.
  */
 export const CloseGatewaySessionResponseSchema: GenMessage<CloseGatewaySessionResponse> = /*@__PURE__*/
-  messageDesc(file_gateway_v1_gateway, 23);
+  messageDesc(file_gateway_v1_gateway, 24);
 
 /**
  * The request of GatewayService.GatewaySendMessage.
@@ -1077,7 +1119,7 @@ export type GatewaySendMessageRequest = Message<"gateway.v1.GatewaySendMessageRe
  * Use `create(GatewaySendMessageRequestSchema)` to create a new message.
  */
 export const GatewaySendMessageRequestSchema: GenMessage<GatewaySendMessageRequest> = /*@__PURE__*/
-  messageDesc(file_gateway_v1_gateway, 24);
+  messageDesc(file_gateway_v1_gateway, 25);
 
 /**
  * The response of GatewayService.GatewaySendMessage: the stored user
@@ -1112,7 +1154,7 @@ export type GatewaySendMessageResponse = Message<"gateway.v1.GatewaySendMessageR
  * Use `create(GatewaySendMessageResponseSchema)` to create a new message.
  */
 export const GatewaySendMessageResponseSchema: GenMessage<GatewaySendMessageResponse> = /*@__PURE__*/
-  messageDesc(file_gateway_v1_gateway, 25);
+  messageDesc(file_gateway_v1_gateway, 26);
 
 /**
  * What a gateway sends up a GatewayService.StreamChat stream.
@@ -1156,6 +1198,14 @@ export type StreamChatRequest = Message<"gateway.v1.StreamChatRequest"> & {
     value: CancelStream;
     case: "cancel";
   } | { case: undefined; value?: undefined };
+
+  /**
+   * Resume an answer: only on the first request (INVALID_ARGUMENT on a later
+   * one). Unset attaches live only.
+   *
+   * @generated from field: gateway.v1.AnswerCursor resume = 5;
+   */
+  resume?: AnswerCursor | undefined;
 };
 
 /**
@@ -1163,7 +1213,7 @@ export type StreamChatRequest = Message<"gateway.v1.StreamChatRequest"> & {
  * Use `create(StreamChatRequestSchema)` to create a new message.
  */
 export const StreamChatRequestSchema: GenMessage<StreamChatRequest> = /*@__PURE__*/
-  messageDesc(file_gateway_v1_gateway, 26);
+  messageDesc(file_gateway_v1_gateway, 27);
 
 /**
  * What the orchestrator sends down a GatewayService.StreamChat stream.
@@ -1215,7 +1265,7 @@ export type StreamChatResponse = Message<"gateway.v1.StreamChatResponse"> & {
  * Use `create(StreamChatResponseSchema)` to create a new message.
  */
 export const StreamChatResponseSchema: GenMessage<StreamChatResponse> = /*@__PURE__*/
-  messageDesc(file_gateway_v1_gateway, 27);
+  messageDesc(file_gateway_v1_gateway, 28);
 
 /**
  * The request of GatewayService.StreamResponses.
@@ -1232,7 +1282,7 @@ export type StreamResponsesRequest = Message<"gateway.v1.StreamResponsesRequest"
 
   /**
    * The user message whose answer to stream (the message_id returned by
-   * GatewaySendMessage).
+   * GatewaySendMessage), or the answer's own id (ResponseChunk.message_id).
    *
    * @generated from field: string message_id = 2;
    */
@@ -1242,6 +1292,16 @@ export type StreamResponsesRequest = Message<"gateway.v1.StreamResponsesRequest"
    * @generated from field: gateway.v1.StreamOptions options = 3;
    */
   options?: StreamOptions | undefined;
+
+  /**
+   * Resume cursor: the sequence of the last chunk of this answer the caller
+   * has seen (ResponseChunk.sequence); only later chunks are sent. Unset
+   * streams the answer from its first chunk. Negative is INVALID_ARGUMENT;
+   * beyond the answer's last chunk (stored so far) is OUT_OF_RANGE.
+   *
+   * @generated from field: optional int32 after_sequence = 4;
+   */
+  afterSequence?: number | undefined;
 };
 
 /**
@@ -1249,7 +1309,7 @@ export type StreamResponsesRequest = Message<"gateway.v1.StreamResponsesRequest"
  * Use `create(StreamResponsesRequestSchema)` to create a new message.
  */
 export const StreamResponsesRequestSchema: GenMessage<StreamResponsesRequest> = /*@__PURE__*/
-  messageDesc(file_gateway_v1_gateway, 28);
+  messageDesc(file_gateway_v1_gateway, 29);
 
 /**
  * What GatewayService.StreamResponses sends.
@@ -1292,7 +1352,7 @@ export type StreamResponsesResponse = Message<"gateway.v1.StreamResponsesRespons
  * Use `create(StreamResponsesResponseSchema)` to create a new message.
  */
 export const StreamResponsesResponseSchema: GenMessage<StreamResponsesResponse> = /*@__PURE__*/
-  messageDesc(file_gateway_v1_gateway, 29);
+  messageDesc(file_gateway_v1_gateway, 30);
 
 /**
  * The request of GatewayService.SubscribeToEvents.
@@ -1331,10 +1391,12 @@ export type SubscribeToEventsRequest = Message<"gateway.v1.SubscribeToEventsRequ
  * Use `create(SubscribeToEventsRequestSchema)` to create a new message.
  */
 export const SubscribeToEventsRequestSchema: GenMessage<SubscribeToEventsRequest> = /*@__PURE__*/
-  messageDesc(file_gateway_v1_gateway, 30);
+  messageDesc(file_gateway_v1_gateway, 31);
 
 /**
- * One event delivered by GatewayService.SubscribeToEvents.
+ * One event delivered by GatewayService.SubscribeToEvents, or a heartbeat: a stream with no
+ * event to deliver gets one about every 15 s (event unset, heartbeat set);
+ * clients skip it.
  *
  * @generated from message gateway.v1.SubscribeToEventsResponse
  */
@@ -1343,6 +1405,13 @@ export type SubscribeToEventsResponse = Message<"gateway.v1.SubscribeToEventsRes
    * @generated from field: gateway.v1.GatewayEvent event = 1;
    */
   event?: GatewayEvent | undefined;
+
+  /**
+   * Set on a heartbeat (the sender's clock), which carries no event.
+   *
+   * @generated from field: google.protobuf.Timestamp heartbeat = 2;
+   */
+  heartbeat?: Timestamp | undefined;
 };
 
 /**
@@ -1350,7 +1419,7 @@ export type SubscribeToEventsResponse = Message<"gateway.v1.SubscribeToEventsRes
  * Use `create(SubscribeToEventsResponseSchema)` to create a new message.
  */
 export const SubscribeToEventsResponseSchema: GenMessage<SubscribeToEventsResponse> = /*@__PURE__*/
-  messageDesc(file_gateway_v1_gateway, 31);
+  messageDesc(file_gateway_v1_gateway, 32);
 
 /**
  * The request of GatewayService.HealthCheck; it has no fields.
@@ -1365,7 +1434,7 @@ export type HealthCheckRequest = Message<"gateway.v1.HealthCheckRequest"> & {
  * Use `create(HealthCheckRequestSchema)` to create a new message.
  */
 export const HealthCheckRequestSchema: GenMessage<HealthCheckRequest> = /*@__PURE__*/
-  messageDesc(file_gateway_v1_gateway, 32);
+  messageDesc(file_gateway_v1_gateway, 33);
 
 /**
  * The health of the gateway subsystem.
@@ -1398,7 +1467,7 @@ export type HealthCheckResponse = Message<"gateway.v1.HealthCheckResponse"> & {
  * Use `create(HealthCheckResponseSchema)` to create a new message.
  */
 export const HealthCheckResponseSchema: GenMessage<HealthCheckResponse> = /*@__PURE__*/
-  messageDesc(file_gateway_v1_gateway, 33);
+  messageDesc(file_gateway_v1_gateway, 34);
 
 /**
  * The request of GatewayService.GetStatus; it has no fields.
@@ -1413,7 +1482,7 @@ export type GetStatusRequest = Message<"gateway.v1.GetStatusRequest"> & {
  * Use `create(GetStatusRequestSchema)` to create a new message.
  */
 export const GetStatusRequestSchema: GenMessage<GetStatusRequest> = /*@__PURE__*/
-  messageDesc(file_gateway_v1_gateway, 34);
+  messageDesc(file_gateway_v1_gateway, 35);
 
 /**
  * The status of the gateway subsystem.
@@ -1460,7 +1529,7 @@ export type GetStatusResponse = Message<"gateway.v1.GetStatusResponse"> & {
  * Use `create(GetStatusResponseSchema)` to create a new message.
  */
 export const GetStatusResponseSchema: GenMessage<GetStatusResponse> = /*@__PURE__*/
-  messageDesc(file_gateway_v1_gateway, 35);
+  messageDesc(file_gateway_v1_gateway, 36);
 
 /**
  * The request of GatewayService.ListAgents.
@@ -1481,7 +1550,7 @@ export type ListAgentsRequest = Message<"gateway.v1.ListAgentsRequest"> & {
  * Use `create(ListAgentsRequestSchema)` to create a new message.
  */
 export const ListAgentsRequestSchema: GenMessage<ListAgentsRequest> = /*@__PURE__*/
-  messageDesc(file_gateway_v1_gateway, 36);
+  messageDesc(file_gateway_v1_gateway, 37);
 
 /**
  * The response of GatewayService.ListAgents.
@@ -1500,7 +1569,7 @@ export type ListAgentsResponse = Message<"gateway.v1.ListAgentsResponse"> & {
  * Use `create(ListAgentsResponseSchema)` to create a new message.
  */
 export const ListAgentsResponseSchema: GenMessage<ListAgentsResponse> = /*@__PURE__*/
-  messageDesc(file_gateway_v1_gateway, 37);
+  messageDesc(file_gateway_v1_gateway, 38);
 
 /**
  * The lifecycle of a gateway session; it follows its orchestrator session:
@@ -1824,10 +1893,27 @@ export const GatewayService: GenService<{
    * the session (several UIs may watch one session), the session's events,
    * stream status changes and heartbeats. A cancel stops the answers in
    * progress to the messages sent on this stream (other clients' answers go
-   * on). The stream ends with OK when the session closes. Callers: the
-   * owning gateway, admin. Errors: NOT_FOUND, FAILED_PRECONDITION (session
-   * closed), RESOURCE_EXHAUSTED (the client reads too slowly), ALREADY_EXISTS
-   * (a message id is taken). Reasons of the stream's error: SESSION_NOT_FOUND,
+   * on). Closing the stream (or losing it) never cancels an answer: only a
+   * cancel does. The stream ends with OK when the session closes.
+   *
+   * Resume: a first request with `resume` set (see AnswerCursor) first
+   * replays, from the store, the chunks of that answer after the cursor
+   * (the whole answer, up to its final chunk and end status, when it is
+   * already over), then goes live: no chunk is missed or sent twice. With
+   * an empty resume.message_id it replays every answer of the session still
+   * streaming, each from its first chunk.
+   *
+   * Heartbeats: a stream with nothing to send gets a heartbeat message about
+   * every 15 s (the orchestrator's setting), so proxies and browsers keep it
+   * open; clients ignore them.
+   *
+   * Callers: the owning gateway, admin. Errors: NOT_FOUND (the session, or
+   * the answer resume names), FAILED_PRECONDITION (session closed),
+   * INVALID_ARGUMENT (resume on a later request, a negative
+   * resume.after_sequence, or after_sequence without message_id),
+   * OUT_OF_RANGE (resume.after_sequence beyond the answer's last chunk),
+   * RESOURCE_EXHAUSTED (the client reads too slowly), ALREADY_EXISTS (a
+   * message id is taken). Reasons of the stream's error: SESSION_NOT_FOUND,
    * SESSION_CLOSED, ALREADY_EXISTS, DRAINING. Reasons in the stream (the
    * final chunk's and the status's error_reason, an ERROR event's
    * reason_code): NO_AGENT (no agent could take the message: status ERROR and
@@ -1844,8 +1930,15 @@ export const GatewayService: GenService<{
   /**
    * StreamResponses streams the answer to one user message: live while it is
    * being produced, or replayed from the persisted chunks when it is already
-   * complete. It ends with OK after the final chunk. Callers: the owning
-   * gateway, admin. Errors: NOT_FOUND (session or message). Reasons of the
+   * complete. It ends with OK after the final chunk. With after_sequence set
+   * it resumes: only the chunks after that sequence are sent (replayed from
+   * the store, then live, with no gap and no duplicate); for an answer
+   * already over whose final chunk the client has seen, only the end status
+   * is sent. An idle stream gets a heartbeat about every 15 s. Closing the
+   * stream never cancels the answer. Callers: the owning gateway, admin.
+   * Errors: NOT_FOUND (session, or no answer to message_id),
+   * INVALID_ARGUMENT (negative after_sequence), OUT_OF_RANGE
+   * (after_sequence beyond the answer's last chunk). Reasons of the
    * stream's error: SESSION_NOT_FOUND. Reasons in the stream (the final
    * chunk's and the status's error_reason): AGENT_LOST, AGENT_ERROR,
    * CANCELLED, INTERRUPTED.
@@ -1862,7 +1955,8 @@ export const GatewayService: GenService<{
    * caller's sessions) matching a filter, in sequence order. With
    * after_sequence set it first replays the missed events from the persisted
    * log, then goes live. A subscriber that reads too slowly is cut with
-   * RESOURCE_EXHAUSTED and may resume from the last sequence it saw.
+   * RESOURCE_EXHAUSTED and may resume from the last sequence it saw. A
+   * stream with no event to deliver gets a heartbeat about every 15 s.
    * Callers: the owning gateway, admin. Errors: NOT_FOUND (session).
    *
    * @generated from rpc gateway.v1.GatewayService.SubscribeToEvents
