@@ -2,11 +2,12 @@
 // The chat page in real Chromium (Debian's /usr/bin/chromium through
 // playwright-core), against a real orchestrator, the echo agent and
 // `baaaht web`. Skipped without Chromium, a failure under CI=true.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { connectGateway } from "@baaaht/gateway-sdk";
 import { startEchoAgent, stopAllAgents, waitFor } from "../support/agent-process.js";
 import { launchChromium, skipWithoutChromium } from "../support/chromium.js";
 import {
@@ -194,6 +195,28 @@ describe.skipIf(skip)("baaaht web in Chromium", () => {
     const picker = chat.page.getByRole("combobox", { name: "Agent" });
     await picker.waitFor({ timeout: 30_000 });
     expect(await picker.locator("option").allTextContents()).toEqual(["echo", "parrot"]);
+  });
+
+  it("shows the progress and output of the chat's tasks", async () => {
+    const chat = await newChat();
+    const chatId = decodeURIComponent(new URL(chat.page.url()).hash.replace("#chat=", ""));
+    // A task filed under the chat's session, as the web gateway (its token) would file it.
+    const gw = await connectGateway({ socketPath: orch.socketPath, token: readFileSync(join(orch.stateDir, "gateways", "web.token"), "utf8").trim() });
+    try {
+      const task = await gw.submitTask({ command: "countdown", parameters: { n: "4", interval_ms: "300" }, sessionId: chatId });
+      await task.result();
+    } finally {
+      await gw.close();
+    }
+    const tasks = chat.page.getByRole("region", { name: "Tasks" });
+    const bar = tasks.getByRole("progressbar", { name: "countdown progress" });
+    await chat.page.waitForFunction(() => document.querySelector("#tasks li")?.getAttribute("data-phase") === "completed", null, {
+      timeout: 30_000,
+    });
+    expect(await bar.getAttribute("value")).toBe("100");
+    // The output the page saw from when it noticed the task (at once, normally: all of it) to the end.
+    expect("4\n3\n2\n1\n".endsWith(await tasks.getByLabel("countdown output").textContent() ?? "-")).toBe(true);
+    expect(await tasks.getByLabel("countdown output").textContent()).toMatch(/1\n$/);
   });
 
   it("says when the orchestrator restarts, and reconnects by itself", async () => {

@@ -2,6 +2,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { AnswerOutcome, Role } from "@baaaht/proto/web/v1";
 import { api } from "./api.js";
 import type { ConversationView } from "./conversation-view.js";
+import type { TasksView } from "./tasks-view.js";
 
 /** What the controller tells the rest of the page. */
 export interface ChatEvents {
@@ -28,6 +29,7 @@ const RETRY_MAX_MS = 4000;
 export class ChatController {
   readonly chatId: string;
   readonly #view: ConversationView;
+  readonly #tasks: TasksView;
   readonly #events: ChatEvents;
   readonly #abort = new AbortController();
   /** The answers being followed, by the user message they reply to. */
@@ -35,12 +37,15 @@ export class ChatController {
   /** The user messages whose answers are streaming. */
   readonly #streaming = new Set<string>();
 
-  constructor(chatId: string, view: ConversationView, events: ChatEvents) {
+  constructor(chatId: string, view: ConversationView, tasks: TasksView, events: ChatEvents) {
     this.chatId = chatId;
     this.#view = view;
+    this.#tasks = tasks;
     this.#events = events;
     view.clear();
+    tasks.clear();
     void this.#watch();
+    void this.#watchTasks();
   }
 
   /** Stops watching this chat (another one is opened). */
@@ -111,6 +116,30 @@ export class ChatController {
           return;
         }
         this.#events.connection("down", e.rawMessage);
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, RETRY_MAX_MS);
+    }
+  }
+
+  /** Shows the chat's tasks as they change; after a drop, the stream starts again from the tasks' current state. */
+  async #watchTasks(): Promise<void> {
+    const signal = this.#abort.signal;
+    let delay = RETRY_MIN_MS;
+    while (!signal.aborted) {
+      try {
+        let fresh = true;
+        for await (const res of api.watchTasks({ chatId: this.chatId }, { signal })) {
+          if (res.payload.case !== "task") continue;
+          if (fresh) this.#tasks.clear(); // a new stream starts from the tasks' current state
+          fresh = false;
+          this.#tasks.update(res.payload.value);
+          delay = RETRY_MIN_MS;
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        const code = ConnectError.from(err).code;
+        if (code === Code.Unauthenticated || code === Code.NotFound || code === Code.PermissionDenied) return;
       }
       await new Promise((resolve) => setTimeout(resolve, delay));
       delay = Math.min(delay * 2, RETRY_MAX_MS);

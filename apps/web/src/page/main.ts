@@ -4,6 +4,7 @@ import { api } from "./api.js";
 import { ChatController } from "./chat-controller.js";
 import { ConversationView } from "./conversation-view.js";
 import { chatHash, chatIdFromHash, SessionsView } from "./sessions-view.js";
+import { TasksView } from "./tasks-view.js";
 
 const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const message = byId<HTMLTextAreaElement>("message");
@@ -17,6 +18,7 @@ const chatTitle = byId<HTMLElement>("chat-title");
 
 const conversation = new ConversationView(byId("conversation"));
 const sessions = new SessionsView(byId("session-list"));
+const tasks = new TasksView(byId("tasks"), byId("task-list"));
 let agents: Agent[] = [];
 let current: ChatController | undefined;
 
@@ -66,7 +68,7 @@ function open(chatId: string): void {
   chatTitle.textContent = "";
   sessions.markCurrent(chatId);
   byId("conversation").dataset.chatId = chatId;
-  current = new ChatController(chatId, conversation, {
+  current = new ChatController(chatId, conversation, tasks, {
     connection: setConnection,
     busy: (busy) => (stopButton.disabled = !busy),
     title: (name) => (chatTitle.textContent = name),

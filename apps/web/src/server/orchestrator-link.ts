@@ -19,13 +19,14 @@ export interface OrchestratorAddress {
  */
 export class OrchestratorLink {
   readonly gateway: Gateway;
-  readonly #orchestrator: Client<typeof OrchestratorService>;
+  /** OrchestratorService with the web gateway's token (its sessions' messages and events). */
+  readonly orchestrator: Client<typeof OrchestratorService>;
   readonly #closeTransport: () => void;
   readonly #agentNames = new Map<string, string>();
 
   private constructor(gateway: Gateway, orchestrator: Client<typeof OrchestratorService>, closeTransport: () => void) {
     this.gateway = gateway;
-    this.#orchestrator = orchestrator;
+    this.orchestrator = orchestrator;
     this.#closeTransport = closeTransport;
   }
 
@@ -67,7 +68,7 @@ export class OrchestratorLink {
   async messages(chatId: string): Promise<Message[]> {
     try {
       const session = await this.gateway.getSession(chatId);
-      const res = await this.#orchestrator.getSession({ sessionId: session.orchestratorSessionId });
+      const res = await this.orchestrator.getSession({ sessionId: session.orchestratorSessionId });
       return (res.session?.context?.messages ?? []).filter(
         (m) => m.role === MessageRole.USER || m.role === MessageRole.ASSISTANT,
       );

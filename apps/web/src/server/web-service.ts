@@ -10,6 +10,7 @@ import type { RoomEvent } from "./chat-room.js";
 import { requireField, toConnectError } from "./errors.js";
 import { withHeartbeats } from "./heartbeats.js";
 import type { OrchestratorLink } from "./orchestrator-link.js";
+import { watchTasks } from "./task-watch.js";
 
 /** How often an idle stream to the page carries a heartbeat. */
 export const HEARTBEAT_INTERVAL_MS = 15_000;
@@ -110,29 +111,42 @@ export function createWebService(link: OrchestratorLink, hub: ChatHub): ServiceI
       }
     },
 
+    async *watchTasks(req, ctx) {
+      requireField(req.chatId, "chat_id");
+      try {
+        for await (const update of withHeartbeats(watchTasks(link, req.chatId, ctx.signal), HEARTBEAT_INTERVAL_MS, () => undefined)) {
+          yield { payload: update === undefined ? { case: "heartbeat", value: timestampNow() } : { case: "task", value: update } };
+        }
+      } catch (err) {
+        if (ctx.signal.aborted) return;
+        throw toConnectError(err);
+      }
+    },
+
     async *followAnswer(req, ctx) {
       requireField(req.chatId, "chat_id");
       requireField(req.replyToMessageId, "reply_to_message_id");
+      // The orchestrator resumes after the cursor (stored chunks, then live ones) and sends heartbeats itself.
       const upstream = gateway.client.streamResponses(
-        { sessionId: req.chatId, messageId: req.replyToMessageId },
+        {
+          sessionId: req.chatId,
+          messageId: req.replyToMessageId,
+          afterSequence: req.afterSequence >= 0 ? req.afterSequence : undefined,
+        },
         { signal: ctx.signal },
       );
       try {
-        for await (const res of withHeartbeats(upstream, HEARTBEAT_INTERVAL_MS, () => ({ heartbeat: true }) as const)) {
-          if ("heartbeat" in res) {
-            yield { payload: { case: "heartbeat", value: timestampNow() } };
-            continue;
-          }
-          const { payload } = res;
+        for await (const { payload } of upstream) {
           if (payload.case === "chunk") {
             const chunk = payload.value;
-            if (chunk.sequence > req.afterSequence && chunk.text !== "") {
-              yield { payload: { case: "chunk", value: { sequence: chunk.sequence, text: chunk.text } } };
-            }
+            if (chunk.text !== "") yield { payload: { case: "chunk", value: { sequence: chunk.sequence, text: chunk.text } } };
+          } else if (payload.case === "heartbeat") {
+            yield { payload: { case: "heartbeat", value: payload.value } };
           } else if (payload.case === "status") {
             const outcome = OUTCOMES[payload.value.state];
             if (outcome !== undefined) {
-              yield { payload: { case: "end", value: { outcome, error: outcome === AnswerOutcome.COMPLETE ? "" : payload.value.message } } };
+              const error = outcome === AnswerOutcome.COMPLETE ? "" : payload.value.message;
+              yield { payload: { case: "end", value: { outcome, error } } };
               return;
             }
           }

@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file web/v1/web.proto.
  */
 export const file_web_v1_web: GenFile = /*@__PURE__*/
-  fileDesc("ChB3ZWIvdjEvd2ViLnByb3RvEgZ3ZWIudjEiIQoFQWdlbnQSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCSJgCgRDaGF0EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSLgoKY3JlYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGY2xvc2VkGAQgASgIIqMBCgtDaGF0TWVzc2FnZRIKCgJpZBgBIAEoCRIaCgRyb2xlGAIgASgOMgwud2ViLnYxLlJvbGUSDgoGYXV0aG9yGAMgASgJEg8KB2NvbnRlbnQYBCABKAkSGwoTcmVwbHlfdG9fbWVzc2FnZV9pZBgFIAEoCRIuCgpjcmVhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIUChJHZXRPdmVydmlld1JlcXVlc3QiVAoTR2V0T3ZlcnZpZXdSZXNwb25zZRIeChZvcmNoZXN0cmF0b3JfYXZhaWxhYmxlGAEgASgIEh0KBmFnZW50cxgCIAMoCzINLndlYi52MS5BZ2VudCISChBMaXN0Q2hhdHNSZXF1ZXN0IjAKEUxpc3RDaGF0c1Jlc3BvbnNlEhsKBWNoYXRzGAEgAygLMgwud2ViLnYxLkNoYXQiIQoRQ3JlYXRlQ2hhdFJlcXVlc3QSDAoEbmFtZRgBIAEoCSIwChJDcmVhdGVDaGF0UmVzcG9uc2USGgoEY2hhdBgBIAEoCzIMLndlYi52MS5DaGF0IiEKDkdldENoYXRSZXF1ZXN0Eg8KB2NoYXRfaWQYASABKAkifAoPR2V0Q2hhdFJlc3BvbnNlEhoKBGNoYXQYASABKAsyDC53ZWIudjEuQ2hhdBIlCghtZXNzYWdlcxgCIAMoCzITLndlYi52MS5DaGF0TWVzc2FnZRImCh5zdHJlYW1pbmdfcmVwbHlfdG9fbWVzc2FnZV9pZHMYAyADKAkiSAoSU2VuZE1lc3NhZ2VSZXF1ZXN0Eg8KB2NoYXRfaWQYASABKAkSDwoHY29udGVudBgCIAEoCRIQCghhZ2VudF9pZBgDIAEoCSIpChNTZW5kTWVzc2FnZVJlc3BvbnNlEhIKCm1lc3NhZ2VfaWQYASABKAkiQQoRU3RvcEFuc3dlclJlcXVlc3QSDwoHY2hhdF9pZBgBIAEoCRIbChNyZXBseV90b19tZXNzYWdlX2lkGAIgASgJIiUKElN0b3BBbnN3ZXJSZXNwb25zZRIPCgdzdG9wcGVkGAEgASgIIiMKEFdhdGNoQ2hhdFJlcXVlc3QSDwoHY2hhdF9pZBgBIAEoCSIyCgtVc2VyTWVzc2FnZRISCgptZXNzYWdlX2lkGAEgASgJEg8KB2NvbnRlbnQYAiABKAkiPAoNQW5zd2VyU3RhcnRlZBIbChNyZXBseV90b19tZXNzYWdlX2lkGAEgASgJEg4KBmF1dGhvchgCIAEoCSJhCgtBbnN3ZXJFbmRlZBIbChNyZXBseV90b19tZXNzYWdlX2lkGAEgASgJEiYKB291dGNvbWUYAiABKA4yFS53ZWIudjEuQW5zd2VyT3V0Y29tZRINCgVlcnJvchgDIAEoCSIHCgVSZWFkeSL6AQoRV2F0Y2hDaGF0UmVzcG9uc2USHgoFcmVhZHkYASABKAsyDS53ZWIudjEuUmVhZHlIABIrCgx1c2VyX21lc3NhZ2UYAiABKAsyEy53ZWIudjEuVXNlck1lc3NhZ2VIABIvCg5hbnN3ZXJfc3RhcnRlZBgDIAEoCzIVLndlYi52MS5BbnN3ZXJTdGFydGVkSAASKwoMYW5zd2VyX2VuZGVkGAQgASgLMhMud2ViLnYxLkFuc3dlckVuZGVkSAASLwoJaGVhcnRiZWF0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEgAQgkKB3BheWxvYWQiWwoTRm9sbG93QW5zd2VyUmVxdWVzdBIPCgdjaGF0X2lkGAEgASgJEhsKE3JlcGx5X3RvX21lc3NhZ2VfaWQYAiABKAkSFgoOYWZ0ZXJfc2VxdWVuY2UYAyABKAUiLQoLQW5zd2VyQ2h1bmsSEAoIc2VxdWVuY2UYASABKAUSDAoEdGV4dBgCIAEoCSJCCglBbnN3ZXJFbmQSJgoHb3V0Y29tZRgBIAEoDjIVLndlYi52MS5BbnN3ZXJPdXRjb21lEg0KBWVycm9yGAIgASgJIpoBChRGb2xsb3dBbnN3ZXJSZXNwb25zZRIkCgVjaHVuaxgBIAEoCzITLndlYi52MS5BbnN3ZXJDaHVua0gAEiAKA2VuZBgCIAEoCzIRLndlYi52MS5BbnN3ZXJFbmRIABIvCgloZWFydGJlYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSABCCQoHcGF5bG9hZCo/CgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABINCglST0xFX1VTRVIQARISCg5ST0xFX0FTU0lTVEFOVBACKoUBCg1BbnN3ZXJPdXRjb21lEh4KGkFOU1dFUl9PVVRDT01FX1VOU1BFQ0lGSUVEEAASGwoXQU5TV0VSX09VVENPTUVfQ09NUExFVEUQARIZChVBTlNXRVJfT1VUQ09NRV9GQUlMRUQQAhIcChhBTlNXRVJfT1VUQ09NRV9DQU5DRUxMRUQQAzK1BAoKV2ViU2VydmljZRJGCgtHZXRPdmVydmlldxIaLndlYi52MS5HZXRPdmVydmlld1JlcXVlc3QaGy53ZWIudjEuR2V0T3ZlcnZpZXdSZXNwb25zZRJACglMaXN0Q2hhdHMSGC53ZWIudjEuTGlzdENoYXRzUmVxdWVzdBoZLndlYi52MS5MaXN0Q2hhdHNSZXNwb25zZRJDCgpDcmVhdGVDaGF0Ehkud2ViLnYxLkNyZWF0ZUNoYXRSZXF1ZXN0Ghoud2ViLnYxLkNyZWF0ZUNoYXRSZXNwb25zZRI6CgdHZXRDaGF0EhYud2ViLnYxLkdldENoYXRSZXF1ZXN0Ghcud2ViLnYxLkdldENoYXRSZXNwb25zZRJGCgtTZW5kTWVzc2FnZRIaLndlYi52MS5TZW5kTWVzc2FnZVJlcXVlc3QaGy53ZWIudjEuU2VuZE1lc3NhZ2VSZXNwb25zZRJDCgpTdG9wQW5zd2VyEhkud2ViLnYxLlN0b3BBbnN3ZXJSZXF1ZXN0Ghoud2ViLnYxLlN0b3BBbnN3ZXJSZXNwb25zZRJCCglXYXRjaENoYXQSGC53ZWIudjEuV2F0Y2hDaGF0UmVxdWVzdBoZLndlYi52MS5XYXRjaENoYXRSZXNwb25zZTABEksKDEZvbGxvd0Fuc3dlchIbLndlYi52MS5Gb2xsb3dBbnN3ZXJSZXF1ZXN0Ghwud2ViLnYxLkZvbGxvd0Fuc3dlclJlc3BvbnNlMAFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("ChB3ZWIvdjEvd2ViLnByb3RvEgZ3ZWIudjEiIQoFQWdlbnQSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCSJgCgRDaGF0EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSLgoKY3JlYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGY2xvc2VkGAQgASgIIqMBCgtDaGF0TWVzc2FnZRIKCgJpZBgBIAEoCRIaCgRyb2xlGAIgASgOMgwud2ViLnYxLlJvbGUSDgoGYXV0aG9yGAMgASgJEg8KB2NvbnRlbnQYBCABKAkSGwoTcmVwbHlfdG9fbWVzc2FnZV9pZBgFIAEoCRIuCgpjcmVhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIUChJHZXRPdmVydmlld1JlcXVlc3QiVAoTR2V0T3ZlcnZpZXdSZXNwb25zZRIeChZvcmNoZXN0cmF0b3JfYXZhaWxhYmxlGAEgASgIEh0KBmFnZW50cxgCIAMoCzINLndlYi52MS5BZ2VudCISChBMaXN0Q2hhdHNSZXF1ZXN0IjAKEUxpc3RDaGF0c1Jlc3BvbnNlEhsKBWNoYXRzGAEgAygLMgwud2ViLnYxLkNoYXQiIQoRQ3JlYXRlQ2hhdFJlcXVlc3QSDAoEbmFtZRgBIAEoCSIwChJDcmVhdGVDaGF0UmVzcG9uc2USGgoEY2hhdBgBIAEoCzIMLndlYi52MS5DaGF0IiEKDkdldENoYXRSZXF1ZXN0Eg8KB2NoYXRfaWQYASABKAkifAoPR2V0Q2hhdFJlc3BvbnNlEhoKBGNoYXQYASABKAsyDC53ZWIudjEuQ2hhdBIlCghtZXNzYWdlcxgCIAMoCzITLndlYi52MS5DaGF0TWVzc2FnZRImCh5zdHJlYW1pbmdfcmVwbHlfdG9fbWVzc2FnZV9pZHMYAyADKAkiSAoSU2VuZE1lc3NhZ2VSZXF1ZXN0Eg8KB2NoYXRfaWQYASABKAkSDwoHY29udGVudBgCIAEoCRIQCghhZ2VudF9pZBgDIAEoCSIpChNTZW5kTWVzc2FnZVJlc3BvbnNlEhIKCm1lc3NhZ2VfaWQYASABKAkiQQoRU3RvcEFuc3dlclJlcXVlc3QSDwoHY2hhdF9pZBgBIAEoCRIbChNyZXBseV90b19tZXNzYWdlX2lkGAIgASgJIiUKElN0b3BBbnN3ZXJSZXNwb25zZRIPCgdzdG9wcGVkGAEgASgIIiMKEFdhdGNoQ2hhdFJlcXVlc3QSDwoHY2hhdF9pZBgBIAEoCSIyCgtVc2VyTWVzc2FnZRISCgptZXNzYWdlX2lkGAEgASgJEg8KB2NvbnRlbnQYAiABKAkiPAoNQW5zd2VyU3RhcnRlZBIbChNyZXBseV90b19tZXNzYWdlX2lkGAEgASgJEg4KBmF1dGhvchgCIAEoCSJhCgtBbnN3ZXJFbmRlZBIbChNyZXBseV90b19tZXNzYWdlX2lkGAEgASgJEiYKB291dGNvbWUYAiABKA4yFS53ZWIudjEuQW5zd2VyT3V0Y29tZRINCgVlcnJvchgDIAEoCSIHCgVSZWFkeSL6AQoRV2F0Y2hDaGF0UmVzcG9uc2USHgoFcmVhZHkYASABKAsyDS53ZWIudjEuUmVhZHlIABIrCgx1c2VyX21lc3NhZ2UYAiABKAsyEy53ZWIudjEuVXNlck1lc3NhZ2VIABIvCg5hbnN3ZXJfc3RhcnRlZBgDIAEoCzIVLndlYi52MS5BbnN3ZXJTdGFydGVkSAASKwoMYW5zd2VyX2VuZGVkGAQgASgLMhMud2ViLnYxLkFuc3dlckVuZGVkSAASLwoJaGVhcnRiZWF0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEgAQgkKB3BheWxvYWQiWwoTRm9sbG93QW5zd2VyUmVxdWVzdBIPCgdjaGF0X2lkGAEgASgJEhsKE3JlcGx5X3RvX21lc3NhZ2VfaWQYAiABKAkSFgoOYWZ0ZXJfc2VxdWVuY2UYAyABKAUiLQoLQW5zd2VyQ2h1bmsSEAoIc2VxdWVuY2UYASABKAUSDAoEdGV4dBgCIAEoCSJCCglBbnN3ZXJFbmQSJgoHb3V0Y29tZRgBIAEoDjIVLndlYi52MS5BbnN3ZXJPdXRjb21lEg0KBWVycm9yGAIgASgJIpoBChRGb2xsb3dBbnN3ZXJSZXNwb25zZRIkCgVjaHVuaxgBIAEoCzITLndlYi52MS5BbnN3ZXJDaHVua0gAEiAKA2VuZBgCIAEoCzIRLndlYi52MS5BbnN3ZXJFbmRIABIvCgloZWFydGJlYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSABCCQoHcGF5bG9hZCIkChFXYXRjaFRhc2tzUmVxdWVzdBIPCgdjaGF0X2lkGAEgASgJIoABCgpUYXNrVXBkYXRlEg8KB3Rhc2tfaWQYASABKAkSDQoFdGl0bGUYAiABKAkSIAoFcGhhc2UYAyABKA4yES53ZWIudjEuVGFza1BoYXNlEg8KB3BlcmNlbnQYBCABKAESDwoHbWVzc2FnZRgFIAEoCRIOCgZvdXRwdXQYBiABKAkidAoSV2F0Y2hUYXNrc1Jlc3BvbnNlEiIKBHRhc2sYASABKAsyEi53ZWIudjEuVGFza1VwZGF0ZUgAEi8KCWhlYXJ0YmVhdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBIAEIJCgdwYXlsb2FkKj8KBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEg0KCVJPTEVfVVNFUhABEhIKDlJPTEVfQVNTSVNUQU5UEAIqhQEKDUFuc3dlck91dGNvbWUSHgoaQU5TV0VSX09VVENPTUVfVU5TUEVDSUZJRUQQABIbChdBTlNXRVJfT1VUQ09NRV9DT01QTEVURRABEhkKFUFOU1dFUl9PVVRDT01FX0ZBSUxFRBACEhwKGEFOU1dFUl9PVVRDT01FX0NBTkNFTExFRBADKqEBCglUYXNrUGhhc2USGgoWVEFTS19QSEFTRV9VTlNQRUNJRklFRBAAEhUKEVRBU0tfUEhBU0VfUVVFVUVEEAESFgoSVEFTS19QSEFTRV9SVU5OSU5HEAISGAoUVEFTS19QSEFTRV9DT01QTEVURUQQAxIVChFUQVNLX1BIQVNFX0ZBSUxFRBAEEhgKFFRBU0tfUEhBU0VfQ0FOQ0VMTEVEEAUy/AQKCldlYlNlcnZpY2USRgoLR2V0T3ZlcnZpZXcSGi53ZWIudjEuR2V0T3ZlcnZpZXdSZXF1ZXN0Ghsud2ViLnYxLkdldE92ZXJ2aWV3UmVzcG9uc2USQAoJTGlzdENoYXRzEhgud2ViLnYxLkxpc3RDaGF0c1JlcXVlc3QaGS53ZWIudjEuTGlzdENoYXRzUmVzcG9uc2USQwoKQ3JlYXRlQ2hhdBIZLndlYi52MS5DcmVhdGVDaGF0UmVxdWVzdBoaLndlYi52MS5DcmVhdGVDaGF0UmVzcG9uc2USOgoHR2V0Q2hhdBIWLndlYi52MS5HZXRDaGF0UmVxdWVzdBoXLndlYi52MS5HZXRDaGF0UmVzcG9uc2USRgoLU2VuZE1lc3NhZ2USGi53ZWIudjEuU2VuZE1lc3NhZ2VSZXF1ZXN0Ghsud2ViLnYxLlNlbmRNZXNzYWdlUmVzcG9uc2USQwoKU3RvcEFuc3dlchIZLndlYi52MS5TdG9wQW5zd2VyUmVxdWVzdBoaLndlYi52MS5TdG9wQW5zd2VyUmVzcG9uc2USQgoJV2F0Y2hDaGF0Ehgud2ViLnYxLldhdGNoQ2hhdFJlcXVlc3QaGS53ZWIudjEuV2F0Y2hDaGF0UmVzcG9uc2UwARJLCgxGb2xsb3dBbnN3ZXISGy53ZWIudjEuRm9sbG93QW5zd2VyUmVxdWVzdBocLndlYi52MS5Gb2xsb3dBbnN3ZXJSZXNwb25zZTABEkUKCldhdGNoVGFza3MSGS53ZWIudjEuV2F0Y2hUYXNrc1JlcXVlc3QaGi53ZWIudjEuV2F0Y2hUYXNrc1Jlc3BvbnNlMAFiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * An agent a message can be sent to.
@@ -712,6 +712,110 @@ export const FollowAnswerResponseSchema: GenMessage<FollowAnswerResponse> = /*@_
   messageDesc(file_web_v1_web, 24);
 
 /**
+ * The request of WebService.WatchTasks.
+ *
+ * @generated from message web.v1.WatchTasksRequest
+ */
+export type WatchTasksRequest = Message<"web.v1.WatchTasksRequest"> & {
+  /**
+   * @generated from field: string chat_id = 1;
+   */
+  chatId: string;
+};
+
+/**
+ * Describes the message web.v1.WatchTasksRequest.
+ * Use `create(WatchTasksRequestSchema)` to create a new message.
+ */
+export const WatchTasksRequestSchema: GenMessage<WatchTasksRequest> = /*@__PURE__*/
+  messageDesc(file_web_v1_web, 25);
+
+/**
+ * A change of one task.
+ *
+ * @generated from message web.v1.TaskUpdate
+ */
+export type TaskUpdate = Message<"web.v1.TaskUpdate"> & {
+  /**
+   * @generated from field: string task_id = 1;
+   */
+  taskId: string;
+
+  /**
+   * What to call it: its name, else its command.
+   *
+   * @generated from field: string title = 2;
+   */
+  title: string;
+
+  /**
+   * @generated from field: web.v1.TaskPhase phase = 3;
+   */
+  phase: TaskPhase;
+
+  /**
+   * Progress from 0 to 100, as last reported.
+   *
+   * @generated from field: double percent = 4;
+   */
+  percent: number;
+
+  /**
+   * The last progress or state message.
+   *
+   * @generated from field: string message = 5;
+   */
+  message: string;
+
+  /**
+   * New output of the task to append (text; empty when none).
+   *
+   * @generated from field: string output = 6;
+   */
+  output: string;
+};
+
+/**
+ * Describes the message web.v1.TaskUpdate.
+ * Use `create(TaskUpdateSchema)` to create a new message.
+ */
+export const TaskUpdateSchema: GenMessage<TaskUpdate> = /*@__PURE__*/
+  messageDesc(file_web_v1_web, 26);
+
+/**
+ * What WebService.WatchTasks sends.
+ *
+ * @generated from message web.v1.WatchTasksResponse
+ */
+export type WatchTasksResponse = Message<"web.v1.WatchTasksResponse"> & {
+  /**
+   * @generated from oneof web.v1.WatchTasksResponse.payload
+   */
+  payload: {
+    /**
+     * @generated from field: web.v1.TaskUpdate task = 1;
+     */
+    value: TaskUpdate;
+    case: "task";
+  } | {
+    /**
+     * A keep-alive carrying the server's clock.
+     *
+     * @generated from field: google.protobuf.Timestamp heartbeat = 2;
+     */
+    value: Timestamp;
+    case: "heartbeat";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message web.v1.WatchTasksResponse.
+ * Use `create(WatchTasksResponseSchema)` to create a new message.
+ */
+export const WatchTasksResponseSchema: GenMessage<WatchTasksResponse> = /*@__PURE__*/
+  messageDesc(file_web_v1_web, 27);
+
+/**
  * Who wrote a message.
  *
  * @generated from enum web.v1.Role
@@ -771,6 +875,53 @@ export enum AnswerOutcome {
  */
 export const AnswerOutcomeSchema: GenEnum<AnswerOutcome> = /*@__PURE__*/
   enumDesc(file_web_v1_web, 1);
+
+/**
+ * Where a task is in its life.
+ *
+ * @generated from enum web.v1.TaskPhase
+ */
+export enum TaskPhase {
+  /**
+   * @generated from enum value: TASK_PHASE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Waiting for an agent.
+   *
+   * @generated from enum value: TASK_PHASE_QUEUED = 1;
+   */
+  QUEUED = 1,
+
+  /**
+   * @generated from enum value: TASK_PHASE_RUNNING = 2;
+   */
+  RUNNING = 2,
+
+  /**
+   * @generated from enum value: TASK_PHASE_COMPLETED = 3;
+   */
+  COMPLETED = 3,
+
+  /**
+   * Failed or timed out.
+   *
+   * @generated from enum value: TASK_PHASE_FAILED = 4;
+   */
+  FAILED = 4,
+
+  /**
+   * @generated from enum value: TASK_PHASE_CANCELLED = 5;
+   */
+  CANCELLED = 5,
+}
+
+/**
+ * Describes the enum web.v1.TaskPhase.
+ */
+export const TaskPhaseSchema: GenEnum<TaskPhase> = /*@__PURE__*/
+  enumDesc(file_web_v1_web, 2);
 
 /**
  * WebService serves one browser user: the chats (gateway sessions) of the
@@ -865,8 +1016,10 @@ export const WebService: GenService<{
     output: typeof WatchChatResponseSchema;
   },
   /**
-   * FollowAnswer streams the text of one answer: the chunks from
-   * after_sequence on (stored ones first, then live ones), then its end.
+   * FollowAnswer streams the text of one answer: the chunks after
+   * after_sequence (stored ones first, then live ones, with no gap and no
+   * duplicate), then its end, and a heartbeat about every 15 seconds while
+   * it is idle.
    *
    * @generated from rpc web.v1.WebService.FollowAnswer
    */
@@ -874,6 +1027,19 @@ export const WebService: GenService<{
     methodKind: "server_streaming";
     input: typeof FollowAnswerRequestSchema;
     output: typeof FollowAnswerResponseSchema;
+  },
+  /**
+   * WatchTasks streams the tasks of a chat (those filed under its gateway
+   * session): first the tasks already there, then new ones, each as updates
+   * of its state, progress and output, and a heartbeat about every 15
+   * seconds while it is idle.
+   *
+   * @generated from rpc web.v1.WebService.WatchTasks
+   */
+  watchTasks: {
+    methodKind: "server_streaming";
+    input: typeof WatchTasksRequestSchema;
+    output: typeof WatchTasksResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_web_v1_web, 0);
