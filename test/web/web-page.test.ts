@@ -197,6 +197,29 @@ describe.skipIf(skip)("baaaht web in Chromium", () => {
     expect(await picker.locator("option").allTextContents()).toEqual(["echo", "parrot"]);
   });
 
+  it("works with the keyboard alone (Shift+Enter is a new line) and in a narrow window", async () => {
+    const chat = await newChat();
+    await chat.page.setViewportSize({ width: 360, height: 640 });
+    await chat.message.focus();
+    await chat.page.keyboard.type("first");
+    await chat.page.keyboard.press("Shift+Enter");
+    await chat.page.keyboard.type("second");
+    expect(await chat.message.inputValue()).toBe("first\nsecond");
+    expect(await chat.conversation.getByRole("article").count()).toBe(0); // nothing sent yet
+    await chat.page.keyboard.press("Enter");
+    const answer = chat.answers.first();
+    await chat.ended(answer, "complete");
+    expect(await chat.answerText(answer)).toBe("echo: first second");
+    expect(await chat.message.inputValue()).toBe("");
+    // Nothing sticks out sideways, and the message box, Send and Stop are on screen.
+    expect(await chat.page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    for (const control of [chat.message, chat.page.getByRole("button", { name: "Send" }), chat.page.getByRole("button", { name: "Stop" })]) {
+      const box = await control.boundingBox();
+      expect(box !== null && box.x >= 0 && box.x + box.width <= 360 && box.y + box.height <= 640).toBe(true);
+    }
+    await chat.page.screenshot({ path: SCREENSHOT.replace(/\.png$/, "-narrow.png") });
+  });
+
   it("shows the progress and output of the chat's tasks", async () => {
     const chat = await newChat();
     const chatId = decodeURIComponent(new URL(chat.page.url()).hash.replace("#chat=", ""));
