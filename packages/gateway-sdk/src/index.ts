@@ -2,6 +2,8 @@ export { connectGateway } from "./gateway.js";
 export type { ConnectGatewayOptions, Gateway, ListSessionsOptions, OpenChatOptions } from "./gateway.js";
 export type { Chat, ChatEventMap, SendOptions } from "./chat.js";
 export type { Answer } from "./answer.js";
+export type { AnswerCursor } from "./answer-cursor.js";
+export type { FollowAnswerOptions } from "./answer-follower.js";
 export type { GatewayContainers } from "./containers.js";
 export type {
   ContainerExecOptions,
