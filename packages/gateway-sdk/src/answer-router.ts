@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Code } from "@connectrpc/connect";
 import { GatewayEventType, GatewayMessageRole } from "@baaaht/proto/gateway/v1";
 import type { GatewayEvent, ResponseChunk } from "@baaaht/proto/gateway/v1";
+import type { AnswerCursor } from "./answer-cursor.js";
 import { PendingAnswer } from "./answer.js";
 import type { ChatRequest } from "./chat-stream.js";
 import { answerError, CancelledError, ChatBusyError, GatewayError } from "./errors.js";
@@ -47,19 +48,13 @@ export class AnswerRouter {
 
   /** Sends `text` as a user message and returns its answer; throws while one is in progress. */
   start(text: string, signal?: AbortSignal): PendingAnswer {
-    if (this.#current !== undefined) {
-      throw new ChatBusyError(
-        "this chat is still receiving the previous answer: consume or cancel it first (one answer at a time per chat)",
-        Code.FailedPrecondition,
-      );
-    }
+    this.#requireIdle();
     if (text === "") throw new GatewayError("the message is empty", Code.InvalidArgument);
     const { sessionId, write } = this.#options;
     const id = randomUUID();
     const answer = new PendingAnswer(id, (a, reason) => this.#cancel(a, reason));
     this.#current = answer;
-    this.#past.add(id);
-    if (this.#past.size > PAST_IDS) this.#past.delete(this.#past.values().next().value as string);
+    this.#remember(id);
     const message = { id, role: GatewayMessageRole.USER, content: text, metadata: { sessionId } };
     write({ sessionId, payload: { case: "message", value: message } });
     if (signal !== undefined) {
@@ -69,6 +64,30 @@ export class AnswerRouter {
       answer.onEnd(() => signal.removeEventListener("abort", onAbort));
     }
     return answer;
+  }
+
+  /**
+   * Makes the answer at `cursor` (an answer to an earlier message, e.g. of a
+   * page before its reload) this chat's answer in progress: its chunks after
+   * the cursor go to the returned answer. Throws while one is in progress.
+   */
+  adopt(cursor: AnswerCursor): PendingAnswer {
+    this.#requireIdle();
+    const answer = new PendingAnswer(cursor.messageId, (a, reason) => this.#cancel(a, reason), cursor.afterSequence);
+    this.#current = answer;
+    this.#remember(cursor.messageId);
+    return answer;
+  }
+
+  /** The cursor of the answer in progress, to resume it on a new stream; undefined when none. */
+  cursor(): AnswerCursor | undefined {
+    return this.#current?.cursor;
+  }
+
+  /** Fails the answer in progress with `err` (it cannot be resumed); the chat goes on. */
+  failCurrent(err: GatewayError): void {
+    const current = this.#current;
+    if (current !== undefined) this.#end(current, err);
   }
 
   /** Cancels the answer in progress; returns whether there was one. */
@@ -85,7 +104,7 @@ export class AnswerRouter {
     if (current === undefined || chunk.replyToMessageId !== current.replyToMessageId) {
       return !this.#past.has(chunk.replyToMessageId);
     }
-    current.note(chunk);
+    if (!current.note(chunk)) return false; // already seen (a resumed stream never repeats one; this guards it)
     if (!chunk.isFinal) {
       current.deliver(chunk);
     } else if (chunk.error !== "") {
@@ -112,6 +131,20 @@ export class AnswerRouter {
     const current = this.#current;
     this.#current = undefined;
     current?.end(err);
+  }
+
+  #requireIdle(): void {
+    if (this.#current !== undefined) {
+      throw new ChatBusyError(
+        "this chat is still receiving the previous answer: consume or cancel it first (one answer at a time per chat)",
+        Code.FailedPrecondition,
+      );
+    }
+  }
+
+  #remember(id: string): void {
+    this.#past.add(id);
+    if (this.#past.size > PAST_IDS) this.#past.delete(this.#past.values().next().value as string);
   }
 
   #cancel(answer: PendingAnswer, reason: string): void {

@@ -1,4 +1,5 @@
 import type { ResponseChunk } from "@baaaht/proto/gateway/v1";
+import type { AnswerCursor } from "./answer-cursor.js";
 import { AsyncQueue } from "./async-queue.js";
 import { DEFAULT_CANCEL_REASON } from "./defaults.js";
 import type { GatewayError } from "./errors.js";
@@ -23,6 +24,13 @@ export interface Answer extends AsyncIterable<ResponseChunk> {
   readonly messageId: string | undefined;
   /** Whether the answer is over (complete, failed or cancelled). */
   readonly done: boolean;
+  /**
+   * Where the answer stands for this client: its user message and the last
+   * chunk received. Keep it to resume the answer elsewhere or later
+   * (`Chat.resume()`, `Gateway.followAnswer()`); the chat itself resumes
+   * from it when its stream drops.
+   */
+  readonly cursor: AnswerCursor;
   /** Consumes the answer and returns its whole text; rejects as iteration throws. */
   text(): Promise<string>;
   /**
@@ -36,13 +44,18 @@ export interface Answer extends AsyncIterable<ResponseChunk> {
 export class PendingAnswer implements Answer {
   readonly replyToMessageId: string;
   #assistantId: string | undefined;
+  #lastSequence: number | undefined;
   readonly #queue: AsyncQueue<ResponseChunk>;
   readonly #cancel: (answer: PendingAnswer, reason: string) => void;
   readonly #cleanups: (() => void)[] = [];
 
-  /** @param messageId - the id the user message is sent under. */
-  constructor(messageId: string, cancel: (answer: PendingAnswer, reason: string) => void) {
+  /**
+   * @param messageId - the id the user message is sent under.
+   * @param afterSequence - the last chunk already seen (resuming an answer); undefined for a new one.
+   */
+  constructor(messageId: string, cancel: (answer: PendingAnswer, reason: string) => void, afterSequence?: number) {
     this.replyToMessageId = messageId;
+    this.#lastSequence = afterSequence;
     this.#cancel = cancel;
     this.#queue = new AsyncQueue(() => this.cancel());
   }
@@ -53,6 +66,10 @@ export class PendingAnswer implements Answer {
 
   get done(): boolean {
     return this.#queue.ended;
+  }
+
+  get cursor(): AnswerCursor {
+    return { messageId: this.replyToMessageId, afterSequence: this.#lastSequence };
   }
 
   [Symbol.asyncIterator](): AsyncIterator<ResponseChunk> {
@@ -74,9 +91,15 @@ export class PendingAnswer implements Answer {
     this.#cleanups.push(fn);
   }
 
-  /** Notes the assistant message id of a chunk of this answer (failing chunks included). */
-  note(chunk: ResponseChunk): void {
+  /**
+   * Notes a chunk of this answer (failing chunks included): its assistant
+   * message id and its sequence. Returns false for a chunk already seen.
+   */
+  note(chunk: ResponseChunk): boolean {
+    if (this.#lastSequence !== undefined && chunk.sequence <= this.#lastSequence) return false;
+    this.#lastSequence = chunk.sequence;
     if (chunk.messageId !== "") this.#assistantId ??= chunk.messageId;
+    return true;
   }
 
   /** Hands a chunk to the consumer. */

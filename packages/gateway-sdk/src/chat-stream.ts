@@ -14,6 +14,8 @@ export interface ChatStreamOptions {
   sessionId: string;
   /** Interval of the heartbeats sent up the stream, in ms; 0 disables them. */
   heartbeatIntervalMs: number;
+  /** The answer to resume on attaching (StreamChatRequest.resume); undefined attaches live only. */
+  resume?: { messageId: string; afterSequence?: number };
   /** Called with every message the orchestrator sends down the stream. */
   onResponse(res: StreamChatResponse): void;
   /**
@@ -36,7 +38,7 @@ export interface ChatStream {
 
 /**
  * Opens GatewayService.StreamChat on `sessionId`: sends the attaching first
- * request `{session_id}`, then heartbeats, and feeds every response to
+ * request `{session_id, resume}`, then heartbeats, and feeds every response to
  * `onResponse` until the stream ends.
  */
 export function openChatStream(client: Client<typeof GatewayService>, options: ChatStreamOptions): ChatStream {
@@ -45,7 +47,7 @@ export function openChatStream(client: Client<typeof GatewayService>, options: C
   const abort = new AbortController();
   let ended = false;
   let detached = false;
-  requests.push({ sessionId });
+  requests.push({ sessionId, resume: options.resume });
   const heartbeat =
     options.heartbeatIntervalMs > 0
       ? setInterval(

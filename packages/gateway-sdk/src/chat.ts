@@ -9,7 +9,8 @@ import type {
 } from "@baaaht/proto/gateway/v1";
 import type { Answer } from "./answer.js";
 import { AnswerRouter } from "./answer-router.js";
-import { openChatStream, type ChatStream } from "./chat-stream.js";
+import type { AnswerCursor } from "./answer-cursor.js";
+import { ChatConnection } from "./chat-connection.js";
 import { DEFAULT_CANCEL_REASON, DEFAULT_CLOSE_REASON } from "./defaults.js";
 import { SessionClosedError, toGatewayError, type GatewayError } from "./errors.js";
 
@@ -38,6 +39,8 @@ export interface ChatEventMap {
 /** Internal options of a chat, set by the gateway that opens it. */
 export interface ChatOptions {
   heartbeatIntervalMs: number;
+  /** How long to keep trying to attach again after the stream dropped, in ms; 0 never tries. */
+  reconnectWindowMs: number;
   onDetached(chat: Chat): void;
 }
 
@@ -60,7 +63,7 @@ export class Chat {
   readonly session: GatewaySession;
   readonly #client: Client<typeof GatewayService>;
   readonly #router: AnswerRouter;
-  readonly #stream: ChatStream;
+  readonly #stream: ChatConnection;
   readonly #listeners: Listeners = { chunk: new Set(), event: new Set(), status: new Set(), end: new Set() };
   readonly #onDetached: (chat: Chat) => void;
   #endError: GatewayError | undefined;
@@ -76,10 +79,14 @@ export class Chat {
       sessionId: session.id,
       write: (req) => this.#stream.write(req),
     });
-    this.#stream = openChatStream(client, {
+    this.#stream = new ChatConnection({
+      client,
       sessionId: session.id,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
+      reconnectWindowMs: options.reconnectWindowMs,
+      cursor: () => this.#router.cursor(),
       onResponse: (res) => this.#dispatch(res),
+      onCursorLost: (err) => this.#router.failCurrent(err),
       onEnd: (err) => this.#ended(err),
     });
   }
@@ -105,6 +112,25 @@ export class Chat {
   send(text: string, options: SendOptions = {}): Answer {
     if (this.#endError !== undefined) throw this.#endError;
     return this.#router.start(text, options.signal);
+  }
+
+  /**
+   * Picks up an answer from a cursor an app kept (`answer.cursor`, or the
+   * `replyToMessageId` and `sequence` of the last chunk it showed), for
+   * example after a web page reloaded: the chat attaches again resuming it,
+   * and the returned answer yields its chunks after the cursor (replayed
+   * from the store, then live; an answer already over replays up to its
+   * final chunk), with none missing or repeated. `cancel()` then stops it.
+   * Throws `ChatBusyError` while another answer is in progress; the answer
+   * fails with `NotFoundError` when the session has no answer to that
+   * message. A cursor at the final chunk has nothing left to give: don't
+   * resume a finished answer you have whole.
+   */
+  resume(cursor: AnswerCursor): Answer {
+    if (this.#endError !== undefined) throw this.#endError;
+    const answer = this.#router.adopt(cursor);
+    void this.#stream.reattach(cursor);
+    return answer;
   }
 
   /**

@@ -7,6 +7,9 @@ export const DEFAULT_CLIENT_TYPE = "gateway-sdk";
 /** How often an attached chat sends a heartbeat up its StreamChat stream: 15 seconds. */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 15_000;
 
+/** How long a chat or a followed answer keeps trying to attach again after its stream dropped: 60 seconds. */
+export const DEFAULT_RECONNECT_WINDOW_MS = 60_000;
+
 /** The reason sent with a cancel when none is given. */
 export const DEFAULT_CANCEL_REASON = "cancelled by the client";
 

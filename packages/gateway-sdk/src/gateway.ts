@@ -7,15 +7,18 @@ import {
   GatewaySessionSchema,
   type GatewaySession,
   type GatewaySessionState,
+  type ResponseChunk,
 } from "@baaaht/proto/gateway/v1";
 import { createSocketTransport, readToken, type WireProtocol } from "@baaaht/transport";
 import { GatewayAgents } from "./agents.js";
+import { followAnswer, type FollowAnswerOptions } from "./answer-follower.js";
 import { Chat } from "./chat.js";
 import { GatewayContainers } from "./containers.js";
 import {
   DEFAULT_CLIENT_TYPE,
   DEFAULT_CLOSE_REASON,
   DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_RECONNECT_WINDOW_MS,
   SDK_VERSION,
 } from "./defaults.js";
 import { toGatewayError, UnauthenticatedError } from "./errors.js";
@@ -39,6 +42,12 @@ export interface ConnectGatewayOptions {
   clientVersion?: string;
   /** Interval of the heartbeats each chat sends, in ms; 0 disables them. Defaults to 15 seconds. */
   heartbeatIntervalMs?: number;
+  /**
+   * How long a chat (or a followed answer) whose stream dropped keeps trying
+   * to attach again, resuming its answer in progress from its cursor, in ms;
+   * 0 never tries (the chat ends with the error). Defaults to 60 seconds.
+   */
+  reconnectWindowMs?: number;
   /**
    * Check at connect time (GatewayService.HealthCheck) that the orchestrator
    * answers and accepts the token, so that `connectGateway()` itself throws
@@ -183,6 +192,19 @@ export class Gateway {
     return this.#attach(session);
   }
 
+  /**
+   * Follows an answer of one of this gateway's sessions from a cursor (see
+   * `AnswerCursor`), read-only: its chunks after the cursor, replayed
+   * from the store and then live, to its final chunk; it resumes by itself
+   * after a dropped connection or an orchestrator restart. Throws like
+   * `Answer` iteration (`AnswerFailedError`, `CancelledError`, ...), and
+   * `NotFoundError` when the session has no answer to `messageId`.
+   * Stopping (break, `signal`) never cancels the answer.
+   */
+  followAnswer(options: FollowAnswerOptions): AsyncIterable<ResponseChunk> {
+    return followAnswer(this.client, options, this.#options.reconnectWindowMs ?? DEFAULT_RECONNECT_WINDOW_MS);
+  }
+
   /** Returns one gateway session. Throws `NotFoundError` when there is none. */
   async getSession(sessionId: string): Promise<GatewaySession> {
     try {
@@ -271,6 +293,7 @@ export class Gateway {
   #attach(session: GatewaySession): Chat {
     const chat = new Chat(this.client, session, {
       heartbeatIntervalMs: this.#options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
+      reconnectWindowMs: this.#options.reconnectWindowMs ?? DEFAULT_RECONNECT_WINDOW_MS,
       onDetached: (c) => this.#chats.delete(c),
     });
     this.#chats.add(chat);

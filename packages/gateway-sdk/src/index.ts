@@ -3,6 +3,8 @@ export type { ConnectGatewayOptions, Gateway, ListSessionsOptions, OpenChatOptio
 export type { Chat, ChatEventMap, SendOptions } from "./chat.js";
 export type { Answer } from "./answer.js";
 export type { AgentInfo, AgentStatus, GatewayAgents, ListAgentsOptions } from "./agents.js";
+export type { AnswerCursor } from "./answer-cursor.js";
+export type { FollowAnswerOptions } from "./answer-follower.js";
 export type { GatewayContainers } from "./containers.js";
 export type {
   ContainerExecOptions,

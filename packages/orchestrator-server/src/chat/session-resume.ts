@@ -17,6 +17,8 @@ export interface ResumePlan {
   replay: SessionStreamEvent[];
   /** Per answer id, the last sequence the client has (seen or been replayed): live chunks up to it are duplicates. */
   seen: Map<string, number>;
+  /** The user messages whose answers were resumed. */
+  resumed: string[];
 }
 
 /**
@@ -41,7 +43,7 @@ export async function planResume(
     throw new ConnectError(`${field}.after_sequence needs ${field}.message_id (the answer it counts in)`, Code.InvalidArgument);
   }
   const named = cursor.messageId === "" ? inProgress : [cursor.messageId];
-  const plan: ResumePlan = { replay: [], seen: new Map() };
+  const plan: ResumePlan = { replay: [], seen: new Map(), resumed: [] };
   for (const messageId of named) {
     const found = await findAnswer(answers, sessionId, messageId).catch((err: unknown) => {
       // An answer in progress that is not stored yet or went away: nothing to replay.
@@ -53,6 +55,7 @@ export async function planResume(
     const { answer, chunks } = await readStoredAnswer(answers, found, after, `${field}.after_sequence`);
     for (const { chunk, outcome } of chunks) plan.replay.push({ kind: "chunk", chunk, outcome });
     plan.seen.set(answer.id, chunks.at(-1)?.chunk.sequence ?? after);
+    plan.resumed.push(answer.replyToMessageId);
   }
   return plan;
 }

@@ -63,7 +63,7 @@ export function createGatewayChatRpcs(deps: GatewayChatRpcDeps): GatewayChatRpcs
     },
 
     streamChat(requests, ctx) {
-      // A cancel on this stream stops the answers to the messages sent on it, not other clients' answers.
+      // A cancel on this stream stops the answers to the messages sent (or resumed) on it, not other clients' answers.
       const sentHere: string[] = [];
       let isFirst = true;
       return runSessionStream({
@@ -76,7 +76,9 @@ export function createGatewayChatRpcs(deps: GatewayChatRpcDeps): GatewayChatRpcs
         },
         async resume(sessionId, first) {
           const cursor = resumeCursorOf(first.resume);
-          return cursor && chat.planResume(sessionId, cursor, "resume");
+          const plan = cursor && (await chat.planResume(sessionId, cursor, "resume"));
+          sentHere.push(...(plan?.resumed ?? [])); // the stream that resumes an answer may cancel it
+          return plan;
         },
         async handle(sessionId, req) {
           const first = isFirst;

@@ -1191,7 +1191,8 @@ export type StreamChatRequest = Message<"gateway.v1.StreamChatRequest"> & {
     case: "heartbeat";
   } | {
     /**
-     * Stop the answers in progress to the messages sent on this stream.
+     * Stop the answers in progress to the messages sent (or resumed) on
+     * this stream.
      *
      * @generated from field: gateway.v1.CancelStream cancel = 4;
      */
@@ -1892,8 +1893,8 @@ export const GatewayService: GenService<{
    * GatewaySendMessage; down the stream come the chunks of every answer in
    * the session (several UIs may watch one session), the session's events,
    * stream status changes and heartbeats. A cancel stops the answers in
-   * progress to the messages sent on this stream (other clients' answers go
-   * on). Closing the stream (or losing it) never cancels an answer: only a
+   * progress to the messages sent on this stream, or resumed on it (other
+   * clients' answers go on). Closing the stream (or losing it) never cancels an answer: only a
    * cancel does. The stream ends with OK when the session closes.
    *
    * Resume: a first request with `resume` set (see AnswerCursor) first
