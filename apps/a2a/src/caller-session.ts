@@ -17,6 +17,7 @@ export class CallerSession {
   readonly #contexts = new Map<string, Promise<string>>();
   readonly #chats = new Map<string, Chat[]>();
   readonly #live = new Map<string, LiveTurn>();
+  readonly #byOrchestratorSession = new Map<string, string>();
 
   private constructor(gateway: Gateway) {
     this.gateway = gateway;
@@ -42,6 +43,17 @@ export class CallerSession {
   async contextOf(sessionId: string): Promise<string> {
     const session = await this.gateway.getSession(sessionId);
     return session.metadata?.labels[CONTEXT_LABEL] ?? sessionId;
+  }
+
+  /** The A2A context id of an orchestrator session (a task's `session_id`): the label of the gateway session that owns it. */
+  async contextOfOrchestratorSession(orchestratorSessionId: string): Promise<string> {
+    const known = this.#byOrchestratorSession.get(orchestratorSessionId);
+    if (known !== undefined) return known;
+    for await (const session of this.gateway.listSessions()) {
+      const contextId = session.metadata?.labels[CONTEXT_LABEL] ?? session.id;
+      this.#byOrchestratorSession.set(session.orchestratorSessionId, contextId);
+    }
+    return this.#byOrchestratorSession.get(orchestratorSessionId) ?? orchestratorSessionId;
   }
 
   /** Sends a chat message in a session; the returned turn goes on if the caller's stream drops. */

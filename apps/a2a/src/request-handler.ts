@@ -111,7 +111,7 @@ export class BridgeRequestHandler implements A2ARequestHandler {
     return rethrow(async () => {
       if (ref.kind === "task") {
         const task = await session.gateway.getTask(ref.taskId);
-        return taskFromProto({ taskId: params.id, contextId: await session.contextOf(task.sessionId) }, task);
+        return taskFromProto({ taskId: params.id, contextId: await session.contextOfOrchestratorSession(task.sessionId) }, task);
       }
       const ids = { taskId: params.id, contextId: await session.contextOf(ref.sessionId) };
       const live = session.live(params.id);
@@ -159,7 +159,7 @@ export class BridgeRequestHandler implements A2ARequestHandler {
     const sessionId = params.contextId ? (await session.session(params.contextId, await this.#agent(params.tenant, ctx))).sessionId : undefined;
     await rethrow(async () => {
       for await (const task of session.gateway.listTasks({ sessionId })) {
-        const a2a = taskFromProto({ taskId: orchestratorTaskId(task.id), contextId: await session.contextOf(task.sessionId) }, task);
+        const a2a = taskFromProto({ taskId: orchestratorTaskId(task.id), contextId: await session.contextOfOrchestratorSession(task.sessionId) }, task);
         if (params.status && a2a.status?.state !== params.status) continue;
         tasks.push(a2a);
       }
