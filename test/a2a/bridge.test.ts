@@ -248,3 +248,52 @@ describe("resume (A2A 1.0 §3.1.6 SubscribeToTask, extension urn:baaaht:a2a:resu
     expect(seen.map(Number)).toEqual(seen.map((_, i) => i));
   });
 });
+
+describe("cancel and restart", () => {
+  it("§3.1.5 CancelTask on a chat turn in progress reaches the agent: the stream and the task end CANCELED", async () => {
+    const words = Array.from({ length: 60 }, (_, i) => `c${i}`).join(" ");
+    const res = await rpc(`${bridge.url}/a2a/jsonrpc`, token, "SendStreamingMessage", {
+      tenant: TENANT,
+      message: { messageId: "cancel-1", role: "ROLE_USER", parts: [{ text: words }] },
+    });
+    let taskId = "";
+    let cancelled: WireEnvelope<WireTask> | undefined;
+    let final: WireStreamResult["statusUpdate"];
+    for await (const event of sseEvents(res)) {
+      const r = event.result;
+      if (r.task) taskId = r.task.id;
+      if (r.artifactUpdate && cancelled === undefined) {
+        cancelled = (await (await rpc(`${bridge.url}/a2a/jsonrpc`, token, "CancelTask", { tenant: TENANT, id: taskId })).json()) as WireEnvelope<WireTask>;
+      }
+      if (r.statusUpdate) final = r.statusUpdate;
+    }
+    expect(cancelled?.result.status.state).toBe("TASK_STATE_CANCELED");
+    expect(final?.status.state).toBe("TASK_STATE_CANCELED");
+    const got = (await (await rpc(`${bridge.url}/a2a/jsonrpc`, token, "GetTask", { tenant: TENANT, id: taskId })).json()) as WireEnvelope<WireTask>;
+    expect(got.result.status.state).toBe("TASK_STATE_CANCELED");
+  });
+
+  it("HTTP+JSON on the wire (plain fetch): message:send, then tasks/{id} after the bridge restarted (nothing stored in the bridge)", async () => {
+    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json", "a2a-version": "1.0" };
+    const sent = await fetch(`${bridge.url}/a2a/rest/${TENANT}/message:send`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ message: { messageId: "rest-1", role: "ROLE_USER", parts: [{ text: "over rest" }] } }),
+    });
+    expect(sent.status).toBe(200);
+    const { task } = (await sent.json()) as { task: WireTask };
+    expect(task.status.state).toBe("TASK_STATE_COMPLETED");
+    expect(task.artifacts?.[0]?.parts.map((p) => p.text).join("")).toBe("echo: over rest");
+
+    await bridge.stop();
+    bridge = await startBridge(orchestrator);
+    const got = await fetch(`${bridge.url}/a2a/rest/${TENANT}/tasks/${encodeURIComponent(task.id)}`, { headers });
+    expect(got.status).toBe(200);
+    const again = (await got.json()) as WireTask;
+    expect(again.contextId).toBe(task.contextId);
+    expect(again.status.state).toBe("TASK_STATE_COMPLETED");
+    expect(again.artifacts?.[0]?.parts.map((p) => p.text).join("")).toBe("echo: over rest");
+    const missing = await fetch(`${bridge.url}/a2a/rest/${TENANT}/tasks/${encodeURIComponent("task~no-such-task")}`, { headers });
+    expect(missing.status).toBe(404);
+  });
+});
