@@ -1,5 +1,6 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { DEFAULT_HOST, DEFAULT_PORT } from "./defaults.js";
+import { attachRemoteAgent } from "./attach.js";
 import { startA2AServer } from "./server.js";
 
 interface Globals {
@@ -13,7 +14,7 @@ function port(value: string): number {
   return n;
 }
 
-/** Defines `baaaht a2a serve` on the CLI's `a2a` command. */
+/** Defines `baaaht a2a serve` and `baaaht a2a attach` on the CLI's `a2a` command. */
 export function defineA2ACommand(command: Command): Command {
   command
     .command("serve")
@@ -30,6 +31,18 @@ export function defineA2ACommand(command: Command): Command {
         process.once("SIGTERM", resolve);
       });
       await server.close();
+    });
+  command
+    .command("attach")
+    .description("register a proxy agent whose chat turns and tasks go to a remote A2A agent, until SIGINT or SIGTERM")
+    .requiredOption("--card <url>", "the remote agent's base URL (its card is under .well-known/agent-card.json)")
+    .option("--name <name>", "the name to register under (default: the card's name)")
+    .addOption(new Option("--token <token>", "bearer token for the remote agent").env("BAAAHT_A2A_TOKEN"))
+    .action(async (opts: { card: string; name?: string; token?: string }, sub: Command) => {
+      const globals = sub.optsWithGlobals<Globals>();
+      const agent = await attachRemoteAgent({ ...opts, socketPath: globals.socket, stateDir: globals.stateDir, handleSignals: true });
+      agent.on("connected", ({ agentId }) => process.stdout.write(`attached ${opts.card} as agent ${agentId}\n`));
+      await agent.run();
     });
   return command;
 }
