@@ -129,6 +129,7 @@ async function lazyCommand(
   if (process.argv.slice(2).includes(name)) (await define())(command, clientAction);
 }
 
+await lazyCommand("agents", "list the connected agents: name, id, status, capabilities, task types, load", async () => (await import("./commands/agents.js")).defineAgentsCommand);
 await lazyCommand("tasks", "list, inspect, cancel and run tasks (admin token)", async () => (await import("./commands/tasks.js")).defineTasksCommand);
 await lazyCommand("events", "print the event log, or follow it live", async () => (await import("./commands/events.js")).defineEventsCommand);
 await lazyCommand(

@@ -9,6 +9,7 @@ import {
   type GatewaySessionState,
 } from "@baaaht/proto/gateway/v1";
 import { createSocketTransport, readToken, type WireProtocol } from "@baaaht/transport";
+import { GatewayAgents } from "./agents.js";
 import { Chat } from "./chat.js";
 import { GatewayContainers } from "./containers.js";
 import {
@@ -119,6 +120,8 @@ export class Gateway {
    * remove, exec (streamed output, awaitable exit) and logs.
    */
   readonly containers: GatewayContainers;
+  /** The orchestrator's agents: `gw.agents.list()`. */
+  readonly agents: GatewayAgents;
   readonly #closeTransport: () => void;
   readonly #options: ConnectGatewayOptions;
   readonly #chats = new Set<Chat>();
@@ -136,6 +139,7 @@ export class Gateway {
     const sessions = new SessionResolver(client);
     this.#tasks = new GatewayTasks(agentClient, client, sessions);
     this.containers = new GatewayContainers(orchestratorClient, sessions);
+    this.agents = new GatewayAgents(client);
     this.client = client;
     this.socketPath = socketPath;
     this.#closeTransport = closeTransport;

@@ -2,6 +2,7 @@ export { connectGateway } from "./gateway.js";
 export type { ConnectGatewayOptions, Gateway, ListSessionsOptions, OpenChatOptions } from "./gateway.js";
 export type { Chat, ChatEventMap, SendOptions } from "./chat.js";
 export type { Answer } from "./answer.js";
+export type { AgentInfo, AgentStatus, GatewayAgents, ListAgentsOptions } from "./agents.js";
 export type { GatewayContainers } from "./containers.js";
 export type {
   ContainerExecOptions,

@@ -18,6 +18,7 @@ import { createHealthService } from "./services/health-service.js";
 import { ReflectionIndex } from "./services/reflection-index.js";
 import { createReflectionV1alphaService, createReflectionV1Service } from "./services/reflection-service.js";
 import { createOrchestratorService } from "./services/orchestrator-service.js";
+import { createAgentListRpcs } from "./services/agent-list-rpcs.js";
 import { createAgentRpcs } from "./services/agent-rpcs.js";
 import { createChatRpcs } from "./services/chat-rpcs.js";
 import { createContainerRpcs } from "./services/container-rpcs.js";
@@ -57,6 +58,7 @@ export function registerServices(router: ConnectRouter, deps: ServiceDeps): void
   );
   const { core, info, logger, maxMessageBytes } = deps;
   const chat = { chat: core.chat, hub: core.hub, access: core.access, maxMessageBytes };
+  const agentList = createAgentListRpcs(core.agents);
   const events = createEventRpcs({
     events: core.events,
     access: core.access,
@@ -71,6 +73,7 @@ export function registerServices(router: ConnectRouter, deps: ServiceDeps): void
       ...createChatRpcs(chat),
       ...createContainerRpcs({ containers: core.containers, drainSignal: deps.lifecycle.drainSignal }),
       ...events.orchestrator,
+      ...agentList,
     })
     .service(AgentService, {
       ...createAgentRpcs({
@@ -88,6 +91,7 @@ export function registerServices(router: ConnectRouter, deps: ServiceDeps): void
       ...createGatewaySessionRpcs(core.gatewaySessions),
       ...createGatewayChatRpcs({ ...chat, info }),
       ...events.gateway,
+      ...agentList,
     })
     .service(ControlService, createControlService(deps))
     .service(Health, createHealthService(deps.lifecycle, contractServices.map((s) => s.typeName)))

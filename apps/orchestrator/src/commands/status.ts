@@ -1,20 +1,27 @@
 import { toJson } from "@bufbuild/protobuf";
 import { durationMs } from "@bufbuild/protobuf/wkt";
 import { ControlService, GetStatusResponseSchema, NodeState } from "@baaaht/proto/control/v1";
+import { OrchestratorService } from "@baaaht/proto/orchestrator/v1";
 import type { CliContext } from "../cli-context.js";
 
-/** `baaaht status`: identity, state, uptime and load of the orchestrator. */
+/** `baaaht status`: identity, state, uptime, load and connected agents of the orchestrator. */
 export async function status(ctx: CliContext): Promise<void> {
-  const res = await ctx.client(ControlService).getStatus({});
+  const [res, agents] = await Promise.all([
+    ctx.client(ControlService).getStatus({}),
+    ctx.client(OrchestratorService).listAgents({}),
+  ]);
+  const connectedAgents = agents.agents.length;
   const rows: [string, string][] = [
     ["identity", res.identity],
     ["state", NodeState[res.state]],
     ["uptime", formatDuration(res.uptime ? durationMs(res.uptime) : 0)],
     ["active tasks", String(res.activeTasks)],
+    ["agents", `${connectedAgents} connected`],
     ...Object.entries(res.metadata).sort(([a], [b]) => a.localeCompare(b)),
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
-  ctx.print(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n"), toJson(GetStatusResponseSchema, res));
+  const json = { ...(toJson(GetStatusResponseSchema, res, { alwaysEmitImplicit: true }) as object), connectedAgents };
+  ctx.print(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n"), json);
 }
 
 function formatDuration(ms: number): string {

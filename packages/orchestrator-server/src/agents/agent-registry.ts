@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { timestampNow } from "@bufbuild/protobuf/wkt";
+import { timestampMs, timestampNow } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { AgentSchema, AgentState, type Agent, type RegisterRequestSchema } from "@baaaht/proto/agent/v1";
 import { Status } from "@baaaht/proto/common/v1";
@@ -43,9 +43,32 @@ interface LiveAgent {
   tokenHash: string;
   connection?: AgentConnection;
   timer?: NodeJS.Timeout;
-  /** Chat answers and tasks it is working on. */
-  load: number;
+  /** When its current StreamAgent stream opened (ms since the epoch); undefined while not connected. */
+  connectedAt?: number;
+  /** The work it is doing: chat answers and tasks. */
+  load: AgentLoad;
 }
+
+/** The kinds of work an agent does. */
+export type LoadKind = "chat" | "task";
+
+/** How much of each kind of work an agent is doing. */
+export type AgentLoad = Record<LoadKind, number>;
+
+/** An agent as listed: the registered agent plus what only the live registry knows. */
+export interface AgentView {
+  agent: Agent;
+  /** True while its StreamAgent stream is open and it is not leaving. */
+  connected: boolean;
+  /** When its current stream opened (ms since the epoch); undefined while not connected. */
+  connectedAt?: number;
+  load: Readonly<AgentLoad>;
+}
+
+const noLoad = (): AgentLoad => ({ chat: 0, task: 0 });
+const totalLoad = (load: AgentLoad): number => load.chat + load.task;
+
+const registeredMs = (agent: Agent): number => (agent.registeredAt ? timestampMs(agent.registeredAt) : 0);
 
 const hashToken = (token: string): string => createHash("sha256").update(token).digest("hex");
 
@@ -76,7 +99,7 @@ export class AgentRegistry extends EventEmitter<AgentRegistryEvents> {
     for (const { agent, tokenHash } of await this.#o.store.agents.list()) {
       agent.state = AgentState.TERMINATED;
       agent.status = Status.STOPPED;
-      this.#live.set(agent.id, { agent, tokenHash, load: 0 });
+      this.#live.set(agent.id, { agent, tokenHash, load: noLoad() });
       this.#byTokenHash.set(tokenHash, agent.id);
     }
   }
@@ -95,7 +118,7 @@ export class AgentRegistry extends EventEmitter<AgentRegistryEvents> {
       metadata: input.metadata,
       capabilities: input.capabilities,
     });
-    const live: LiveAgent = { agent, tokenHash: hashToken(token), load: 0 };
+    const live: LiveAgent = { agent, tokenHash: hashToken(token), load: noLoad() };
     await this.#o.store.write(async (tx) => {
       await tx.agents.upsert(agent, live.tokenHash);
       this.#o.events(agentEvent("registered", agent));
@@ -128,6 +151,23 @@ export class AgentRegistry extends EventEmitter<AgentRegistryEvents> {
     return [...this.#live.values()].map((l) => l.agent);
   }
 
+  /**
+   * Every known agent (only the connected ones unless `includeDisconnected`)
+   * with its connection and load, oldest registration first.
+   */
+  views({ includeDisconnected = false } = {}): AgentView[] {
+    return [...this.#live.values()]
+      .map((live) => ({ live, connected: this.#isAvailable(live) }))
+      .filter(({ connected }) => connected || includeDisconnected)
+      .map(({ live, connected }) => ({
+        agent: live.agent,
+        connected,
+        connectedAt: connected ? live.connectedAt : undefined,
+        load: { ...live.load },
+      }))
+      .sort((a, b) => registeredMs(a.agent) - registeredMs(b.agent));
+  }
+
   /** Agents that are connected and not leaving. */
   available(): Agent[] {
     return [...this.#live.values()].filter((l) => this.#isAvailable(l)).map((l) => l.agent);
@@ -152,8 +192,9 @@ export class AgentRegistry extends EventEmitter<AgentRegistryEvents> {
     const connection = new AgentConnection(id);
     live.connection = connection;
     live.agent.lastHeartbeat = timestampNow();
+    live.connectedAt = Date.now();
     this.#arm(live);
-    this.#setState(live, live.load > 0 ? AgentState.BUSY : AgentState.IDLE, Status.RUNNING, true);
+    this.#setState(live, totalLoad(live.load) > 0 ? AgentState.BUSY : AgentState.IDLE, Status.RUNNING, true);
     this.emit("connected", live.agent);
     return connection;
   }
@@ -198,17 +239,17 @@ export class AgentRegistry extends EventEmitter<AgentRegistryEvents> {
     let best: LiveAgent | undefined;
     for (const live of this.#live.values()) {
       if (!this.#isAvailable(live) || !isChatCapable(live.agent) || exclude?.has(live.agent.id)) continue;
-      if (!best || live.load < best.load) best = live;
+      if (!best || totalLoad(live.load) < totalLoad(best.load)) best = live;
     }
     return best?.agent;
   }
 
-  /** Adds (or with a negative delta removes) work an agent is doing. */
-  addLoad(id: string, delta: number): void {
+  /** Adds (or with a negative delta removes) work of one kind an agent is doing. */
+  addLoad(id: string, delta: number, kind: LoadKind): void {
     const live = this.#live.get(id);
     if (!live) return;
-    live.load = Math.max(0, live.load + delta);
-    if (live.connection) this.#setState(live, live.load > 0 ? AgentState.BUSY : AgentState.IDLE, Status.RUNNING);
+    live.load[kind] = Math.max(0, live.load[kind] + delta);
+    if (live.connection) this.#setState(live, totalLoad(live.load) > 0 ? AgentState.BUSY : AgentState.IDLE, Status.RUNNING);
   }
 
   /** Stops every timer and ends every stream (the orchestrator is stopping). */
@@ -248,8 +289,9 @@ export class AgentRegistry extends EventEmitter<AgentRegistryEvents> {
     if (live.agent.state === AgentState.TERMINATED) return;
     const connection = live.connection;
     live.connection = undefined;
+    live.connectedAt = undefined;
     connection?.close(new ConnectError(`agent marked gone: ${reason}`, Code.Unavailable));
-    live.load = 0;
+    live.load = noLoad();
     this.#setState(live, AgentState.TERMINATED, Status.ERROR);
     this.#o.logger.warn({ agentId: live.agent.id, reason }, "agent lost");
     this.#o.events(agentEvent("lost", live.agent, reason));

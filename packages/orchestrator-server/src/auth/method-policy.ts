@@ -48,6 +48,7 @@ export const methodPolicy: Readonly<Record<string, Readonly<Record<string, Metho
     SubscribeEvents: rule(CLIENTS),
     HealthCheck: rule(EVERY),
     GetStatus: rule(EVERY),
+    ListAgents: rule(ADMIN),
   },
   "agent.v1.AgentService": {
     Register: rule(AGENTS, true),
@@ -75,6 +76,7 @@ export const methodPolicy: Readonly<Record<string, Readonly<Record<string, Metho
     SubscribeToEvents: rule(CLIENTS),
     HealthCheck: rule(EVERY),
     GetStatus: rule(EVERY),
+    ListAgents: rule(CLIENTS),
   },
   "grpc.health.v1.Health": { Check: anyone, List: anyone, Watch: anyone },
   "grpc.reflection.v1.ServerReflection": { ServerReflectionInfo: anyone },

@@ -124,7 +124,7 @@ export class ChatRouter {
 
     const answerId = randomUUID();
     const bind = this.#o.sessions.bindAgent(sessionId, agent.id);
-    this.#o.agents.addLoad(agent.id, 1);
+    this.#o.agents.addLoad(agent.id, 1, "chat");
     let stored: Message;
     let history: Message[];
     try {
@@ -136,7 +136,7 @@ export class ChatRouter {
         this.#o.sessions.history(sessionId, HISTORY_LIMIT + 1),
       ]);
     } catch (error) {
-      this.#o.agents.addLoad(agent.id, -1);
+      this.#o.agents.addLoad(agent.id, -1, "chat");
       throw error;
     }
     const turn: ChatTurn = {
@@ -266,8 +266,8 @@ export class ChatRouter {
     answer.tried.add(answer.agentId);
     const next = this.#agentFor(answer.sessionId, answer.tried);
     if (!next) return false;
-    this.#o.agents.addLoad(answer.agentId, -1);
-    this.#o.agents.addLoad(next.id, 1);
+    this.#o.agents.addLoad(answer.agentId, -1, "chat");
+    this.#o.agents.addLoad(next.id, 1, "chat");
     answer.agentId = next.id;
     this.#o.logger.info({ answerId: answer.id, agentId: next.id }, "answer routed again after a retryable failure");
     if (!this.#ask(answer)) return false;
@@ -297,7 +297,7 @@ export class ChatRouter {
   #finish(answer: Answer, text: string, outcome: AnswerOutcome, error: string, errorReason: ErrorReason | ""): void {
     if (!this.#answers.delete(answerKey(answer.sessionId, answer.replyToMessageId))) return;
     clearTimeout(answer.cancelTimer);
-    this.#o.agents.addLoad(answer.agentId, -1);
+    this.#o.agents.addLoad(answer.agentId, -1, "chat");
     const { sessionId } = answer;
     const content = answer.text + text;
     const last = this.#chunk(answer, text, true, outcome === "complete" ? "" : error || outcome, errorReason);

@@ -150,7 +150,7 @@ export class TaskRuns {
     const { task } = live.record;
     live.held = true;
     this.#table.occupy(task.id, task.agentId);
-    this.#o.agents.addLoad(task.agentId, 1);
+    this.#o.agents.addLoad(task.agentId, 1, "task");
     if (task.expiresAt) this.#timers.arm(task.id, timestampMs(task.expiresAt));
   }
 
@@ -343,7 +343,7 @@ export class TaskRuns {
     const timeoutMs = timeoutMsOf(task);
     task.expiresAt = timeoutMs > 0 ? timestampFromMs(now + timeoutMs) : undefined;
     this.#table.occupy(task.id, agent.id);
-    this.#o.agents.addLoad(agent.id, 1);
+    this.#o.agents.addLoad(agent.id, 1, "task");
     const attempt = record.attempts;
     const current = () => task.state === TaskState.RUNNING && task.agentId === agent.id && record.attempts === attempt;
     void this.#move(live, TaskState.RUNNING, { note: `assigned to agent ${agent.name}`, extra: { agent_name: agent.name } }, () => {
@@ -364,7 +364,7 @@ export class TaskRuns {
     const { id, agentId } = live.record.task;
     live.held = false;
     this.#timers.clear(id);
-    if (this.#table.vacate(id, agentId)) this.#o.agents.addLoad(agentId, -1);
+    if (this.#table.vacate(id, agentId)) this.#o.agents.addLoad(agentId, -1, "task");
   }
 
   #expire(taskId: string): void {
