@@ -22,7 +22,7 @@ beforeAll(async () => {
   const token = await callerToken(a, "proxy");
   proxyToken = token;
   bridge = await startBridge(a);
-  const proxy = spawn(process.execPath, [CLI, "--socket", b.socketPath, "--state-dir", b.stateDir, "a2a", "attach", "--card", `${bridge.url}/agents/baaaht`, "--name", "remote-echo", "--token", token], {
+  const proxy = spawn(process.execPath, [CLI, "--socket", b.socketPath, "--state-dir", b.stateDir, "a2a", "attach", "--card", `${bridge.url}/agents/echo`, "--name", "remote-echo", "--token", token], {
     env: { ...process.env, BAAAHT_TOKEN: "" },
     stdio: ["ignore", "pipe", "pipe"],
   });

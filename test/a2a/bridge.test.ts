@@ -13,7 +13,7 @@ import { rpc, sseEvents, type WireCard, type WireEnvelope, type WireStreamResult
 let orchestrator: OrchestratorProcess;
 let bridge: BridgeProcess;
 let token: string;
-const TENANT = "baaaht";
+const TENANT = "echo";
 
 beforeAll(async () => {
   orchestrator = await startOrchestrator();
@@ -295,5 +295,21 @@ describe("cancel and restart", () => {
     expect(again.artifacts?.[0]?.parts.map((p) => p.text).join("")).toBe("echo: over rest");
     const missing = await fetch(`${bridge.url}/a2a/rest/${TENANT}/tasks/${encodeURIComponent("task~no-such-task")}`, { headers });
     expect(missing.status).toBe(404);
+  });
+});
+
+describe("several agents", () => {
+  it("§8.2 with two agents the default card is a directory naming each agent's card; a request must name its tenant", async () => {
+    await startEchoAgent({ socketPath: orchestrator.socketPath, stateDir: orchestrator.stateDir, name: "second" });
+    const res = await fetch(`${bridge.url}/.well-known/agent-card.json`, { headers: { "a2a-version": "1.0" } });
+    const card = (await res.json()) as WireCard;
+    expect(card.skills.map((s) => s.id).sort()).toEqual(["agent:echo", "agent:second"]);
+    const second = (await (await fetch(`${bridge.url}/agents/second/.well-known/agent-card.json`, { headers: { "a2a-version": "1.0" } })).json()) as WireCard;
+    expect(second.supportedInterfaces[0]?.tenant).toBe("second");
+    const params = { message: { messageId: "no-tenant", role: "ROLE_USER", parts: [{ text: "hi" }] } };
+    const body = (await (await rpc(`${bridge.url}/a2a/jsonrpc`, token, "SendMessage", params)).json()) as WireEnvelope;
+    expect(body.error?.message).toMatch(/name one as the tenant/);
+    const unknown = (await (await rpc(`${bridge.url}/a2a/jsonrpc`, token, "SendMessage", { ...params, tenant: "nobody" })).json()) as WireEnvelope;
+    expect(unknown.error?.message).toMatch(/no agent named "nobody"/);
   });
 });

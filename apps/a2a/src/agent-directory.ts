@@ -1,13 +1,12 @@
-import { createClient, type Client } from "@connectrpc/connect";
-import { AgentService } from "@baaaht/proto/agent/v1";
+import type { Gateway } from "@baaaht/gateway-sdk";
 
-/** One agent the bridge offers as an A2A agent (the fields of the gateway SDK's agent listing the cards use). */
+/** One agent the bridge offers as an A2A agent (the fields of `gw.agents.list()` the cards use). */
 export interface DirectoryAgent {
   /** The A2A tenant, and the agent's name on the orchestrator. */
   name: string;
   description: string;
   version: string;
-  /** The task types it runs (each one a skill on its card); "chat" is the chat skill. */
+  /** The task types it runs (each one a skill on its card). */
   taskTypes: string[];
 }
 
@@ -16,29 +15,22 @@ export interface AgentDirectory {
   list(): Promise<DirectoryAgent[]>;
 }
 
-/** The name of the single agent the directory shows while the orchestrator cannot list agents one by one. */
-export const COMBINED_AGENT_NAME = "baaaht";
-
 /**
- * The agent directory over the orchestrator: every connected agent's
- * capabilities together (`AgentService.GetCapabilities` without an agent id),
- * offered as one A2A agent. This is the one place to switch to a per-agent
- * listing (`gw.agents.list()`).
+ * The agent directory over the orchestrator (`gw.agents.list()` with the
+ * bridge's own gateway token): one A2A agent per agent name connected now;
+ * several instances of one name are one A2A agent (their task types
+ * together), oldest registration first.
  */
-export function orchestratorDirectory(transport: Parameters<typeof createClient>[1]): AgentDirectory {
-  const client: Client<typeof AgentService> = createClient(AgentService, transport);
+export function gatewayDirectory(gw: Gateway): AgentDirectory {
   return {
     async list() {
-      const res = await client.getCapabilities({});
-      const tasks = res.capabilities?.supportedTasks ?? [];
-      return [
-        {
-          name: COMBINED_AGENT_NAME,
-          description: "The agents connected to this baaaht orchestrator",
-          version: "",
-          taskTypes: [...new Set(tasks)],
-        },
-      ];
+      const byName = new Map<string, DirectoryAgent>();
+      for (const agent of await gw.agents.list()) {
+        const known = byName.get(agent.name);
+        if (known) known.taskTypes = [...new Set([...known.taskTypes, ...agent.taskTypes])];
+        else byName.set(agent.name, { name: agent.name, description: agent.description, version: agent.version, taskTypes: [...agent.taskTypes] });
+      }
+      return [...byName.values()];
     },
   };
 }

@@ -5,11 +5,10 @@ import { AgentCard, type AgentCard as AgentCardType } from "@a2a-js/sdk";
 import { legacyAgentCardRouter } from "@a2a-js/sdk/compat/v0_3/server/express";
 import type { ServerCallContext } from "@a2a-js/sdk/server";
 import { jsonRpcHandler, restHandler } from "@a2a-js/sdk/server/express";
-import { readToken } from "@baaaht/transport";
-import { createSocketTransport } from "@baaaht/transport";
+import { connectGateway } from "@baaaht/gateway-sdk";
 import { PATHS } from "./agent-card.js";
 import { AgentCards } from "./agent-cards.js";
-import { orchestratorDirectory } from "./agent-directory.js";
+import { gatewayDirectory } from "./agent-directory.js";
 import { CallerSession } from "./caller-session.js";
 import { bearerToken, CallerTokens, type Caller } from "./caller-tokens.js";
 import { CallerUser } from "./caller-user.js";
@@ -39,9 +38,9 @@ export interface A2AServer {
 
 /** Starts `baaaht a2a serve`: the A2A bindings for every agent on the orchestrator. */
 export async function startA2AServer(options: A2AServerOptions = {}): Promise<A2AServer> {
-  const own = createSocketTransport({ socketPath: options.socketPath, token: options.token ?? readToken("gateway", { stateDir: options.stateDir }) });
+  const own = await connectGateway({ socketPath: options.socketPath, stateDir: options.stateDir, token: options.token, clientType: "a2a-bridge" });
   let baseUrl = options.publicUrl ?? "";
-  const cards = new AgentCards(orchestratorDirectory(own.transport), () => baseUrl);
+  const cards = new AgentCards(gatewayDirectory(own), () => baseUrl);
   await cards.defaultCard(); // the orchestrator answers and takes the token, or the start fails here
 
   const tokens = new CallerTokens(options.stateDir);
@@ -116,7 +115,7 @@ export async function startA2AServer(options: A2AServerOptions = {}): Promise<A2
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       for (const session of sessions.values()) await (await session.catch(() => undefined))?.close();
-      own.close();
+      await own.close();
     },
   };
 }
