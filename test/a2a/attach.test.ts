@@ -64,6 +64,26 @@ describe("a2a attach round trip", () => {
     await chat.close();
   });
 
+  it("the bridge restarts mid-answer: the proxy resubscribes with backoff and the answer on B arrives whole, nothing repeated", async () => {
+    const chat = await gw.openChat({ name: "resubscribe" });
+    const words = Array.from({ length: 60 }, (_, i) => `r${i}`).join(" ");
+    const port = Number(new URL(bridge.url).port);
+    let text = "";
+    let restarted: Promise<void> | undefined;
+    for await (const chunk of chat.send(words)) {
+      text += chunk.text;
+      if (text.length > 20 && restarted === undefined) {
+        restarted = (async () => {
+          await bridge.stop();
+          bridge = await startBridge(a, port);
+        })();
+      }
+    }
+    await restarted;
+    expect(text).toBe(`echo: ${words}`);
+    await chat.close();
+  });
+
   it("a cancel on B reaches the echo agent on A (its answer ends CANCELLED there)", async () => {
     const chat = await gw.openChat({ name: "cancel" });
     const words = Array.from({ length: 80 }, (_, i) => `x${i}`).join(" ");

@@ -12,9 +12,9 @@ export interface BridgeProcess {
 
 const running = new Set<BridgeProcess>();
 
-/** Starts the bridge on a free port in front of `orchestrator`, and resolves with its URL once it listens. */
-export async function startBridge(orchestrator: OrchestratorProcess): Promise<BridgeProcess> {
-  const child = spawn(process.execPath, [CLI, "--socket", orchestrator.socketPath, "--state-dir", orchestrator.stateDir, "a2a", "serve", "--port", "0"], {
+/** Starts the bridge in front of `orchestrator` (on `port`, default any free one), and resolves with its URL once it listens. */
+export async function startBridge(orchestrator: OrchestratorProcess, port = 0): Promise<BridgeProcess> {
+  const child = spawn(process.execPath, [CLI, "--socket", orchestrator.socketPath, "--state-dir", orchestrator.stateDir, "a2a", "serve", "--port", String(port)], {
     env: { ...process.env, BAAAHT_TOKEN: "" },
     stdio: ["ignore", "pipe", "pipe"],
   });
