@@ -249,6 +249,39 @@ describe("resume (A2A 1.0 §3.1.6 SubscribeToTask, extension urn:baaaht:a2a:resu
   });
 });
 
+describe("resume an orchestrator task", () => {
+  it("§3.1.6 drop a task's stream, SubscribeToTask with Last-Event-ID: the output arrives whole, nothing repeated", async () => {
+    const controller = new AbortController();
+    const res = await rpc(`${bridge.url}/a2a/jsonrpc`, token, "SendStreamingMessage", {
+      tenant: TENANT,
+      message: { messageId: "resume-task", role: "ROLE_USER", parts: [{ data: { taskType: "custom", params: { command: "countdown", n: 12, interval_ms: 100 } } }] },
+    }, {}, controller.signal);
+    let taskId = "";
+    let lastId = "";
+    let output = "";
+    try {
+      for await (const event of sseEvents(res)) {
+        const r = event.result;
+        if (r.task) taskId = r.task.id;
+        if (r.artifactUpdate?.artifact.artifactId === "output") output += r.artifactUpdate.artifact.parts[0]?.text ?? "";
+        if (r.artifactUpdate || r.statusUpdate) lastId = (r.artifactUpdate ?? r.statusUpdate)!.metadata["baaaht.eventId"]!;
+        if (output.split("\n").length > 3) controller.abort();
+      }
+    } catch (err) {
+      expect((err as Error).name).toBe("AbortError");
+    }
+    const again = await rpc(`${bridge.url}/a2a/jsonrpc`, token, "SubscribeToTask", { tenant: TENANT, id: taskId }, { "last-event-id": lastId });
+    let final: WireStreamResult["statusUpdate"];
+    for await (const event of sseEvents(again)) {
+      const r = event.result;
+      if (r.artifactUpdate?.artifact.artifactId === "output") output += r.artifactUpdate.artifact.parts[0]?.text ?? "";
+      if (r.statusUpdate) final = r.statusUpdate;
+    }
+    expect(output).toBe(Array.from({ length: 12 }, (_, i) => `${12 - i}\n`).join(""));
+    expect(final?.status.state).toBe("TASK_STATE_COMPLETED");
+  });
+});
+
 describe("cancel and restart", () => {
   it("§3.1.5 CancelTask on a chat turn in progress reaches the agent: the stream and the task end CANCELED", async () => {
     const words = Array.from({ length: 60 }, (_, i) => `c${i}`).join(" ");
