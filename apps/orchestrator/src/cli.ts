@@ -144,6 +144,12 @@ await lazyCommand(
   async () => (await import("@baaaht/web/command")).defineWebCommand,
 );
 
+await lazyCommand(
+  "a2a",
+  "the A2A bridge: serve the orchestrator's agents as A2A agents (gateway token; callers use a2a-* gateway tokens)",
+  async () => (await import("@baaaht/a2a/cli")).defineA2ACommand,
+);
+
 try {
   await program.parseAsync();
 } catch (err) {

@@ -1,3 +1,4 @@
+import { a2aFor } from "./a2a-client.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { ChatChunkSchema, ChatRequest } from "@baaaht/proto/agent/v1";
@@ -74,6 +75,7 @@ export class ChatDispatcher {
       logger,
       agentId,
       sandbox: () => this.sandbox(msg.sessionId, controller.signal),
+      a2a: a2aFor(controller.signal),
     };
     logger.debug("answering a chat message");
     // Registered before the handler runs: a plain string answer finishes synchronously.

@@ -1,3 +1,5 @@
+import type { AgentCard } from "@a2a-js/sdk";
+import type { A2AAgent, A2AAgentOptions } from "./a2a-client.js";
 import type { Logger } from "./logger.js";
 import type { Sandbox } from "./sandbox-types.js";
 
@@ -49,6 +51,12 @@ export interface ChatContext {
    * `sandbox` option, with a `SandboxError` when the orchestrator refuses.
    */
   sandbox(): Promise<Sandbox>;
+  /**
+   * An A2A agent to delegate to, by its base URL or card: `send(message)`
+   * streams its answer (`for await (const u of run)`, `await run.result`);
+   * aborting `signal` cancels the remote task. Needs `@a2a-js/sdk` installed.
+   */
+  a2a(urlOrCard: string | AgentCard, options?: A2AAgentOptions): A2AAgent;
 }
 
 /**

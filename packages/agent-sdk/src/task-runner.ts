@@ -1,3 +1,4 @@
+import { a2aFor } from "./a2a-client.js";
 import { TaskPriority, TaskType } from "@baaaht/proto/agent/v1";
 import type { Task as TaskMessage } from "@baaaht/proto/agent/v1";
 import { raceAbort } from "./abort-reasons.js";
@@ -56,6 +57,7 @@ export async function runTaskHandler(handler: TaskHandler, run: TaskRun): Promis
     taskId: task.id,
     agentId: run.agentId,
     sandbox: run.sandbox,
+    a2a: a2aFor(signal),
     progress(percent, message = "") {
       if (!ended && !stop.aborted) sink.progress(clampPercent(percent), message);
       return Promise.resolve();

@@ -1,3 +1,5 @@
+import type { AgentCard } from "@a2a-js/sdk";
+import type { A2AAgent, A2AAgentOptions } from "./a2a-client.js";
 import type { Logger } from "./logger.js";
 import type { Sandbox } from "./sandbox-types.js";
 
@@ -85,6 +87,8 @@ export interface TaskContext {
    * refuses.
    */
   sandbox(): Promise<Sandbox>;
+  /** An A2A agent to delegate to, as in `ChatContext.a2a`; aborting `signal` cancels the remote task. */
+  a2a(urlOrCard: string | AgentCard, options?: A2AAgentOptions): A2AAgent;
 }
 
 /** The result of a successful task, as an object. Every field is optional. */

@@ -1,3 +1,4 @@
+import { a2aFor } from "./a2a-client.js";
 /**
  * Test kit for agent authors: run a chat or task handler without an
  * orchestrator. Import from "@baaaht/agent-sdk/testing".
@@ -87,6 +88,7 @@ export async function runHandler(
     logger: withFields(toLogger(input.logger ?? silentLogger), { sessionId: msg.sessionId, messageId: msg.messageId }),
     agentId: input.agentId ?? "test-agent",
     sandbox: testSandbox(input.sandbox, controller.signal),
+    a2a: a2aFor(controller.signal),
   };
   const chunks: string[] = [];
   let error: string | undefined;

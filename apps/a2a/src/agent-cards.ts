@@ -1,0 +1,34 @@
+import type { AgentCard } from "@a2a-js/sdk";
+import { buildAgentCard, buildDefaultCard } from "./agent-card.js";
+import type { AgentDirectory } from "./agent-directory.js";
+
+/** The cards of the agents connected right now, built from the directory on each request. */
+export class AgentCards {
+  readonly #directory: AgentDirectory;
+  readonly #baseUrl: () => string;
+
+  constructor(directory: AgentDirectory, baseUrl: () => string) {
+    this.#directory = directory;
+    this.#baseUrl = baseUrl;
+  }
+
+  async defaultCard(): Promise<AgentCard> {
+    return buildDefaultCard(await this.#directory.list(), this.#baseUrl());
+  }
+
+  /** The card of the named agent, or undefined when no such agent is connected. */
+  async card(name: string): Promise<AgentCard | undefined> {
+    const agent = (await this.#directory.list()).find((a) => a.name === name);
+    return agent && buildAgentCard(agent, this.#baseUrl());
+  }
+
+  async has(name: string): Promise<boolean> {
+    return (await this.#directory.list()).some((a) => a.name === name);
+  }
+
+  /** The agent a request without a tenant goes to: the only one, else "" (the caller must choose). */
+  async defaultAgentName(): Promise<string> {
+    const agents = await this.#directory.list();
+    return agents.length === 1 ? agents[0]!.name : "";
+  }
+}

@@ -1,0 +1,105 @@
+import { Role, TaskState, type Message, type StreamResponse, type Task } from "@a2a-js/sdk";
+import { EVENT_ID_KEY } from "./defaults.js";
+import type { TurnEvent } from "./turn-events.js";
+
+/** The id of the artifact a chat answer streams into. */
+export const ANSWER_ARTIFACT_ID = "answer";
+/** The resume cursor of the final status event of a turn. */
+export const FINAL_EVENT_ID = "final";
+
+export interface TaskIds {
+  taskId: string;
+  contextId: string;
+}
+
+export function textMessage(ids: TaskIds, role: Role, text: string, messageId: string): Message {
+  return {
+    messageId,
+    contextId: ids.contextId,
+    taskId: ids.taskId,
+    role,
+    parts: [{ content: { $case: "text", value: text }, metadata: undefined, filename: "", mediaType: "text/plain" }],
+    metadata: undefined,
+    extensions: [],
+    referenceTaskIds: [],
+  };
+}
+
+export function taskSnapshot(ids: TaskIds, state: TaskState, extra: Partial<Pick<Task, "artifacts" | "history">> & { message?: Message } = {}): Task {
+  return {
+    id: ids.taskId,
+    contextId: ids.contextId,
+    status: { state, message: extra.message, timestamp: new Date().toISOString() },
+    artifacts: extra.artifacts ?? [],
+    history: extra.history ?? [],
+    metadata: undefined,
+  };
+}
+
+/**
+ * Turns the events of a chat turn into A2A stream events: each chunk an
+ * artifact update appended to the "answer" artifact, then a final status
+ * (COMPLETED with the full answer as its message, FAILED or CANCELED). Each
+ * event carries its resume cursor in `metadata["baaaht.eventId"]` (the chunk
+ * sequence); with `after` set, the chunks up to it are not sent again.
+ */
+export async function* turnToA2A(ids: TaskIds, events: AsyncIterable<TurnEvent>, after?: number): AsyncGenerator<StreamResponse> {
+  let text = "";
+  let sentArtifact = after !== undefined;
+  for await (const event of events) {
+    if (event.kind === "chunk") {
+      text += event.text;
+      if (after !== undefined && event.sequence <= after) continue;
+      yield {
+        payload: {
+          $case: "artifactUpdate",
+          value: {
+            ...ids,
+            artifact: {
+              artifactId: ANSWER_ARTIFACT_ID,
+              name: "answer",
+              description: "",
+              parts: textMessage(ids, Role.ROLE_AGENT, event.text, "").parts,
+              metadata: undefined,
+              extensions: [],
+            },
+            append: sentArtifact,
+            lastChunk: event.final,
+            metadata: { [EVENT_ID_KEY]: String(event.sequence) },
+          },
+        },
+      };
+      sentArtifact = true;
+      continue;
+    }
+    const message = textMessage(ids, Role.ROLE_AGENT, event.state === TaskState.TASK_STATE_COMPLETED ? text : event.error, `${ids.taskId}~answer`);
+    yield {
+      payload: {
+        $case: "statusUpdate",
+        value: { ...ids, status: { state: event.state, message, timestamp: new Date().toISOString() }, metadata: { [EVENT_ID_KEY]: FINAL_EVENT_ID } },
+      },
+    };
+    return;
+  }
+}
+
+/** The whole state of a turn from all its events so far: the answer artifact and, when it ended, the final status. */
+export async function turnTask(ids: TaskIds, events: AsyncIterable<TurnEvent>): Promise<Task> {
+  let text = "";
+  let end: Extract<TurnEvent, { kind: "end" }> | undefined;
+  for await (const event of events) {
+    if (event.kind === "chunk") text += event.text;
+    else end = event;
+  }
+  return liveTask(ids, text, end);
+}
+
+export function liveTask(ids: TaskIds, text: string, end?: Extract<TurnEvent, { kind: "end" }>): Task {
+  const artifacts =
+    text === ""
+      ? []
+      : [{ artifactId: ANSWER_ARTIFACT_ID, name: "answer", description: "", parts: textMessage(ids, Role.ROLE_AGENT, text, "").parts, metadata: undefined, extensions: [] }];
+  if (!end) return taskSnapshot(ids, TaskState.TASK_STATE_WORKING, { artifacts });
+  const message = textMessage(ids, Role.ROLE_AGENT, end.state === TaskState.TASK_STATE_COMPLETED ? text : end.error, `${ids.taskId}~answer`);
+  return taskSnapshot(ids, end.state, { artifacts, message });
+}
