@@ -8,5 +8,6 @@ export { createSocketTransport } from "./socket-transport.js";
 export type { SocketTransport, SocketTransportOptions } from "./socket-transport.js";
 export { resolveStateDir } from "./state-dir.js";
 export { ensurePrivateDir, UnsafeStateDirError } from "./private-dir.js";
-export { GATEWAY_TOKENS_DIR, gatewayTokenPath, readToken, tokenPath } from "./token-file.js";
+export { GATEWAY_TOKENS_DIR, gatewayTokenPath, MissingTokenError, readToken, tokenPath } from "./token-file.js";
 export type { ReadTokenOptions, TokenScope } from "./token-file.js";
+export { onStopSignals, SIGNAL_PAIR_WINDOW_MS, STOP_SIGNALS } from "./stop-signals.js";
