@@ -1,6 +1,9 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_ECHO_DELAY_MS } from "./echo-handler.js";
 
+/** The exit code of a bad command line or configuration (a missing token): 2, as `baaaht` uses. */
+export const USAGE_EXIT_CODE = 2;
+
 /** The settings of the echo-agent command. */
 export interface EchoAgentSettings {
   /** The orchestrator's socket; undefined lets the SDK resolve it ($BAAAHT_SOCKET, then the default path). */
@@ -17,7 +20,8 @@ export interface EchoAgentSettings {
 
 /**
  * Parses the echo-agent command line (without the node and script
- * arguments). `--help` prints usage and exits; a bad flag exits with code 1.
+ * arguments). `--help` prints usage and exits; a bad flag prints one error
+ * line and a pointer to `--help`, and exits with code 2 (like `baaaht`).
  * The token comes from $BAAAHT_TOKEN or `<state-dir>/agent.token`, never
  * from a flag (command lines are visible to every user).
  */
@@ -39,6 +43,9 @@ export function parseEchoAgentArgs(args: string[]): EchoAgentSettings {
         .env("BAAAHT_ECHO_SANDBOX_IMAGE"),
     )
     .allowExcessArguments(false)
+    .configureOutput({ outputError: (text, write) => write(`echo-agent: ${text.replace(/^error: /, "")}`) })
+    .showHelpAfterError("see `echo-agent --help`")
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : USAGE_EXIT_CODE))
     .parse(args, { from: "user" });
   const opts = program.opts<{ socket?: string; stateDir?: string; name: string; delayMs: number; sandboxImage?: string }>();
   return {

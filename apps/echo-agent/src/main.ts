@@ -5,8 +5,8 @@
  * session's sandbox container and streams its output. Start an
  * orchestrator, then `pnpm echo-agent`.
  */
-import { createAgent } from "@baaaht/agent-sdk";
-import { parseEchoAgentArgs } from "./cli-options.js";
+import { createAgent, MissingTokenError } from "@baaaht/agent-sdk";
+import { parseEchoAgentArgs, USAGE_EXIT_CODE } from "./cli-options.js";
 import { countdownTask } from "./countdown-task.js";
 import { createEchoHandler } from "./echo-handler.js";
 
@@ -32,5 +32,6 @@ try {
   await agent.run();
 } catch (err) {
   process.stderr.write(`echo-agent: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
+  // No token is a configuration error (like a bad flag); anything else is the orchestrator refusing the agent.
+  process.exitCode = err instanceof MissingTokenError ? USAGE_EXIT_CODE : 1;
 }
