@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from "commander";
+import { LOG_FORMATS, type LogFormat } from "@baaaht/agent-sdk";
 import { DEFAULT_ECHO_DELAY_MS } from "./echo-handler.js";
 
 /** The exit code of a bad command line or configuration (a missing token): 2, as `baaaht` uses. */
@@ -16,6 +17,8 @@ export interface EchoAgentSettings {
   delayMs: number;
   /** The image of the sandbox `/sh` commands run in, one container per session; undefined: no sandbox. */
   sandboxImage: string | undefined;
+  /** The log format; undefined: pretty when stderr is a terminal, else JSON lines. */
+  logFormat: LogFormat | undefined;
 }
 
 /**
@@ -42,18 +45,24 @@ export function parseEchoAgentArgs(args: string[]): EchoAgentSettings {
       new Option("--sandbox-image <image>", "run `/sh COMMAND` messages in a container of this image, one per session")
         .env("BAAAHT_ECHO_SANDBOX_IMAGE"),
     )
+    .addOption(
+      new Option("--log-format <format>", "log lines as JSON, or pretty one-line text (default: pretty on a terminal, else json)")
+        .choices(LOG_FORMATS)
+        .env("BAAAHT_LOG_FORMAT"),
+    )
     .allowExcessArguments(false)
     .configureOutput({ outputError: (text, write) => write(`echo-agent: ${text.replace(/^error: /, "")}`) })
     .showHelpAfterError("see `echo-agent --help`")
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : USAGE_EXIT_CODE))
     .parse(args, { from: "user" });
-  const opts = program.opts<{ socket?: string; stateDir?: string; name: string; delayMs: number; sandboxImage?: string }>();
+  const opts = program.opts<{ socket?: string; stateDir?: string; name: string; delayMs: number; sandboxImage?: string; logFormat?: LogFormat }>();
   return {
     socketPath: opts.socket || undefined,
     stateDir: opts.stateDir || undefined,
     name: opts.name,
     delayMs: opts.delayMs,
     sandboxImage: opts.sandboxImage?.trim() || undefined,
+    logFormat: opts.logFormat,
   };
 }
 

@@ -5,7 +5,7 @@
  * session's sandbox container and streams its output. Start an
  * orchestrator, then `pnpm echo-agent`.
  */
-import { createAgent, MissingTokenError } from "@baaaht/agent-sdk";
+import { createAgent, createJsonLogger, MissingTokenError } from "@baaaht/agent-sdk";
 import { parseEchoAgentArgs, USAGE_EXIT_CODE } from "./cli-options.js";
 import { countdownTask } from "./countdown-task.js";
 import { createEchoHandler } from "./echo-handler.js";
@@ -19,6 +19,7 @@ const agent = createAgent({
   capabilities: { maxConcurrentTasks: 4 },
   socketPath: settings.socketPath,
   stateDir: settings.stateDir,
+  logger: createJsonLogger({ base: { name: settings.name }, format: settings.logFormat }),
   onMessage: createEchoHandler({ delayMs: settings.delayMs }),
   taskTypes: ["custom"],
   onTask: countdownTask,

@@ -3,7 +3,8 @@ export type { Agent } from "./agent.js";
 export type { AgentEventListener, AgentEventMap, AgentEventName, AgentState } from "./agent-events.js";
 export type { ChatContext, ChatHandler, ChatHistoryEntry, ChatMessage, ChatReply } from "./chat-types.js";
 export { createJsonLogger } from "./logger.js";
-export { MissingTokenError } from "@baaaht/transport";
+export { LOG_FORMATS, MissingTokenError } from "@baaaht/transport";
+export type { LogFormat } from "@baaaht/transport";
 export type { JsonLoggerOptions, LogFields, Logger, LoggerLike, LogLevel, PinoLikeLogger } from "./logger.js";
 export {
   DEFAULT_DRAIN_TIMEOUT_MS,

@@ -11,3 +11,5 @@ export { ensurePrivateDir, UnsafeStateDirError } from "./private-dir.js";
 export { GATEWAY_TOKENS_DIR, gatewayTokenPath, MissingTokenError, readToken, tokenPath } from "./token-file.js";
 export type { ReadTokenOptions, TokenScope } from "./token-file.js";
 export { onStopSignals, SIGNAL_PAIR_WINDOW_MS, STOP_SIGNALS } from "./stop-signals.js";
+export { LOG_FORMATS, prettyLogOptions, resolveLogFormat } from "./log-format.js";
+export type { LogFormat } from "./log-format.js";

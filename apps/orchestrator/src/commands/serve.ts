@@ -1,5 +1,5 @@
 import { createOrchestrator } from "@baaaht/orchestrator-server";
-import { onStopSignals } from "@baaaht/transport";
+import { onStopSignals, type LogFormat } from "@baaaht/transport";
 
 /** Options of `baaaht serve`. */
 export interface ServeOptions {
@@ -8,6 +8,8 @@ export interface ServeOptions {
   socketGroup?: string;
   database?: string;
   logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** JSON lines or pretty text; undefined: pretty when stderr is a terminal. */
+  logFormat?: LogFormat;
   heartbeatIntervalMs?: number;
   missedHeartbeats?: number;
   eventRetention?: number;
@@ -31,6 +33,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     socketGroup: options.socketGroup,
     database: options.database,
     logLevel: options.logLevel,
+    logFormat: options.logFormat,
     heartbeatIntervalMs: options.heartbeatIntervalMs,
     missedHeartbeats: options.missedHeartbeats,
     engine: options.engine,

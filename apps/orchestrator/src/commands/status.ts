@@ -1,7 +1,7 @@
-import { toJson } from "@bufbuild/protobuf";
 import { durationMs } from "@bufbuild/protobuf/wkt";
 import { ControlService, GetStatusResponseSchema, NodeState } from "@baaaht/proto/control/v1";
 import type { CliContext } from "../cli-context.js";
+import { protoJson } from "../proto-json.js";
 
 /** `baaaht status`: identity, state, uptime and load of the orchestrator. */
 export async function status(ctx: CliContext): Promise<void> {
@@ -14,7 +14,7 @@ export async function status(ctx: CliContext): Promise<void> {
     ...Object.entries(res.metadata).sort(([a], [b]) => a.localeCompare(b)),
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
-  ctx.print(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n"), toJson(GetStatusResponseSchema, res));
+  ctx.print(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n"), protoJson(GetStatusResponseSchema, res));
 }
 
 function formatDuration(ms: number): string {
