@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// `pnpm start`: the orchestrator, the echo agent, the web chat (`baaaht web`,
-// whose sign-in link is printed) and a terminal chat, together. On a terminal
-// you chat interactively (/quit to leave); without one a short scripted
-// conversation runs. BAAAHT_SOCKET and BAAAHT_STATE_DIR choose the
+// `pnpm start`: builds what changed, then the orchestrator, the echo agent, the web chat
+// (`baaaht web`, whose sign-in link is printed) and a terminal chat, together.
+// On a terminal you chat interactively (/quit to leave); without one a short
+// scripted conversation runs. BAAAHT_SOCKET and BAAAHT_STATE_DIR choose the
 // socket and state directory. Logs go to files; everything started here is
 // stopped, by PID, when the chat ends.
 import { spawn } from "node:child_process";
@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+const turbo = join(root, "node_modules/.bin/turbo");
 const cli = join(root, "apps/orchestrator/dist/cli.js");
 const echoAgent = join(root, "apps/echo-agent/dist/main.js");
 const logDir = mkdtempSync(join(tmpdir(), "baaaht-logs-"));
@@ -45,6 +46,42 @@ function background(name, args, readyPattern) {
   });
 }
 
+/**
+ * Builds the workspace with turbo, showing one line for it, and turbo's
+ * output only when the build fails (the compiler's errors); an up-to-date
+ * build replays nothing. Resolves with turbo's exit code.
+ */
+function build() {
+  process.stdout.write("building (turbo run build) ... ");
+  const started = Date.now();
+  const child = spawn(turbo, ["run", "build", "--output-logs=errors-only"], {
+    cwd: root,
+    env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  return new Promise((resolve) => {
+    child.once("error", (err) => {
+      process.stdout.write("failed\n");
+      console.error(`baaaht start: cannot run ${turbo}: ${err.message} (run scripts/setup.sh first)`);
+      resolve(1);
+    });
+    child.once("close", (code) => {
+      if (code === 0) {
+        const cached = /Cached:\s+(\d+) cached, (\d+) total/.exec(output);
+        const fresh = cached !== null && cached[1] === cached[2];
+        process.stdout.write(`${fresh ? "up to date" : "done"} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+      } else {
+        process.stdout.write("failed:\n");
+        process.stderr.write(output);
+      }
+      resolve(code ?? 1);
+    });
+  });
+}
+
 async function stopAll() {
   await Promise.all(
     started.reverse().map(
@@ -71,7 +108,9 @@ function chat(scripted) {
   return new Promise((resolve) => child.once("exit", (code) => resolve(code ?? 1)));
 }
 
-let code = 1;
+let code = await build();
+if (code !== 0) process.exit(code);
+code = 1;
 try {
   await background("orchestrator", [cli, "serve"], /serving on/);
   await background("echo-agent", [echoAgent], /connected/);

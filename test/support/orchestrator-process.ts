@@ -121,3 +121,99 @@ export function runCli(
     child.once("close", (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** A CLI process a test drives while it runs (signals, output as it comes). */
+export interface CliProcess {
+  readonly child: ChildProcess;
+  /** Everything written to stdout so far. */
+  stdout(): string;
+  /** Everything written to stderr so far. */
+  stderr(): string;
+  /** Resolves once stdout and stderr match `pattern` (either one), or rejects after `timeoutMs`. */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Resolves with the exit code (or signal) once the process has exited and its pipes are closed. */
+  readonly closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Each process spawnCli started, and whether it leads its own process group. */
+const spawned = new Map<ChildProcess, boolean>();
+
+/**
+ * Starts `command args` (by default the built CLI under node) and returns
+ * it while it runs. {@link killAllCliProcesses} stops what is still running.
+ */
+export function spawnCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; command?: string; detached?: boolean; cwd?: string } = {},
+): CliProcess {
+  const [command, argv] = options.command === undefined ? [process.execPath, [CLI, ...args]] : [options.command, args];
+  const child = spawn(command, argv, {
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: options.detached,
+    cwd: options.cwd,
+  });
+  spawned.set(child, options.detached ?? false);
+  let out = "";
+  let err = "";
+  const listeners = new Set<() => void>();
+  child.stdout?.on("data", (d: Buffer) => {
+    out += d.toString();
+    listeners.forEach((l) => l());
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    err += d.toString();
+    listeners.forEach((l) => l());
+  });
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("close", (code, signal) => {
+      if (!options.detached) spawned.delete(child);
+      resolve({ code, signal });
+    }),
+  );
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    closed,
+    waitForOutput(pattern, timeoutMs = 30_000) {
+      return new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (!pattern.test(out) && !pattern.test(err)) return;
+          cleanup();
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`no output matching ${pattern} in ${timeoutMs} ms:\nstdout: ${out}\nstderr: ${err}`));
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          listeners.delete(check);
+        };
+        listeners.add(check);
+        check();
+        void closed.then(() => {
+          if (!listeners.has(check)) return;
+          cleanup();
+          if (pattern.test(out) || pattern.test(err)) resolve();
+          else reject(new Error(`exited without output matching ${pattern}:\nstdout: ${out}\nstderr: ${err}`));
+        });
+      });
+    },
+  };
+}
+
+/** Kills (SIGKILL, by PID; its whole process group when detached) every process {@link spawnCli} started. */
+export function killAllCliProcesses(): void {
+  for (const [child, detached] of spawned) {
+    if (child.pid === undefined) continue;
+    if (!detached && (child.exitCode !== null || child.signalCode !== null)) continue;
+    try {
+      process.kill(detached ? -child.pid : child.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  spawned.clear();
+}

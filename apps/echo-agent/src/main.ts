@@ -5,8 +5,8 @@
  * session's sandbox container and streams its output. Start an
  * orchestrator, then `pnpm echo-agent`.
  */
-import { createAgent } from "@baaaht/agent-sdk";
-import { parseEchoAgentArgs } from "./cli-options.js";
+import { createAgent, createJsonLogger, MissingTokenError } from "@baaaht/agent-sdk";
+import { parseEchoAgentArgs, USAGE_EXIT_CODE } from "./cli-options.js";
 import { countdownTask } from "./countdown-task.js";
 import { createEchoHandler } from "./echo-handler.js";
 
@@ -19,6 +19,7 @@ const agent = createAgent({
   capabilities: { maxConcurrentTasks: 4 },
   socketPath: settings.socketPath,
   stateDir: settings.stateDir,
+  logger: createJsonLogger({ base: { name: settings.name }, format: settings.logFormat }),
   onMessage: createEchoHandler({ delayMs: settings.delayMs }),
   taskTypes: ["custom"],
   onTask: countdownTask,
@@ -32,5 +33,6 @@ try {
   await agent.run();
 } catch (err) {
   process.stderr.write(`echo-agent: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
+  // No token is a configuration error (like a bad flag); anything else is the orchestrator refusing the agent.
+  process.exitCode = err instanceof MissingTokenError ? USAGE_EXIT_CODE : 1;
 }

@@ -1,8 +1,16 @@
+import { readFileSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { DEFAULT_PROTOCOL } from "@baaaht/transport";
+import { DEFAULT_PROTOCOL, LOG_FORMATS } from "@baaaht/transport";
 import { CliContext, type GlobalOptions } from "./cli-context.js";
+import { exitQuietlyOnClosedPipes } from "./closed-pipe.js";
 import type { ClientAction } from "./commands/tasks.js";
 import { describeFailure, ExitCode } from "./exit-codes.js";
+import { hintHelpOnUsageErrors } from "./usage-errors.js";
+
+exitQuietlyOnClosedPipes();
+
+/** The CLI's version, from its package.json (next to dist/, where this file is built to). */
+const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 // Each command's code is imported when it runs: a client command never loads the server.
 
@@ -33,7 +41,8 @@ const program = new Command("baaaht")
   .addOption(new Option("--state-dir <dir>", "state directory (tokens, data)").env("BAAAHT_STATE_DIR"))
   .option("--json", "print machine-readable JSON")
   .addOption(new Option("--protocol <name>", "wire protocol of client commands").choices(["connect", "grpc"]).default(DEFAULT_PROTOCOL))
-  .showHelpAfterError()
+  .version(`baaaht ${VERSION}`, "-V, --version", "print the version")
+  .configureOutput({ outputError: (text, write) => write(`baaaht: ${text.replace(/^error: /, "")}`) })
   .exitOverride();
 
 program
@@ -48,6 +57,11 @@ program
     new Option("--log-level <level>", "log level")
       .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
       .env("BAAAHT_LOG_LEVEL"),
+  )
+  .addOption(
+    new Option("--log-format <format>", "log lines as JSON, or pretty one-line text (default: pretty on a terminal, else json)")
+      .choices(LOG_FORMATS)
+      .env("BAAAHT_LOG_FORMAT"),
   )
   .option("--heartbeat-interval-ms <ms>", "how often agents must heartbeat (default 5000)", integer(50))
   .option("--missed-heartbeats <n>", "heartbeats an agent may miss before it is gone (default 3)", integer(1))
@@ -150,6 +164,7 @@ await lazyCommand(
   async () => (await import("@baaaht/a2a/cli")).defineA2ACommand,
 );
 
+hintHelpOnUsageErrors(program);
 try {
   await program.parseAsync();
 } catch (err) {

@@ -3,7 +3,7 @@ import { createClient } from "@connectrpc/connect";
 import type { Client } from "@connectrpc/connect";
 import { AgentService } from "@baaaht/proto/agent/v1";
 import { OrchestratorService } from "@baaaht/proto/orchestrator/v1";
-import { createSocketTransport, readToken } from "@baaaht/transport";
+import { createSocketTransport, MissingTokenError, onStopSignals, readToken } from "@baaaht/transport";
 import type { SocketTransport } from "@baaaht/transport";
 import { CONNECTION_LOST, sleep } from "./abort-reasons.js";
 import { AgentConnection } from "./agent-connection.js";
@@ -25,7 +25,6 @@ import {
 } from "./registration.js";
 import type { Registration } from "./registration.js";
 import { checkSandboxOptions, SandboxProvider } from "./sandbox-provider.js";
-import { onStopSignals } from "./signals.js";
 import { TaskDispatcher } from "./task-dispatcher.js";
 import { taskStreamOpener } from "./task-stream.js";
 
@@ -179,9 +178,10 @@ class AgentImpl implements Agent {
     try {
       await this.connectLoop(this.client);
     } catch (err) {
-      this.logger.error("the orchestrator refused the agent", { error: String(err) });
+      const why = err instanceof MissingTokenError ? "the agent has no token" : "the orchestrator refused the agent";
+      this.logger.error(why, { error: String(err) });
       this.emit("error", err);
-      await this.stop("the orchestrator refused the agent");
+      await this.stop(why);
       throw err;
     } finally {
       disposeSignals();

@@ -5,6 +5,8 @@ export { connectA2A } from "./a2a-client.js";
 export type { A2AAgent, A2AAgentOptions, A2AMessageInput, A2AResult, A2ARun, A2ASendOptions, A2AStateName, A2AUpdate } from "./a2a-client.js";
 export type { ChatContext, ChatHandler, ChatHistoryEntry, ChatMessage, ChatReply } from "./chat-types.js";
 export { createJsonLogger } from "./logger.js";
+export { LOG_FORMATS, MissingTokenError } from "@baaaht/transport";
+export type { LogFormat } from "@baaaht/transport";
 export type { JsonLoggerOptions, LogFields, Logger, LoggerLike, LogLevel, PinoLikeLogger } from "./logger.js";
 export {
   DEFAULT_DRAIN_TIMEOUT_MS,

@@ -1,3 +1,6 @@
+import { prettyFactory } from "pino-pretty";
+import { prettyLogOptions, resolveLogFormat, type LogFormat } from "@baaaht/transport";
+
 /** Structured fields attached to a log line. */
 export type LogFields = Record<string, unknown>;
 
@@ -36,6 +39,12 @@ export interface JsonLoggerOptions {
   base?: LogFields;
   /** Where lines go. Defaults to `process.stderr.write`. */
   write?: (line: string) => void;
+  /**
+   * `json` lines, or `pretty`: pino-pretty's one-line text, coloured on a
+   * terminal. Defaults to `$BAAAHT_LOG_FORMAT`, then pretty when the lines go
+   * to stderr and it is a terminal, else json.
+   */
+  format?: LogFormat;
 }
 
 /** pino's numeric levels, so pino-pretty and log shippers read our lines as pino's. */
@@ -43,17 +52,20 @@ const LEVEL_VALUES = { debug: 20, info: 30, warn: 40, error: 50, silent: Infinit
 
 /**
  * A {@link Logger} writing one JSON object per line, pino style:
- * `{"level":30,"time":<ms>,...base,"msg":"...",...fields}`. Error values are
- * written as `{type, message, stack}`.
+ * `{"level":30,"time":<ms>,...base,"msg":"...",...fields}` (error values as
+ * `{type, message, stack}`), or those lines as pino-pretty prints them
+ * (`format`, by default pretty on a terminal).
  */
 export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
   const threshold = LEVEL_VALUES[options.level ?? levelFromEnv(process.env.BAAAHT_LOG_LEVEL)];
   const write = options.write ?? ((line: string) => void process.stderr.write(line));
+  const format = resolveLogFormat(options.format, { stream: options.write ? {} : process.stderr });
+  const render = format === "pretty" ? prettyFactory(prettyLogOptions(options.write ? {} : process.stderr)) : undefined;
   const base = options.base ?? {};
   const log = (level: Exclude<LogLevel, "silent">) => (msg: string, fields?: LogFields) => {
     if (LEVEL_VALUES[level] < threshold) return;
-    const line = { level: LEVEL_VALUES[level], time: Date.now(), ...base, msg, ...fields };
-    write(JSON.stringify(line, replacer) + "\n");
+    const line = JSON.stringify({ level: LEVEL_VALUES[level], time: Date.now(), ...base, msg, ...fields }, replacer);
+    write(render === undefined ? line + "\n" : render(line));
   };
   return { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
 }

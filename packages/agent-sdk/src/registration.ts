@@ -3,6 +3,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { durationMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { AgentType } from "@baaaht/proto/agent/v1";
+import { MissingTokenError } from "@baaaht/transport";
 import type { RegisterRequestSchema, RegisterResponse } from "@baaaht/proto/agent/v1";
 import { DEFAULT_HEARTBEAT_INTERVAL_MS } from "./options.js";
 import type { AgentOptions } from "./options.js";
@@ -98,9 +99,9 @@ export function isRegistrationLost(err: unknown): boolean {
   return code === Code.NotFound || code === Code.Unauthenticated;
 }
 
-/** Errors of Register that retrying cannot fix (the request itself is wrong). */
+/** Errors of Register that retrying cannot fix (the request itself is wrong, or there is no token to send). */
 export function isFatalRegisterError(err: unknown): boolean {
-  return err instanceof ConnectError && err.code === Code.InvalidArgument;
+  return (err instanceof ConnectError && err.code === Code.InvalidArgument) || err instanceof MissingTokenError;
 }
 
 /** `authorization: Bearer <token>` call headers. */

@@ -145,13 +145,24 @@ export class OrchestratorCore {
 
   /**
    * Waits (up to `timeoutMs`, 0 = no limit) for the answers and tasks in
-   * progress to finish, then ends every long-lived stream (session streams,
-   * agent streams).
+   * progress to finish, then cuts what is left ({@link interrupt}, with
+   * `cutReason`) and ends every long-lived stream (session streams, agent
+   * streams).
    */
-  async settle(timeoutMs: number): Promise<void> {
+  async settle(timeoutMs: number, cutReason: string): Promise<void> {
     const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
     const busy = () => this.chat.activeAnswers > 0 || this.tasks.runningCount() > 0;
     while (busy() && Date.now() < deadline) await sleep(25);
+    await this.interrupt(cutReason);
+  }
+
+  /**
+   * Cuts the work still in progress (the orchestrator is stopping): running
+   * tasks fail with code INTERRUPTED and `reason`, then every long-lived
+   * stream ends.
+   */
+  async interrupt(reason: string): Promise<void> {
+    await this.tasks.interruptRunning(reason);
     this.endStreams();
   }
 

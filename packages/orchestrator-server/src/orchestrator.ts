@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import { compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ConnectRouter } from "@connectrpc/connect";
-import { pino, type Logger, type LevelWithSilent } from "pino";
-import { listenOnSocket, resolveSocketPath, resolveStateDir } from "@baaaht/transport";
+import type { Logger, LevelWithSilent } from "pino";
+import { listenOnSocket, resolveSocketPath, resolveStateDir, type LogFormat } from "@baaaht/transport";
 import { Authenticator } from "./auth/authenticator.js";
+import { createDefaultLogger } from "./default-logger.js";
 import { ensureBootstrapTokens, type BootstrapTokens } from "./auth/token-store.js";
 import { createDrainInterceptor } from "./lifecycle/drain-interceptor.js";
 import { InFlightCalls } from "./lifecycle/in-flight-calls.js";
@@ -40,10 +41,12 @@ export interface OrchestratorOptions {
    * only costs CPU. Compressed requests are accepted either way.
    */
   compressResponses?: boolean;
-  /** A pino logger. Defaults to JSON lines on stderr at `logLevel`. */
+  /** A pino logger. Defaults to one on stderr at `logLevel`, in `logFormat`. */
   logger?: Logger;
   /** The level of the default logger. Defaults to `$BAAAHT_LOG_LEVEL`, then "info". */
   logLevel?: LevelWithSilent;
+  /** The format of the default logger. Defaults to `$BAAAHT_LOG_FORMAT`, then pretty when stderr is a terminal, else JSON lines. */
+  logFormat?: LogFormat;
   /** Keep all state in memory (for tests): nothing survives a restart. Defaults to false. */
   inMemory?: boolean;
   /**
@@ -118,12 +121,7 @@ const VERSION: string = (
 export async function createOrchestrator(options: OrchestratorOptions = {}): Promise<Orchestrator> {
   const socketPath = resolveSocketPath(options.socketPath);
   const stateDir = resolveStateDir(options.stateDir);
-  const logger =
-    options.logger ??
-    pino(
-      { level: options.logLevel ?? (process.env.BAAAHT_LOG_LEVEL as LevelWithSilent | undefined) ?? "info" },
-      pino.destination(2),
-    );
+  const logger = options.logger ?? (await createDefaultLogger({ level: options.logLevel, format: options.logFormat }));
   const tokens = ensureBootstrapTokens(stateDir);
   const identity = ensureNodeIdentity(stateDir);
   const lifecycle = new NodeLifecycle();
@@ -184,10 +182,13 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
   const drainAndStop = async (request: DrainRequest): Promise<void> => {
     const deadline = request.timeoutMs > 0 ? Date.now() + request.timeoutMs : Infinity;
     const remaining = () => (deadline === Infinity ? 0 : Math.max(1, deadline - Date.now()));
+    const cut = (how: string) => `cut by the orchestrator's shutdown (${request.reason}): ${how}`;
     if (request.graceful) {
-      await core.settle(remaining());
+      await core.settle(remaining(), cut(`the drain limit of ${request.timeoutMs / 1000} s was reached`));
       const idle = await inFlight.waitForIdle(remaining());
       if (!idle) logger.warn({ open: inFlight.count }, "drain timed out; cutting open calls");
+    } else {
+      await core.interrupt(cut("stopped at once, without a drain"));
     }
     core.endStreams();
     await server.close({ graceMs: request.graceful ? 1000 : 0 });

@@ -2,6 +2,22 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { resolveStateDir } from "./state-dir.js";
 
+/**
+ * No token file where one was looked for (and no `$BAAAHT_TOKEN`): a
+ * configuration error to report, not a reason to retry.
+ */
+export class MissingTokenError extends Error {
+  override readonly name = "MissingTokenError";
+  constructor(
+    readonly scope: TokenScope,
+    readonly path: string,
+  ) {
+    super(
+      `no ${scope} token at ${path}: start the orchestrator once (pnpm baaaht serve) or point --state-dir / BAAAHT_STATE_DIR at its state directory`,
+    );
+  }
+}
+
 /** The scopes whose bootstrap token the orchestrator writes into its state directory. */
 export type TokenScope = "admin" | "agent" | "gateway";
 
@@ -20,8 +36,8 @@ export function tokenPath(scope: TokenScope, stateDir?: string): string {
 
 /**
  * The bearer token a client should present: `$BAAAHT_TOKEN` when set, else the
- * scope's token file in the state directory. Throws an error naming the file
- * (and how to create it) when there is none.
+ * scope's token file in the state directory. Throws a {@link MissingTokenError}
+ * naming the file (and how to create it) when there is none.
  */
 export function readToken(scope: TokenScope, options: ReadTokenOptions = {}): string {
   const env = options.env ?? process.env;
@@ -32,9 +48,7 @@ export function readToken(scope: TokenScope, options: ReadTokenOptions = {}): st
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT") {
-      throw new Error(
-        `no ${scope} token at ${path}: start the orchestrator once (pnpm baaaht serve) or point --state-dir / BAAAHT_STATE_DIR at its state directory`,
-      );
+      throw new MissingTokenError(scope, path);
     }
     throw new Error(`cannot read the ${scope} token at ${path} (${code ?? String(err)})`);
   }

@@ -1,4 +1,4 @@
-import { toJson, type MessageInitShape } from "@bufbuild/protobuf";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { InvalidArgumentError, type Command } from "commander";
@@ -9,7 +9,10 @@ import {
   type Event,
   type SubscribeEventsRequestSchema,
 } from "@baaaht/proto/orchestrator/v1";
+import { onStopSignals } from "@baaaht/transport";
 import type { CliContext } from "../cli-context.js";
+import { ExitCode } from "../exit-codes.js";
+import { protoJson } from "../proto-json.js";
 import type { ClientAction } from "./tasks.js";
 
 /**
@@ -37,7 +40,8 @@ export function defineEventsCommand(command: Command, action: ClientAction): Com
     .description(
       "print the event log, one line per event (#SEQ time type source session data), or JSON lines with --json. " +
         `Without --follow it replays the stored events after --since (default 0: all) and exits once none came for ${CAUGHT_UP_IDLE_MS} ms; ` +
-        "with --follow it keeps printing live events (after replaying from --since when given) until Ctrl-C",
+        "with --follow it keeps printing live events (after replaying from --since when given) until Ctrl-C, " +
+        "or until the orchestrator stops (exit 3)",
     )
     .option("-f, --follow", "keep printing live events")
     .option("--since <seq>", "replay the events after this sequence number", sequence)
@@ -77,23 +81,30 @@ async function events(ctx: CliContext, opts: EventsOptions): Promise<number> {
     clearTimeout(timer);
     if (!opts.follow) timer = setTimeout(() => controller.abort(), ms);
   };
-  const onSigint = () => controller.abort();
-  process.on("SIGINT", onSigint);
+  const disposeSignals = onStopSignals(
+    () => controller.abort(),
+    () => undefined,
+  );
   idle(FIRST_EVENT_WAIT_MS);
   try {
     for await (const res of client.subscribeEvents(subscribeRequest(opts), { signal: controller.signal })) {
       idle(CAUGHT_UP_IDLE_MS);
       const event = res.event;
       if (event === undefined || (wanted.size > 1 && !wanted.has(event.type))) continue;
-      process.stdout.write(`${ctx.json ? JSON.stringify(toJson(EventSchema, event)) : formatEvent(event)}\n`);
+      process.stdout.write(`${ctx.json ? JSON.stringify(protoJson(EventSchema, event)) : formatEvent(event)}\n`);
     }
   } catch (err) {
     if (!(controller.signal.aborted && ConnectError.from(err).code === Code.Canceled)) throw err;
   } finally {
     clearTimeout(timer);
-    process.off("SIGINT", onSigint);
+    disposeSignals();
   }
-  return 0;
+  if (opts.follow && !controller.signal.aborted) {
+    // The orchestrator ended the stream: it stopped (a follower is never cut otherwise without an error).
+    process.stderr.write(`baaaht: the orchestrator on ${ctx.socketPath} stopped: no more events\n`);
+    return ExitCode.unavailable;
+  }
+  return ExitCode.ok;
 }
 
 /** One event as `#SEQ time type source session key=value ...` (session "-" when none). */

@@ -1,4 +1,5 @@
 import { createOrchestrator } from "@baaaht/orchestrator-server";
+import { onStopSignals, type LogFormat } from "@baaaht/transport";
 
 /** Options of `baaaht serve`. */
 export interface ServeOptions {
@@ -7,6 +8,8 @@ export interface ServeOptions {
   socketGroup?: string;
   database?: string;
   logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** JSON lines or pretty text; undefined: pretty when stderr is a terminal. */
+  logFormat?: LogFormat;
   heartbeatIntervalMs?: number;
   missedHeartbeats?: number;
   streamHeartbeatMs?: number;
@@ -31,6 +34,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     socketGroup: options.socketGroup,
     database: options.database,
     logLevel: options.logLevel,
+    logFormat: options.logFormat,
     heartbeatIntervalMs: options.heartbeatIntervalMs,
     missedHeartbeats: options.missedHeartbeats,
     streamHeartbeatMs: options.streamHeartbeatMs,
@@ -41,23 +45,22 @@ export async function serve(options: ServeOptions): Promise<void> {
       subscriberBuffer: options.eventBuffer,
     },
   });
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (orchestrator.phase === "draining") {
-      process.stderr.write(`baaaht: ${signal} again, stopping now\n`);
-      void orchestrator.shutdown({ graceful: false, reason: signal });
-      return;
-    }
-    void orchestrator.shutdown({ graceful: true, timeoutMs: SIGNAL_DRAIN_TIMEOUT_MS, reason: `received ${signal}` });
+  // One Ctrl-C (even when a wrapper such as `pnpm exec` adds a SIGTERM) drains; another one stops at once.
+  const stopNow = (signal: NodeJS.Signals) => {
+    process.stderr.write(`baaaht: ${signal} again, stopping now\n`);
+    void orchestrator.shutdown({ graceful: false, reason: signal });
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const disposeSignals = onStopSignals((signal) => {
+    // Already draining (a Shutdown call): the signal is the "again".
+    if (orchestrator.phase === "draining") stopNow(signal);
+    else void orchestrator.shutdown({ graceful: true, timeoutMs: SIGNAL_DRAIN_TIMEOUT_MS, reason: `received ${signal}` });
+  }, stopNow);
   // Announced only once signals are handled, so whoever waits for this line may signal at once.
   process.stdout.write(
     `baaaht orchestrator ${orchestrator.identity} serving on ${orchestrator.socketPath} (state: ${orchestrator.stateDir})\n`,
   );
   await orchestrator.stopped;
-  process.off("SIGINT", onSignal);
-  process.off("SIGTERM", onSignal);
+  disposeSignals();
   if (orchestrator.failure) {
     // A supervisor should restart it: say why and exit non-zero.
     process.stderr.write(`baaaht: stopped: ${orchestrator.failure.message}\n`);

@@ -1,8 +1,8 @@
-import { toJson } from "@bufbuild/protobuf";
 import { durationMs } from "@bufbuild/protobuf/wkt";
 import { ControlService, GetStatusResponseSchema, NodeState } from "@baaaht/proto/control/v1";
 import { OrchestratorService } from "@baaaht/proto/orchestrator/v1";
 import type { CliContext } from "../cli-context.js";
+import { protoJson } from "../proto-json.js";
 
 /** `baaaht status`: identity, state, uptime, load and connected agents of the orchestrator. */
 export async function status(ctx: CliContext): Promise<void> {
@@ -20,7 +20,7 @@ export async function status(ctx: CliContext): Promise<void> {
     ...Object.entries(res.metadata).sort(([a], [b]) => a.localeCompare(b)),
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
-  const json = { ...(toJson(GetStatusResponseSchema, res, { alwaysEmitImplicit: true }) as object), connectedAgents };
+  const json = { ...(protoJson(GetStatusResponseSchema, res) as object), connectedAgents };
   ctx.print(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n"), json);
 }
 

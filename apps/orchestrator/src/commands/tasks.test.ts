@@ -54,6 +54,7 @@ describe("baaaht tasks: arguments", () => {
       sessionId: "os",
       type: TaskType.CUSTOM,
       priority: TaskPriority.HIGH,
+      requireAgent: true,
       config: {
         command: "countdown",
         arguments: ["x"],
@@ -71,6 +72,7 @@ describe("baaaht tasks: arguments", () => {
     expect(executeRequest(opts as RunOptions)).toMatchObject({
       agentId: "",
       sessionId: "",
+      requireAgent: true,
       config: { timeoutNs: 0n, maxRetries: 0n, retryOnFailure: false, parameters: {} },
     });
   });

@@ -1,4 +1,4 @@
-import { toJson, type MessageInitShape } from "@bufbuild/protobuf";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import {
   AgentService,
@@ -14,9 +14,12 @@ import {
   type ListTasksRequestSchema,
   type Task,
 } from "@baaaht/proto/agent/v1";
-import type { TaskEvent } from "@baaaht/gateway-sdk";
-import { readToken, type WireProtocol } from "@baaaht/transport";
+import { ConnectError } from "@connectrpc/connect";
+import { ErrorReason, type TaskEvent } from "@baaaht/gateway-sdk";
+import { ErrorInfoSchema } from "@baaaht/proto/google/rpc";
+import { onStopSignals, readToken, type WireProtocol } from "@baaaht/transport";
 import type { CliContext, GlobalOptions } from "../cli-context.js";
+import { protoJson } from "../proto-json.js";
 import { table, time } from "../table.js";
 
 /** Wraps a client command into a commander action (cli.ts's clientAction). */
@@ -47,6 +50,8 @@ export interface RunOptions {
   agent?: string;
   session?: string;
   follow: boolean;
+  /** Let the task wait QUEUED when no connected agent runs its type (else it is refused, NO_AGENT). */
+  queue?: boolean;
 }
 
 /** Adds `list|get|cancel|run` to `tasks`, the `baaaht tasks` command (declared with its description by cli.ts). */
@@ -71,7 +76,7 @@ export function defineTasksCommand(tasks: Command, action: ClientAction): Comman
   tasks
     .command("run")
     .description(
-      "submit a task and follow it: progress on stderr, output on stdout; Ctrl-C cancels it. " +
+      "submit a task and follow it: progress on stderr, output on stdout; Ctrl-C (or SIGTERM) cancels it. " +
         "Exit 0 when COMPLETED, 1 when FAILED or TIMEOUT, 130 when CANCELLED",
     )
     .addOption(new Option("--type <type>", "task type (custom, code_execution, ...)").argParser(parseTaskType).default(TaskType.CUSTOM, "custom"))
@@ -83,6 +88,7 @@ export function defineTasksCommand(tasks: Command, action: ClientAction): Comman
     .option("--retries <n>", "retry a failed run up to n times", count(0))
     .option("--agent <id>", "run on this agent only")
     .option("--session <id>", "the orchestrator session it belongs to (admin may leave it out)")
+    .option("--queue", "queue the task even when no connected agent runs its type (it waits for one)")
     .option("--no-follow", "print the task id and return at once")
     .action(
       action((ctx, opts: RunOptions, command: Command) =>
@@ -100,6 +106,7 @@ export function executeRequest(opts: RunOptions): MessageInitShape<typeof Execut
     sessionId: opts.session ?? "",
     type: opts.type,
     priority: opts.priority,
+    requireAgent: !opts.queue,
     config: {
       command: opts.command,
       arguments: opts.arg ?? [],
@@ -139,7 +146,7 @@ async function listTasks(ctx: CliContext, opts: ListOptions): Promise<number> {
     `${Math.round(t.progress)}%`, t.agentId || "-", t.config?.command ?? "", time(t.createdAt),
   ]);
   const human = rows.length === 0 ? "no tasks" : table(["ID", "STATE", "TYPE", "PRIORITY", "PROGRESS", "AGENT", "COMMAND", "CREATED"], rows);
-  ctx.print(human, { tasks: shown.map((t) => toJson(TaskSchema, t)), totalCount: total });
+  ctx.print(human, { tasks: shown.map((t) => protoJson(TaskSchema, t)), totalCount: total });
   return 0;
 }
 
@@ -163,22 +170,27 @@ async function getTask(ctx: CliContext, id: string): Promise<number> {
   ];
   if (task.result !== undefined) rows.push(["exit code", String(task.result.exitCode)], ["output", task.result.outputText]);
   if (task.error !== undefined) rows.push(["error", `${task.error.code}: ${task.error.message}`]);
-  ctx.print(table(undefined, rows), toJson(TaskSchema, task));
+  ctx.print(table(undefined, rows), protoJson(TaskSchema, task));
   return 0;
 }
 
 async function cancelTask(ctx: CliContext, id: string, reason: string): Promise<number> {
   const res = await ctx.client(AgentService).cancelTask({ taskId: id, reason });
   const human = res.cancelled ? `task ${id} cancelled` : `task ${id} had already ended: ${TaskState[res.state] ?? ""}`;
-  ctx.print(human, toJson(CancelTaskResponseSchema, res));
+  ctx.print(human, protoJson(CancelTaskResponseSchema, res));
   return 0;
 }
 
 /** `baaaht tasks run`: submits, then (unless --no-follow) follows the task until it ends. */
 async function runTask(ctx: CliContext, opts: RunOptions, protocol?: WireProtocol): Promise<number> {
-  const res = await ctx.client(AgentService).executeTask(executeRequest(opts));
+  const res = await ctx
+    .client(AgentService)
+    .executeTask(executeRequest(opts))
+    .catch((err: unknown) => {
+      throw withNoAgentHint(err);
+    });
   if (!opts.follow) {
-    ctx.print(res.taskId, toJson(ExecuteTaskResponseSchema, res));
+    ctx.print(res.taskId, protoJson(ExecuteTaskResponseSchema, res));
     return 0;
   }
   if (!ctx.json) process.stderr.write(`task ${res.taskId} submitted (Ctrl-C cancels it)\n`);
@@ -186,13 +198,15 @@ async function runTask(ctx: CliContext, opts: RunOptions, protocol?: WireProtoco
   const { connectGateway } = await import("@baaaht/gateway-sdk"); // only this command needs the gateway SDK
   const gw = await connectGateway({ socketPath: ctx.socketPath, token, protocol, verify: false });
   const handle = gw.watchTask(res.taskId);
-  let interrupts = 0;
-  const onSigint = () => {
-    if (++interrupts > 1) process.exit(TaskExit.cancelled);
-    process.stderr.write("cancelling the task (Ctrl-C again to leave at once)\n");
-    handle.cancel("cancelled with Ctrl-C").catch((err: unknown) => process.stderr.write(`baaaht: ${String(err)}\n`));
-  };
-  process.on("SIGINT", onSigint);
+  // Ctrl-C or SIGTERM cancels the task and waits for it to end; a second one leaves at once.
+  const disposeSignals = onStopSignals(
+    (signal) => {
+      process.stderr.write("cancelling the task (Ctrl-C again to leave at once)\n");
+      const reason = signal === "SIGINT" ? "cancelled with Ctrl-C" : `cancelled: baaaht tasks run received ${signal}`;
+      handle.cancel(reason).catch((err: unknown) => process.stderr.write(`baaaht: ${String(err)}\n`));
+    },
+    () => process.exit(TaskExit.cancelled),
+  );
   let last: TaskEvent | undefined;
   try {
     for await (const event of handle.events()) {
@@ -201,10 +215,18 @@ async function runTask(ctx: CliContext, opts: RunOptions, protocol?: WireProtoco
       else writeEvent(event);
     }
   } finally {
-    process.off("SIGINT", onSigint);
+    disposeSignals();
     await gw.close();
   }
   return exitCodeFor(last);
+}
+
+/** A NO_AGENT refusal of ExecuteTask with what to do about it; any other error as it is. */
+function withNoAgentHint(err: unknown): unknown {
+  if (!(err instanceof ConnectError) || !err.findDetails(ErrorInfoSchema).some((info) => info.reason === ErrorReason.NO_AGENT)) return err;
+  const hinted = new ConnectError(`${err.rawMessage}: start an agent that runs them, or pass --queue to let the task wait for one`, err.code, err.metadata);
+  hinted.details.push(...err.details);
+  return hinted;
 }
 
 /** The exit code for a task's final event. */
@@ -224,9 +246,9 @@ export function eventJson(event: TaskEvent): Record<string, unknown> {
     case "output":
       return { type: "output", stream: event.stream, text: event.text, data: Buffer.from(event.data).toString("base64") };
     case "complete":
-      return { type: "complete", result: toJson(TaskResultSchema, event.result) };
+      return { type: "complete", result: protoJson(TaskResultSchema, event.result) };
     case "error":
-      return { type: "error", state: TaskState[event.state], error: toJson(TaskErrorSchema, event.error) };
+      return { type: "error", state: TaskState[event.state], error: protoJson(TaskErrorSchema, event.error) };
   }
 }
 

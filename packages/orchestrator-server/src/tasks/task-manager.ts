@@ -75,6 +75,8 @@ export interface SubmitTaskInput {
   config?: TaskConfig;
   /** Who submits it, e.g. "admin" or "gateway:<id>". */
   submitter: string;
+  /** Refuse it (FAILED_PRECONDITION, reason NO_AGENT) unless a connected agent runs its type, instead of queuing it. */
+  requireAgent?: boolean;
 }
 
 /**
@@ -132,6 +134,7 @@ export class TaskManager {
         Code.FailedPrecondition,
       );
     }
+    if (input.requireAgent) this.#requireRunner(input.type, pinned);
     const task = create(TaskSchema, {
       id: randomUUID(),
       name: input.config?.command || taskTypeName(input.type),
@@ -155,6 +158,28 @@ export class TaskManager {
     const accepted = clone(TaskSchema, task);
     this.#runs.dispatch();
     return accepted;
+  }
+
+  /**
+   * FAILED_PRECONDITION (reason NO_AGENT) unless a connected agent runs
+   * tasks of `type`: `pinned` (when the task names its agent), else any.
+   */
+  #requireRunner(type: TaskType, pinned: Agent | undefined): void {
+    const connected = this.#o.agents.available();
+    const name = taskTypeName(type);
+    if (pinned !== undefined) {
+      if (connected.some((a) => a.id === pinned.id)) return;
+      throw domainError(Code.FailedPrecondition, ErrorReason.NO_AGENT, `agent ${pinned.id} is not connected: it cannot run the ${name} task now`, {
+        task_type: name,
+      });
+    }
+    if (connected.some((agent) => canRunType(agent, type))) return;
+    throw domainError(
+      Code.FailedPrecondition,
+      ErrorReason.NO_AGENT,
+      `no connected agent runs ${name} tasks (none lists "${name}" in supported_tasks)`,
+      { task_type: name },
+    );
   }
 
   /** One task; NOT_FOUND when unknown. */
@@ -308,9 +333,23 @@ export class TaskManager {
   }
 
   /**
+   * The orchestrator's shutdown cuts the tasks still running: each fails
+   * with code INTERRUPTED and `reason` (re-queued, to run after a restart,
+   * when attempts remain, as for a lost agent), and no task starts any more.
+   * Watchers get the final message before their streams end. Resolves once
+   * stored.
+   */
+  async interruptRunning(reason: string): Promise<void> {
+    this.#runs.stopDispatching();
+    const running = this.#runs.unfinished().filter((task) => task.state === TaskState.RUNNING);
+    const error = taskError({ code: ErrorReason.INTERRUPTED, message: reason, retryable: true });
+    await Promise.allSettled(running.map((task) => this.#runs.failRun(task.id, error, true)));
+  }
+
+  /**
    * Stops timers and ends every watcher stream (the orchestrator is
-   * stopping). Running tasks stay RUNNING in the store: at the next start
-   * they wait for their agent to re-attach them.
+   * stopping). Running tasks not interrupted (a crash) stay RUNNING in the
+   * store: at the next start they wait for their agent to re-attach them.
    */
   close(): void {
     this.#holds.close();

@@ -70,6 +70,7 @@ export class TaskRuns {
   readonly #timers: TaskTimers;
   readonly #reports: ReportBatches;
   #closed = false;
+  #dispatchStopped = false;
   #dispatching = false;
   #again = false;
 
@@ -219,7 +220,7 @@ export class TaskRuns {
 
   /** Gives every waiting task that can run now to an agent with a free slot. */
   dispatch(): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#dispatchStopped) return;
     if (this.#dispatching) {
       this.#again = true;
       return;
@@ -238,6 +239,11 @@ export class TaskRuns {
     } finally {
       this.#dispatching = false;
     }
+  }
+
+  /** Starts no more tasks (the orchestrator is stopping); reports, state changes and announcements go on. */
+  stopDispatching(): void {
+    this.#dispatchStopped = true;
   }
 
   /** Stops the timers and announcements; stored states stay as they are (the orchestrator is stopping). */
