@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { START_ORCHESTRATOR_COMMAND } from "./defaults.js";
 import { resolveStateDir } from "./state-dir.js";
 
 /** The scopes whose bootstrap token the orchestrator writes into its state directory. */
@@ -33,7 +34,7 @@ export function readToken(scope: TokenScope, options: ReadTokenOptions = {}): st
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT") {
       throw new Error(
-        `no ${scope} token at ${path}: start the orchestrator once (pnpm baaaht serve) or point --state-dir / BAAAHT_STATE_DIR at its state directory`,
+        `no ${scope} token at ${path}: start the orchestrator once (${START_ORCHESTRATOR_COMMAND}) or point --state-dir / BAAAHT_STATE_DIR at its state directory`,
       );
     }
     throw new Error(`cannot read the ${scope} token at ${path} (${code ?? String(err)})`);
