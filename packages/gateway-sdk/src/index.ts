@@ -12,7 +12,16 @@ export type {
 } from "./containers.js";
 export type { ContainerExecution, ContainerExit, ContainerOutput } from "./container-execution.js";
 export type { CancelTaskResult, TaskEvent, TaskHandle } from "./task-handle.js";
-export type { ListTasksOptions, SubmitTaskOptions, TaskPriorityName, TaskTypeName } from "./tasks.js";
+export type { ListTasksOptions, SubmitTaskOptions } from "./tasks.js";
+export type {
+  Task,
+  TaskConfig,
+  TaskError,
+  TaskPriorityName,
+  TaskResult,
+  TaskStateName,
+  TaskTypeName,
+} from "./task-results.js";
 export {
   AnswerFailedError,
   CancelledError,
@@ -32,7 +41,6 @@ export {
 export type { GatewayErrorOptions, TaskErrorInfo } from "./errors.js";
 export { ErrorReason } from "./error-reason.js";
 export { TaskPriority, TaskState, TaskType } from "@baaaht/proto/agent/v1";
-export type { Task, TaskError, TaskResult } from "@baaaht/proto/agent/v1";
 export { GatewaySessionState, StreamState } from "@baaaht/proto/gateway/v1";
 export type { GatewayEvent, GatewaySession, ResponseChunk, StreamStatus } from "@baaaht/proto/gateway/v1";
 export { ContainerState } from "@baaaht/proto/orchestrator/v1";
