@@ -11,6 +11,7 @@ export type {
   ListContainersOptions,
 } from "./containers.js";
 export type { ContainerExecution, ContainerExit, ContainerOutput } from "./container-execution.js";
+export type { Container, ContainerConfig, ContainerStateName } from "./container-results.js";
 export type { CancelTaskResult, TaskEvent, TaskHandle } from "./task-handle.js";
 export type { ListTasksOptions, SubmitTaskOptions } from "./tasks.js";
 export type {
@@ -44,4 +45,3 @@ export { TaskPriority, TaskState, TaskType } from "@baaaht/proto/agent/v1";
 export { GatewaySessionState, StreamState } from "@baaaht/proto/gateway/v1";
 export type { GatewayEvent, GatewaySession, ResponseChunk, StreamStatus } from "@baaaht/proto/gateway/v1";
 export { ContainerState } from "@baaaht/proto/orchestrator/v1";
-export type { Container } from "@baaaht/proto/orchestrator/v1";

@@ -13,9 +13,8 @@ import {
 import { AsyncQueue } from "./async-queue.js";
 import { DEFAULT_CANCEL_REASON } from "./defaults.js";
 import { GatewayError, taskError, toGatewayError } from "./errors.js";
+import { base64, isoTime } from "./json-values.js";
 import {
-  base64,
-  isoTime,
   taskStateName,
   toTaskError,
   toTaskResult,

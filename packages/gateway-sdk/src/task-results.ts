@@ -1,18 +1,7 @@
 /**
- * The task results the gateway SDK returns, as plain JSON values, and their
- * mapping from the protobuf messages (the one place it happens). The rule,
- * for every field:
- *
- * - an enum value is its name in lowercase, without the enum's prefix
- *   (`TASK_STATE_COMPLETED` is `"completed"`, `TASK_PRIORITY_HIGH` `"high"`);
- * - an int64 is a number (durations in milliseconds, named `...Ms`);
- * - a timestamp is an ISO 8601 string (UTC), absent when unset;
- * - bytes are a base64 string.
- *
- * So `JSON.parse(JSON.stringify(x))` gives back an equal value.
+ * The task results the gateway SDK returns, as plain JSON values (the rule is
+ * in json-values.ts), and their mapping from the protobuf messages.
  */
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { timestampDate } from "@bufbuild/protobuf/wkt";
 import {
   TaskPriority,
   TaskState,
@@ -22,6 +11,7 @@ import {
   type TaskError as TaskErrorMessage,
   type TaskResult as TaskResultMessage,
 } from "@baaaht/proto/agent/v1";
+import { base64, defined, enumName, isoTime, nsToMs } from "./json-values.js";
 
 /** A task type by its lowercase name. */
 export type TaskTypeName =
@@ -107,33 +97,10 @@ export interface Task {
   error?: TaskError;
 }
 
-/** The lowercase name of an enum value (`TaskState.COMPLETED` is "completed"), "unspecified" for an unknown one. */
-export function enumName<N extends string>(e: Record<number, string>, value: number): N | "unspecified" {
-  const name = e[value];
-  return (name === undefined ? "unspecified" : name.toLowerCase()) as N | "unspecified";
-}
-
 export const taskStateName = (state: TaskState): TaskStateName | "unspecified" => enumName<TaskStateName>(TaskState, state);
 export const taskTypeName = (type: TaskType): TaskTypeName | "unspecified" => enumName<TaskTypeName>(TaskType, type);
 export const taskPriorityName = (priority: TaskPriority): TaskPriorityName | "unspecified" =>
   enumName<TaskPriorityName>(TaskPriority, priority);
-
-/** An ISO 8601 string, or undefined for an unset timestamp. */
-export function isoTime(ts: Timestamp | undefined): string | undefined {
-  return ts === undefined ? undefined : timestampDate(ts).toISOString();
-}
-
-export function base64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
-}
-
-const nsToMs = (ns: bigint): number => Number(ns / 1_000_000n);
-
-/** Adds `key: value` only when value is defined: absent, not undefined, after a JSON round trip too. */
-function defined<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
-  return o;
-}
 
 export function toTaskConfig(c: TaskConfigMessage): TaskConfig {
   return {
