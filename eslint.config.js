@@ -7,7 +7,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ["scripts/**/*.mjs", "**/bin/*.js"],
+    files: ["scripts/**/*.mjs", "**/bin/*.js", "apps/*/build.mjs"],
     languageOptions: { globals: globals.node },
   },
   {

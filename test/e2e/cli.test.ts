@@ -48,7 +48,7 @@ describe("the baaaht CLI", () => {
     rmSync(dir, { recursive: true, force: true });
     expect(res.code).toBe(3);
     expect(res.stdout).toBe("");
-    expect(res.stderr).toBe(`baaaht: UNAVAILABLE: no orchestrator is listening on ${socket} (ENOENT): start one with \`pnpm baaaht serve\`\n`);
+    expect(res.stderr).toBe(`baaaht: UNAVAILABLE: no orchestrator is listening on ${socket} (ENOENT): start one with \`npx @baaaht/orchestrator serve\`\n`);
   });
 
   it("names the missing admin token file, and rejects a wrong token with exit code 4", async () => {

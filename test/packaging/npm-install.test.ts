@@ -7,8 +7,8 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOrchestrator, stopAllOrchestrators } from "../support/orchestrator-process.js";
+import { ok, pnpmPack, ROOT, run, userEnv, type Packed, type Result } from "./published-packages.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const PACKAGES = ["proto", "transport", "agent-sdk", "gateway-sdk"] as const;
 const PEERS = ["@bufbuild/protobuf", "@connectrpc/connect"] as const;
 
@@ -36,43 +36,10 @@ await chat.close();
 await gw.close();
 `;
 
-/** The environment of a user's shell: without the npm_ and pnpm_ variables `pnpm exec` adds, nor a token. */
-function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!/^(npm_|pnpm_)/i.test(k) && k !== "BAAAHT_TOKEN") env[k] = v;
-  }
-  return { ...env, ...extra };
-}
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command to completion (killed after `timeoutMs`) and returns its exit code and output. */
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function ok(what: string, r: Result): Result {
-  if (r.code !== 0) throw new Error(`${what} exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
-
 const dirs: string[] = [];
 let packDir = "";
 let app = "";
-const tarballs: { name: string; filename: string; files: string[] }[] = [];
+const tarballs: Packed[] = [];
 let agent: ChildProcess | undefined;
 let agentOutput = "";
 
@@ -92,26 +59,14 @@ beforeAll(async () => {
   app = mkdtempSync("/tmp/baaaht-npm-");
   dirs.push(packDir, app);
 
-  const packed = await Promise.all(
-    PACKAGES.map((p) =>
-      run("pnpm", ["pack", "--json", "--pack-destination", packDir], join(ROOT, "packages", p), process.env),
-    ),
-  );
-  for (const [i, r] of packed.entries()) {
-    const json = JSON.parse(ok(`pnpm pack (${PACKAGES[i]})`, r).stdout) as {
-      name: string;
-      filename: string;
-      files: { path: string }[];
-    };
-    tarballs.push({ name: json.name, filename: json.filename, files: json.files.map((f) => f.path) });
-  }
+  tarballs.push(...(await Promise.all(PACKAGES.map((p) => pnpmPack(join(ROOT, "packages", p), packDir)))));
 
   writeFileSync(join(app, "package.json"), JSON.stringify({ type: "module", private: true }, null, 2) + "\n");
   ok(
     "npm install",
     await run(
       "npm",
-      ["install", "--no-audit", "--no-fund", ...tarballs.map((t) => t.filename)],
+      ["install", "--no-audit", "--no-fund", "--prefer-offline", ...tarballs.map((t) => t.filename)],
       app,
       userEnv(),
       150_000,

@@ -1,4 +1,4 @@
-import { CancelledError, ContainerState, NotFoundError, PermissionDeniedError, type ContainerOutput } from "@baaaht/gateway-sdk";
+import { CancelledError, NotFoundError, PermissionDeniedError, type ContainerOutput } from "@baaaht/gateway-sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { waitFor } from "../support/agent-process.js";
 import { runCli } from "../support/orchestrator-process.js";
@@ -17,7 +17,11 @@ describe.skipIf(engineUnavailable !== "")("gateway SDK containers, end to end", 
       command: ["sh", "-c", "echo booted; exec sleep 300"],
       labels: { purpose: "e2e" },
     });
-    expect(box).toMatchObject({ sessionId: chat.session.orchestratorSessionId, state: ContainerState.RUNNING });
+    expect(box).toMatchObject({ sessionId: chat.session.orchestratorSessionId, state: "running", config: { labels: { purpose: "e2e" } } });
+    // A plain JSON value (the SDK's rule for results): enum names, numbers, ISO times; JSON gives it back equal.
+    const fetched = await gw.containers.get(box.id);
+    expect(JSON.parse(JSON.stringify(fetched))).toEqual(fetched);
+    expect(fetched.createdAt).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);
 
     const run = gw.containers.exec(box.id, ["sh", "-c", 'echo "hi $WHO"; echo warn >&2; exit 3'], { env: { WHO: "gw" } });
     const pieces: ContainerOutput[] = [];
@@ -28,8 +32,8 @@ describe.skipIf(engineUnavailable !== "")("gateway SDK containers, end to end", 
     expect(await gw.containers.exec(box.id, "sleep 30", { timeoutMs: 300 })).toMatchObject({ timedOut: true });
 
     const listed = [];
-    for await (const c of gw.containers.list({ sessionId: chat.sessionId })) listed.push(c.id);
-    expect(listed).toEqual([box.id]);
+    for await (const c of gw.containers.list({ sessionId: chat.sessionId, state: "running" })) listed.push(JSON.parse(JSON.stringify(c)) as typeof c);
+    expect(listed.map((c) => [c.id, c.state])).toEqual([[box.id, "running"]]);
 
     let logs = "";
     await waitFor(async () => {
@@ -49,7 +53,7 @@ describe.skipIf(engineUnavailable !== "")("gateway SDK containers, end to end", 
     expect(theirs).toEqual([]);
     await expect(stranger.containers.create({ sessionId: chat.sessionId, image: IMAGE })).rejects.toBeInstanceOf(PermissionDeniedError);
 
-    expect(await gw.containers.stop(box.id, { timeoutMs: 1_000 })).toBe(ContainerState.EXITED);
+    expect(await gw.containers.stop(box.id, { timeoutMs: 1_000 })).toBe("exited");
     await gw.containers.remove(box.id);
     await chat.close();
   }, 90_000);

@@ -1,6 +1,7 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, type Client } from "@connectrpc/connect";
-import type { Container, ContainerState, OrchestratorService } from "@baaaht/proto/orchestrator/v1";
+import { ContainerState, type OrchestratorService } from "@baaaht/proto/orchestrator/v1";
+import { containerStateName, toContainer, type Container, type ContainerStateName } from "./container-results.js";
 import { ContainerExecution, OutputDecoder, type ContainerOutput, type OutputEvent } from "./container-execution.js";
 import { nonNegative, wholeNumber } from "./checks.js";
 import { GatewayError, toGatewayError } from "./errors.js";
@@ -47,7 +48,7 @@ export interface ListContainersOptions {
   /** Only containers of this gateway session. */
   sessionId?: string;
   /** Only containers in this state. */
-  state?: ContainerState;
+  state?: ContainerStateName;
   /** Only containers carrying all these labels. */
   labels?: Record<string, string>;
   /** Containers fetched per call. Defaults to the orchestrator's default page size. */
@@ -127,7 +128,7 @@ export class GatewayContainers {
         },
       }),
     );
-    if (res.container !== undefined) return res.container;
+    if (res.container !== undefined) return toContainer(res.container);
     return this.get(res.containerId);
   }
 
@@ -135,28 +136,28 @@ export class GatewayContainers {
   async get(containerId: string): Promise<Container> {
     const res = await this.#call((c) => c.getContainer({ containerId }));
     if (res.container === undefined) throw new GatewayError(`GetContainer returned no container for ${containerId}`, Code.Internal);
-    return res.container;
+    return toContainer(res.container);
   }
 
   /** The containers matching the options that this gateway may see, as an async iterable fetching page after page. */
   async *list(options: ListContainersOptions = {}): AsyncIterable<Container> {
     const filter = {
       sessionId: options.sessionId === undefined ? "" : await this.#sessions.orchestratorSession(options.sessionId),
-      state: options.state,
+      state: options.state === undefined ? undefined : containerState(options.state),
       labels: options.labels ?? {},
     };
     let pageToken = "";
     do {
       const res = await this.#call((c) => c.listContainers({ filter, pageSize: options.pageSize ?? 0, pageToken }));
-      yield* res.containers;
+      yield* res.containers.map(toContainer);
       pageToken = res.nextPageToken;
     } while (pageToken !== "");
   }
 
   /** Stops a container, killing it after `timeoutMs` (default: the engine's); stopping a stopped one succeeds. Resolves with its state. */
-  async stop(containerId: string, options: { timeoutMs?: number } = {}): Promise<ContainerState> {
+  async stop(containerId: string, options: { timeoutMs?: number } = {}): Promise<ContainerStateName | "unspecified"> {
     const timeoutNs = BigInt(wholeNumber(options.timeoutMs ?? 0, "timeoutMs")) * 1_000_000n;
-    return (await this.#call((c) => c.stopContainer({ containerId, timeoutNs }))).state;
+    return containerStateName((await this.#call((c) => c.stopContainer({ containerId, timeoutNs }))).state);
   }
 
   /** Removes a container; a running one only with `force` (FAILED_PRECONDITION otherwise). */
@@ -216,4 +217,13 @@ export class GatewayContainers {
 
 async function* outputOf(responses: AsyncIterable<{ output: OutputEvent }>): AsyncIterable<OutputEvent> {
   for await (const res of responses) yield res.output;
+}
+
+/** The ContainerState of a state name; INVALID_ARGUMENT for an unknown one. */
+function containerState(name: ContainerStateName): ContainerState {
+  const state = (ContainerState as unknown as Record<string, ContainerState | undefined>)[String(name).toUpperCase()];
+  if (state === undefined || state === ContainerState.UNSPECIFIED) {
+    throw new GatewayError(`unknown container state "${name}"`, Code.InvalidArgument);
+  }
+  return state;
 }

@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { TaskState, type TaskError } from "@baaaht/proto/agent/v1";
+import type { TaskError } from "./task-results.js";
 import { ErrorReason, reasonOf } from "./error-reason.js";
 
 /** Options of the {@link GatewayError} constructors. */
@@ -80,8 +80,8 @@ export class AnswerFailedError extends GatewayError {}
 export interface TaskErrorInfo {
   /** The task's id. */
   taskId: string;
-  /** The task's final state (FAILED, CANCELLED or TIMEOUT). */
-  state: TaskState;
+  /** The task's final state. */
+  state: "failed" | "cancelled" | "timeout";
   /** The error the agent or the orchestrator reported (code, message, retryable), when there is one. */
   taskError: TaskError | undefined;
 }
@@ -89,7 +89,7 @@ export interface TaskErrorInfo {
 /** The task ended FAILED: its agent reported an error (retries exhausted) or was lost. Code `ABORTED`. */
 export class TaskFailedError extends GatewayError implements TaskErrorInfo {
   readonly taskId: string;
-  readonly state: TaskState;
+  readonly state: TaskErrorInfo["state"];
   readonly taskError: TaskError | undefined;
 
   constructor(message: string, info: TaskErrorInfo, code: Code = Code.Aborted) {
@@ -103,7 +103,7 @@ export class TaskFailedError extends GatewayError implements TaskErrorInfo {
 /** The task ended CANCELLED (by this client or anyone else). Code `CANCELED`; also a {@link CancelledError}. */
 export class TaskCancelledError extends CancelledError implements TaskErrorInfo {
   readonly taskId: string;
-  readonly state: TaskState;
+  readonly state: TaskErrorInfo["state"];
   readonly taskError: TaskError | undefined;
 
   constructor(message: string, info: TaskErrorInfo) {
@@ -122,11 +122,11 @@ export class TaskTimeoutError extends TaskFailedError {
 }
 
 /** The typed error of a task that ended in `state` (FAILED, CANCELLED or TIMEOUT). */
-export function taskError(taskId: string, state: TaskState, error: TaskError | undefined): GatewayError {
+export function taskError(taskId: string, state: TaskErrorInfo["state"], error: TaskError | undefined): GatewayError {
   const info = { taskId, state, taskError: error };
   const detail = error === undefined ? "" : `: ${error.code ? `${error.code}: ` : ""}${error.message}`;
-  if (state === TaskState.CANCELLED) return new TaskCancelledError(`task ${taskId} was cancelled${detail}`, info);
-  if (state === TaskState.TIMEOUT) return new TaskTimeoutError(`task ${taskId} timed out${detail}`, info);
+  if (state === "cancelled") return new TaskCancelledError(`task ${taskId} was cancelled${detail}`, info);
+  if (state === "timeout") return new TaskTimeoutError(`task ${taskId} timed out${detail}`, info);
   return new TaskFailedError(`task ${taskId} failed${detail}`, info);
 }
 

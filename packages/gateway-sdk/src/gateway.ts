@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, createClient, type Client } from "@connectrpc/connect";
-import { AgentService, type Task } from "@baaaht/proto/agent/v1";
+import { AgentService } from "@baaaht/proto/agent/v1";
 import { OrchestratorService } from "@baaaht/proto/orchestrator/v1";
 import {
   GatewayService,
@@ -23,6 +23,7 @@ import {
 } from "./defaults.js";
 import { toGatewayError, UnauthenticatedError } from "./errors.js";
 import type { TaskHandle } from "./task-handle.js";
+import type { Task } from "./task-results.js";
 import { SessionResolver } from "./session-resolver.js";
 import { GatewayTasks, type ListTasksOptions, type SubmitTaskOptions } from "./tasks.js";
 

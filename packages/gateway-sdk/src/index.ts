@@ -14,8 +14,18 @@ export type {
   ListContainersOptions,
 } from "./containers.js";
 export type { ContainerExecution, ContainerExit, ContainerOutput } from "./container-execution.js";
+export type { Container, ContainerConfig, ContainerStateName } from "./container-results.js";
 export type { CancelTaskResult, TaskEvent, TaskHandle } from "./task-handle.js";
-export type { ListTasksOptions, SubmitTaskOptions, TaskPriorityName, TaskTypeName } from "./tasks.js";
+export type { ListTasksOptions, SubmitTaskOptions } from "./tasks.js";
+export type {
+  Task,
+  TaskConfig,
+  TaskError,
+  TaskPriorityName,
+  TaskResult,
+  TaskStateName,
+  TaskTypeName,
+} from "./task-results.js";
 export {
   AnswerFailedError,
   CancelledError,
@@ -35,8 +45,6 @@ export {
 export type { GatewayErrorOptions, TaskErrorInfo } from "./errors.js";
 export { ErrorReason } from "./error-reason.js";
 export { TaskPriority, TaskState, TaskType } from "@baaaht/proto/agent/v1";
-export type { Task, TaskError, TaskResult } from "@baaaht/proto/agent/v1";
 export { GatewaySessionState, StreamState } from "@baaaht/proto/gateway/v1";
 export type { GatewayEvent, GatewaySession, ResponseChunk, StreamStatus } from "@baaaht/proto/gateway/v1";
 export { ContainerState } from "@baaaht/proto/orchestrator/v1";
-export type { Container } from "@baaaht/proto/orchestrator/v1";

@@ -1,5 +1,4 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import {
   TaskErrorSchema,
@@ -8,33 +7,48 @@ import {
   type AgentService,
   type StreamTaskRequestSchema,
   type StreamTaskResponse,
-  type Task,
-  type TaskError,
-  type TaskResult,
+  type Task as TaskMessage,
+  type TaskError as TaskErrorMessage,
 } from "@baaaht/proto/agent/v1";
 import { AsyncQueue } from "./async-queue.js";
 import { DEFAULT_CANCEL_REASON } from "./defaults.js";
 import { GatewayError, taskError, toGatewayError } from "./errors.js";
+import { base64, isoTime } from "./json-values.js";
+import {
+  taskStateName,
+  toTaskError,
+  toTaskResult,
+  type Task,
+  type TaskError,
+  type TaskResult,
+  type TaskStateName,
+} from "./task-results.js";
 
-/** What a task reports to its watchers, in order: a `complete` or `error` event is always the last one. */
+/** The state names a task ends with when it did not complete. */
+type FailedStateName = "failed" | "cancelled" | "timeout";
+
+/**
+ * What a task reports to its watchers, in order: a `complete` or `error` event is always the last
+ * one. Plain JSON values, like every task result (see task-results.ts for the rule).
+ */
 export type TaskEvent =
-  /** The task changed state (the first event is its state when watching began). */
-  | { type: "status"; state: TaskState; message: string; timestamp: Date | undefined }
+  /** The task changed state (the first event is its state when watching began); `timestamp` is ISO 8601. */
+  | { type: "status"; state: TaskStateName | "unspecified"; message: string; timestamp?: string }
   /** The agent reported progress: `percent` from 0 to 100. */
   | { type: "progress"; percent: number; message: string; details: Record<string, string> }
-  /** A piece of output: `text` when it is text, `data` otherwise; `stream` is "stdout", "stderr", ... */
-  | { type: "output"; text: string; data: Uint8Array; stream: string }
+  /** A piece of output: `text` when it is text, else `data` (base64); `stream` is "stdout", "stderr", ... */
+  | { type: "output"; text: string; data: string; stream: string }
   /** The task COMPLETED with this result. */
   | { type: "complete"; result: TaskResult }
-  /** The task ended FAILED, CANCELLED or TIMEOUT (`state`), with the reported error. */
-  | { type: "error"; state: TaskState; error: TaskError };
+  /** The task ended "failed", "cancelled" or "timeout" (`state`), with the reported error. */
+  | { type: "error"; state: FailedStateName; error: TaskError };
 
 /** What `TaskHandle.cancel()` reports. */
 export interface CancelTaskResult {
   /** True when this call cancelled the task; false when it had already ended. */
   cancelled: boolean;
   /** The task's state after the call. */
-  state: TaskState;
+  state: TaskStateName | "unspecified";
 }
 
 /**
@@ -112,7 +126,7 @@ export class TaskHandle {
   async cancel(reason: string = DEFAULT_CANCEL_REASON): Promise<CancelTaskResult> {
     try {
       const res = await this.#client.cancelTask({ taskId: this.id, reason });
-      return { cancelled: res.cancelled, state: res.state };
+      return { cancelled: res.cancelled, state: taskStateName(res.state) };
     } catch (err) {
       throw toGatewayError(err);
     }
@@ -166,11 +180,12 @@ export class TaskHandle {
   }
 
   /** Adds the final event of an ended task; returns false when it has not ended. */
-  #finalFrom(task: Task): boolean {
+  #finalFrom(task: TaskMessage): boolean {
     if (task.state === TaskState.COMPLETED && task.result !== undefined) {
-      this.#push({ type: "complete", result: task.result });
+      this.#push({ type: "complete", result: toTaskResult(task.result) });
     } else if (task.state === TaskState.FAILED || task.state === TaskState.CANCELLED || task.state === TaskState.TIMEOUT) {
-      this.#push({ type: "error", state: task.state, error: task.error ?? create(TaskErrorSchema, { code: TaskState[task.state] }) });
+      const error = task.error ?? create(TaskErrorSchema, { code: TaskState[task.state] });
+      this.#push({ type: "error", state: taskStateName(task.state) as FailedStateName, error: toTaskError(error) });
     } else {
       return false;
     }
@@ -184,21 +199,21 @@ export class TaskHandle {
       case "status": {
         const { state, message, timestamp } = payload.value;
         this.#lastState = state;
-        this.#push({ type: "status", state, message, timestamp: timestamp && timestampDate(timestamp) });
+        this.#push({ type: "status", state: taskStateName(state), message, ...(timestamp && { timestamp: isoTime(timestamp) }) });
         return;
       }
       case "progress":
-        this.#push({ type: "progress", percent: payload.value.percent, message: payload.value.message, details: payload.value.details });
+        this.#push({ type: "progress", percent: payload.value.percent, message: payload.value.message, details: { ...payload.value.details } });
         return;
       case "output":
-        this.#push({ type: "output", text: payload.value.text, data: payload.value.data, stream: payload.value.streamType || "stdout" });
+        this.#push({ type: "output", text: payload.value.text, data: base64(payload.value.data), stream: payload.value.streamType || "stdout" });
         return;
       case "complete":
-        this.#push({ type: "complete", result: payload.value.result ?? create(TaskResultSchema) });
+        this.#push({ type: "complete", result: toTaskResult(payload.value.result ?? create(TaskResultSchema)) });
         this.#end(undefined);
         return;
       case "error":
-        this.#push({ type: "error", state: finalState(this.#lastState, payload.value), error: payload.value });
+        this.#push({ type: "error", state: finalState(this.#lastState, payload.value), error: toTaskError(payload.value) });
         this.#end(undefined);
         return;
       default:
@@ -229,9 +244,9 @@ export class TaskHandle {
 }
 
 /** The terminal state a final error stands for: the last status when terminal, else the one its code names (TIMEOUT, CANCELLED), else FAILED. */
-function finalState(last: TaskState, error: TaskError): TaskState {
-  if (last === TaskState.FAILED || last === TaskState.CANCELLED || last === TaskState.TIMEOUT) return last;
-  if (error.code === "TIMEOUT") return TaskState.TIMEOUT;
-  if (error.code === "CANCELLED") return TaskState.CANCELLED;
-  return TaskState.FAILED;
+function finalState(last: TaskState, error: TaskErrorMessage): FailedStateName {
+  if (last === TaskState.FAILED || last === TaskState.CANCELLED || last === TaskState.TIMEOUT) return taskStateName(last) as FailedStateName;
+  if (error.code === "TIMEOUT") return "timeout";
+  if (error.code === "CANCELLED") return "cancelled";
+  return "failed";
 }

@@ -40,11 +40,11 @@ function runToCompletion(tasks: FakeTasks, id: string): void {
 const runWhenWatched = (tasks: FakeTasks, id: string): void => void tasks.whenWatched(id).then(() => runToCompletion(tasks, id));
 
 const summary = (e: TaskEvent) =>
-  e.type === "status" ? `status ${TaskState[e.state]}`
+  e.type === "status" ? `status ${e.state}`
   : e.type === "progress" ? `progress ${e.percent} ${e.message}`
   : e.type === "output" ? `output ${e.stream} ${JSON.stringify(e.text)}`
   : e.type === "complete" ? `complete ${e.result.outputText}`
-  : `error ${TaskState[e.state]} ${e.error.code}`;
+  : `error ${e.state} ${e.error.code}`;
 
 describe("Gateway tasks", () => {
   it("submits with ExecuteTask in the gateway's 'tasks' session, created once", async () => {
@@ -60,7 +60,7 @@ describe("Gateway tasks", () => {
     });
     await gw.submitTask({ type: "data_processing", command: "sum", retryOnFailure: false, maxRetries: 1 });
     expect(a.id).toBe("task-1");
-    expect(a.task?.state).toBe(TaskState.QUEUED);
+    expect(a.task?.state).toBe("queued");
     expect(fake.createRequests.map((r) => r.metadata?.name)).toEqual(["tasks"]);
     const [first, second] = fake.tasks.executeRequests;
     expect(first).toMatchObject({
@@ -97,7 +97,7 @@ describe("Gateway tasks", () => {
     const handle = await gw.submitTask({ command: "countdown" });
     const events: string[] = [];
     for await (const event of handle.events()) events.push(summary(event));
-    expect(events).toEqual(["status QUEUED", "status RUNNING", "progress 50 half way", 'output stdout "1\\n"', "complete done"]);
+    expect(events).toEqual(["status queued", "status running", "progress 50 half way", 'output stdout "1\\n"', "complete done"]);
     expect((await handle.result()).outputText).toBe("done");
     const again: string[] = [];
     for await (const event of handle.events()) again.push(summary(event));
@@ -110,13 +110,13 @@ describe("Gateway tasks", () => {
     const handle = await gw.submitTask({ command: "countdown" });
     const result = handle.result().catch((e: unknown) => e);
     await fake.waitFor(() => fake.tasks.watching(handle.id) === 1);
-    expect(await handle.cancel("enough")).toEqual({ cancelled: true, state: TaskState.CANCELLED });
+    expect(await handle.cancel("enough")).toEqual({ cancelled: true, state: "cancelled" });
     expect(fake.tasks.cancelRequests.map((r) => [r.taskId, r.reason])).toEqual([[handle.id, "enough"]]);
     const err = await result;
     expect(err).toBeInstanceOf(TaskCancelledError);
     expect(err).toBeInstanceOf(CancelledError);
-    expect(err).toMatchObject({ taskId: handle.id, state: TaskState.CANCELLED, code: Code.Canceled });
-    expect(await handle.cancel()).toEqual({ cancelled: false, state: TaskState.CANCELLED });
+    expect(err).toMatchObject({ taskId: handle.id, state: "cancelled", code: Code.Canceled });
+    expect(await handle.cancel()).toEqual({ cancelled: false, state: "cancelled" });
   });
 
   it("rejects with TaskFailedError or TaskTimeoutError carrying the reported error", async () => {
@@ -127,15 +127,15 @@ describe("Gateway tasks", () => {
     };
     const failed = await (await gw.submitTask({ command: "x" })).result().catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(TaskFailedError);
-    expect(failed).toMatchObject({ state: TaskState.FAILED, taskError: { code: "UNKNOWN_COMMAND" }, code: Code.Aborted });
+    expect(failed).toMatchObject({ state: "failed", taskError: { code: "UNKNOWN_COMMAND" }, code: Code.Aborted });
     expect((failed as Error).message).toBe("task task-1 failed: UNKNOWN_COMMAND: unknown command x");
     const slow = await gw.submitTask({ command: "slow" });
     const timedOut = await slow.result().catch((e: unknown) => e);
     expect(timedOut).toBeInstanceOf(TaskTimeoutError);
-    expect(timedOut).toMatchObject({ state: TaskState.TIMEOUT, code: Code.DeadlineExceeded });
+    expect(timedOut).toMatchObject({ state: "timeout", code: Code.DeadlineExceeded });
     const events: string[] = [];
     for await (const e of slow.events()) events.push(summary(e));
-    expect(events.at(-1)).toBe("error TIMEOUT TIMEOUT");
+    expect(events.at(-1)).toBe("error timeout TIMEOUT");
   });
 
   it("asks GetTaskStatus when the watcher ends without a final message", async () => {
@@ -162,7 +162,7 @@ describe("Gateway tasks", () => {
     const events = handle.events()[Symbol.asyncIterator]();
     const seen: string[] = [];
     for (let i = 0; i < 2; i++) seen.push(summary((await events.next()).value as TaskEvent));
-    expect(seen).toEqual(["status RUNNING", 'output stdout "early\\n"']);
+    expect(seen).toEqual(["status running", 'output stdout "early\\n"']);
     fake.tasks.emit(handle.id, { case: "complete", value: { taskId: handle.id, result: { outputText: "done" } } });
     expect(summary((await events.next()).value as TaskEvent)).toBe("complete done");
     expect((await events.next()).done).toBe(true);
@@ -187,7 +187,7 @@ describe("Gateway tasks", () => {
     for await (const t of gw.listTasks({ pageSize: 2 })) all.push(t.id);
     expect(all).toEqual(["task-1", "task-2", "task-3", "task-4"]);
     const cancelled: string[] = [];
-    for await (const t of gw.listTasks({ state: TaskState.CANCELLED, type: "custom", agentId: "a1" })) cancelled.push(t.id);
+    for await (const t of gw.listTasks({ state: "cancelled", type: "custom", agentId: "a1" })) cancelled.push(t.id);
     expect(cancelled).toEqual(["task-4"]);
     expect(fake.tasks.listRequests.at(-1)).toMatchObject({ agentId: "a1", filter: { state: TaskState.CANCELLED, type: TaskType.CUSTOM } });
   });

@@ -1,25 +1,13 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, type Client } from "@connectrpc/connect";
-import { TaskPriority, TaskType, type AgentService, type Task, type TaskState } from "@baaaht/proto/agent/v1";
+import { TaskPriority, TaskState, TaskType, type AgentService, type Task as TaskMessage } from "@baaaht/proto/agent/v1";
 import type { GatewayService } from "@baaaht/proto/gateway/v1";
 import { DEFAULT_CLIENT_TYPE, DEFAULT_TASKS_SESSION_NAME, SDK_VERSION } from "./defaults.js";
 import { wholeNumber } from "./checks.js";
 import { GatewayError, toGatewayError } from "./errors.js";
 import type { SessionResolver } from "./session-resolver.js";
 import { TaskHandle } from "./task-handle.js";
-
-/** A task type by its short lowercase name. */
-export type TaskTypeName =
-  | "custom"
-  | "code_execution"
-  | "file_operation"
-  | "network_request"
-  | "data_processing"
-  | "container_operation"
-  | "tool_execution";
-
-/** A task priority by name. */
-export type TaskPriorityName = "low" | "normal" | "high" | "critical";
+import { toTask, type Task, type TaskPriorityName, type TaskStateName, type TaskTypeName } from "./task-results.js";
 
 /** Options of `Gateway.submitTask()`. */
 export interface SubmitTaskOptions {
@@ -60,7 +48,7 @@ export interface SubmitTaskOptions {
 
 /** Options of `Gateway.listTasks()`. Unset fields match everything. */
 export interface ListTasksOptions {
-  state?: TaskState;
+  state?: TaskStateName;
   type?: TaskTypeName;
   priority?: TaskPriorityName;
   /** Only tasks of this gateway session. */
@@ -90,6 +78,17 @@ const PRIORITIES: Record<TaskPriorityName, TaskPriority> = {
   normal: TaskPriority.NORMAL,
   high: TaskPriority.HIGH,
   critical: TaskPriority.CRITICAL,
+};
+
+const STATES: Record<TaskStateName, TaskState> = {
+  pending: TaskState.PENDING,
+  queued: TaskState.QUEUED,
+  running: TaskState.RUNNING,
+  paused: TaskState.PAUSED,
+  completed: TaskState.COMPLETED,
+  failed: TaskState.FAILED,
+  cancelled: TaskState.CANCELLED,
+  timeout: TaskState.TIMEOUT,
 };
 
 /** The task calls of a gateway: AgentService with the gateway's token, sessions resolved through GatewayService. */
@@ -141,15 +140,15 @@ export class GatewayTasks {
     }
   }
 
-  watch(taskId: string, task?: Task): TaskHandle {
-    return new TaskHandle(this.#agents, taskId, task, this.#handles);
+  watch(taskId: string, task?: TaskMessage): TaskHandle {
+    return new TaskHandle(this.#agents, taskId, task && toTask(task), this.#handles);
   }
 
   async get(taskId: string): Promise<Task> {
     try {
       const res = await this.#agents.getTaskStatus({ taskId });
       if (res.task === undefined) throw new GatewayError(`GetTaskStatus returned no task for ${taskId}`, Code.Internal);
-      return res.task;
+      return toTask(res.task);
     } catch (err) {
       throw toGatewayError(err);
     }
@@ -157,7 +156,7 @@ export class GatewayTasks {
 
   async *list(options: ListTasksOptions = {}): AsyncIterable<Task> {
     const filter = {
-      state: options.state,
+      state: options.state === undefined ? undefined : lookup(STATES, options.state, "state"),
       type: options.type === undefined ? undefined : lookup(TYPES, options.type, "type"),
       priority: options.priority === undefined ? undefined : lookup(PRIORITIES, options.priority, "priority"),
       sessionId: options.sessionId === undefined ? "" : await this.#sessions.orchestratorSession(options.sessionId),
@@ -172,7 +171,7 @@ export class GatewayTasks {
       } catch (err) {
         throw toGatewayError(err);
       }
-      yield* res.tasks;
+      yield* res.tasks.map(toTask);
       pageToken = res.nextPageToken;
     } while (pageToken !== "");
   }

@@ -106,12 +106,18 @@ export interface Orchestrator {
 export const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 
-// Resolved by package name, not next to this file: the CLI bundles this module into a file elsewhere.
-const VERSION: string = (
-  JSON.parse(readFileSync(new URL(import.meta.resolve("@baaaht/orchestrator-server/package.json")), "utf8")) as {
-    version: string;
-  }
-).version;
+/** Set by the CLI's bundler (apps/orchestrator/build.mjs): the bundle ships without this package's package.json. */
+declare const __BAAAHT_SERVER_VERSION__: string | undefined;
+
+// Resolved by package name, not next to this file, when not bundled.
+const VERSION: string =
+  typeof __BAAAHT_SERVER_VERSION__ === "string"
+    ? __BAAAHT_SERVER_VERSION__
+    : (
+        JSON.parse(readFileSync(new URL(import.meta.resolve("@baaaht/orchestrator-server/package.json")), "utf8")) as {
+          version: string;
+        }
+      ).version;
 
 /**
  * Starts an orchestrator serving every baaaht service, health and reflection

@@ -5,6 +5,14 @@
 export const DEFAULT_SOCKET_PATH = "/tmp/baaaht-grpc.sock";
 
 /**
+ * How a user starts an orchestrator, as error messages put it: the `baaaht`
+ * CLI of the published `@baaaht/orchestrator` package, run with npx (it is
+ * also the `baaaht` command once that package is installed globally, or
+ * `pnpm baaaht` inside the baaaht repository).
+ */
+export const START_ORCHESTRATOR_COMMAND = "npx @baaaht/orchestrator serve";
+
+/**
  * Resolves the socket path: an explicit, non-empty `explicit` wins, then a
  * non-empty `BAAAHT_SOCKET` in `env`, then {@link DEFAULT_SOCKET_PATH}.
  *

@@ -13,7 +13,7 @@ describe("mapSocketError", () => {
     const mapped = mapSocketError(original, "/tmp/x.sock");
     expect(mapped?.code).toBe(Code.Unavailable);
     expect(mapped?.rawMessage).toBe(
-      `no orchestrator is listening on /tmp/x.sock (${code}): start one with \`pnpm baaaht serve\``,
+      `no orchestrator is listening on /tmp/x.sock (${code}): start one with \`npx @baaaht/orchestrator serve\``,
     );
     expect(mapped?.cause).toBe(original);
   });

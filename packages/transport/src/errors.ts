@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Interceptor } from "@connectrpc/connect";
+import { START_ORCHESTRATOR_COMMAND } from "./defaults.js";
 
 /** Node error codes that mean "nothing usable is listening on the socket". */
 const UNREACHABLE_CODES = new Set(["ENOENT", "ECONNREFUSED", "ENOTSOCK"]);
@@ -37,13 +38,13 @@ export function mapSocketError(
   }
   let message: string;
   if (UNREACHABLE_CODES.has(code)) {
-    message = `no orchestrator is listening on ${socketPath} (${code}): start one with \`pnpm baaaht serve\``;
+    message = `no orchestrator is listening on ${socketPath} (${code}): start one with \`${START_ORCHESTRATOR_COMMAND}\``;
   } else if (code === "EACCES") {
     message = `permission denied on ${socketPath} (EACCES): the socket belongs to another user or group`;
   } else if (code === "REFUSED_STREAM") {
     message = `the orchestrator on ${socketPath} is shutting down and did not take the call: retry once it is back`;
   } else if (code === "ECONNRESET" && options.responseStarted !== true) {
-    message = `the connection to ${socketPath} was reset before any response (ECONNRESET): is the orchestrator running? start one with \`pnpm baaaht serve\``;
+    message = `the connection to ${socketPath} was reset before any response (ECONNRESET): is the orchestrator running? start one with \`${START_ORCHESTRATOR_COMMAND}\``;
   } else {
     return undefined;
   }

@@ -1,4 +1,4 @@
-export { DEFAULT_PROTOCOL, DEFAULT_SOCKET_PATH, resolveSocketPath } from "./defaults.js";
+export { DEFAULT_PROTOCOL, DEFAULT_SOCKET_PATH, resolveSocketPath, START_ORCHESTRATOR_COMMAND } from "./defaults.js";
 export type { WireProtocol } from "./defaults.js";
 export { listenOnSocket } from "./socket-server.js";
 export type { SocketServer, SocketServerOptions } from "./socket-server.js";

@@ -58,7 +58,7 @@ describe.each([
       const err = await connectErrorOf(call);
       expect(err.code).toBe(Code.Unavailable);
       expect(err.rawMessage).toBe(
-        `no orchestrator is listening on ${p} (ENOENT): start one with \`pnpm baaaht serve\``,
+        `no orchestrator is listening on ${p} (ENOENT): start one with \`npx @baaaht/orchestrator serve\``,
       );
       expect(err.cause).toBeDefined();
     }

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { START_ORCHESTRATOR_COMMAND } from "./defaults.js";
 import { resolveStateDir } from "./state-dir.js";
 
 /**
@@ -13,7 +14,7 @@ export class MissingTokenError extends Error {
     readonly path: string,
   ) {
     super(
-      `no ${scope} token at ${path}: start the orchestrator once (pnpm baaaht serve) or point --state-dir / BAAAHT_STATE_DIR at its state directory`,
+      `no ${scope} token at ${path}: start the orchestrator once (${START_ORCHESTRATOR_COMMAND}) or point --state-dir / BAAAHT_STATE_DIR at its state directory`,
     );
   }
 }

@@ -191,7 +191,7 @@ describe("baaaht tasks run against a fake AgentService", () => {
     expect(await waiting).toBe(TaskExit.cancelled);
     expect(seen.cancels).toEqual(["task-wait"]);
     const lines = out.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { type: string; state?: string });
-    expect(lines.map((l) => `${l.type}:${l.state ?? ""}`)).toEqual(["status:RUNNING", "status:CANCELLED", "error:CANCELLED"]);
+    expect(lines.map((l) => `${l.type}:${l.state ?? ""}`)).toEqual(["status:running", "status:cancelled", "error:cancelled"]);
     out.length = 0;
     expect(await run("tasks", "run", "--command", "countdown", "--no-follow")).toBe(0);
     expect(out).toEqual(["task-countdown\n"]);

@@ -4,9 +4,7 @@ import {
   AgentService,
   CancelTaskResponseSchema,
   ExecuteTaskResponseSchema,
-  TaskErrorSchema,
   TaskPriority,
-  TaskResultSchema,
   TaskSchema,
   TaskState,
   TaskType,
@@ -211,7 +209,7 @@ async function runTask(ctx: CliContext, opts: RunOptions, protocol?: WireProtoco
   try {
     for await (const event of handle.events()) {
       last = event;
-      if (ctx.json) process.stdout.write(`${JSON.stringify(eventJson(event))}\n`);
+      if (ctx.json) process.stdout.write(`${JSON.stringify(event)}\n`); // the SDK's events are plain JSON
       else writeEvent(event);
     }
   } finally {
@@ -232,43 +230,28 @@ function withNoAgentHint(err: unknown): unknown {
 /** The exit code for a task's final event. */
 export function exitCodeFor(event: TaskEvent | undefined): number {
   if (event?.type === "complete") return TaskExit.completed;
-  if (event?.type === "error" && event.state === TaskState.CANCELLED) return TaskExit.cancelled;
+  if (event?.type === "error" && event.state === "cancelled") return TaskExit.cancelled;
   return TaskExit.failed;
 }
 
-/** A task event as one JSON object. */
-export function eventJson(event: TaskEvent): Record<string, unknown> {
-  switch (event.type) {
-    case "status":
-      return { type: "status", state: TaskState[event.state], message: event.message };
-    case "progress":
-      return { type: "progress", percent: event.percent, message: event.message };
-    case "output":
-      return { type: "output", stream: event.stream, text: event.text, data: Buffer.from(event.data).toString("base64") };
-    case "complete":
-      return { type: "complete", result: protoJson(TaskResultSchema, event.result) };
-    case "error":
-      return { type: "error", state: TaskState[event.state], error: protoJson(TaskErrorSchema, event.error) };
-  }
-}
 
 function writeEvent(event: TaskEvent): void {
   switch (event.type) {
     case "status":
-      process.stderr.write(`[${TaskState[event.state]}]${event.message ? ` ${event.message}` : ""}\n`);
+      process.stderr.write(`[${event.state.toUpperCase()}]${event.message ? ` ${event.message}` : ""}\n`);
       return;
     case "progress":
       process.stderr.write(`[${event.percent.toFixed(0).padStart(3)}%] ${event.message}\n`);
       return;
     case "output":
-      (event.stream === "stderr" ? process.stderr : process.stdout).write(event.text || Buffer.from(event.data));
+      (event.stream === "stderr" ? process.stderr : process.stdout).write(event.text || Buffer.from(event.data, "base64"));
       return;
     case "complete":
       if (event.result.outputText !== "") process.stdout.write(`${event.result.outputText}\n`);
       process.stderr.write(`[COMPLETED] exit code ${event.result.exitCode}\n`);
       return;
     case "error":
-      process.stderr.write(`[${TaskState[event.state]}] ${event.error.code}: ${event.error.message}\n`);
+      process.stderr.write(`[${event.state.toUpperCase()}] ${event.error.code}: ${event.error.message}\n`);
   }
 }
 
