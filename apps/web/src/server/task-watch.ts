@@ -1,6 +1,6 @@
 import { EventEmitter, on } from "node:events";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { TaskState, type Task, type TaskEvent } from "@baaaht/gateway-sdk";
+import type { Task, TaskEvent, TaskStateName } from "@baaaht/gateway-sdk";
 import { EventType } from "@baaaht/proto/orchestrator/v1";
 import { TaskPhase, type TaskUpdateSchema } from "@baaaht/proto/web/v1";
 import { toConnectError } from "./errors.js";
@@ -9,15 +9,15 @@ import type { OrchestratorLink } from "./orchestrator-link.js";
 /** One update of a task, for the page. */
 export type TaskUpdateInit = MessageInitShape<typeof TaskUpdateSchema>;
 
-const PHASES: Partial<Record<TaskState, TaskPhase>> = {
-  [TaskState.RUNNING]: TaskPhase.RUNNING,
-  [TaskState.COMPLETED]: TaskPhase.COMPLETED,
-  [TaskState.FAILED]: TaskPhase.FAILED,
-  [TaskState.TIMEOUT]: TaskPhase.FAILED,
-  [TaskState.CANCELLED]: TaskPhase.CANCELLED,
+const PHASES: Partial<Record<TaskStateName | "unspecified", TaskPhase>> = {
+  running: TaskPhase.RUNNING,
+  completed: TaskPhase.COMPLETED,
+  failed: TaskPhase.FAILED,
+  timeout: TaskPhase.FAILED,
+  cancelled: TaskPhase.CANCELLED,
 };
 
-const phaseOf = (state: TaskState): TaskPhase => PHASES[state] ?? TaskPhase.QUEUED;
+const phaseOf = (state: TaskStateName | "unspecified"): TaskPhase => PHASES[state] ?? TaskPhase.QUEUED;
 
 /**
  * The updates of a chat's tasks until `signal` aborts: the tasks already
