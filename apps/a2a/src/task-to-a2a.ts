@@ -1,5 +1,5 @@
 import { Role, TaskState as A2AState, type Artifact, type StreamResponse, type Task } from "@a2a-js/sdk";
-import { TaskState, type Task as OrchestratorTask, type TaskEvent } from "@baaaht/gateway-sdk";
+import type { Task as OrchestratorTask, TaskEvent, TaskStateName } from "@baaaht/gateway-sdk";
 import { EVENT_ID_KEY } from "./defaults.js";
 import { taskSnapshot, textMessage, type TaskIds } from "./turn-to-a2a.js";
 
@@ -7,17 +7,17 @@ export const OUTPUT_ARTIFACT_ID = "output";
 export const RESULT_ARTIFACT_ID = "result";
 
 /** An orchestrator task state as an A2A task state. */
-export function a2aTaskState(state: TaskState): A2AState {
+export function a2aTaskState(state: TaskStateName | "unspecified"): A2AState {
   switch (state) {
-    case TaskState.COMPLETED:
+    case "completed":
       return A2AState.TASK_STATE_COMPLETED;
-    case TaskState.FAILED:
-    case TaskState.TIMEOUT:
+    case "failed":
+    case "timeout":
       return A2AState.TASK_STATE_FAILED;
-    case TaskState.CANCELLED:
+    case "cancelled":
       return A2AState.TASK_STATE_CANCELED;
-    case TaskState.RUNNING:
-    case TaskState.PAUSED:
+    case "running":
+    case "paused":
       return A2AState.TASK_STATE_WORKING;
     default:
       return A2AState.TASK_STATE_SUBMITTED;
@@ -54,7 +54,7 @@ export async function* taskToA2A(ids: TaskIds, events: AsyncIterable<TaskEvent>,
     const eventId = String(index);
     switch (event.type) {
       case "status":
-        yield status(ids, a2aTaskState(event.state), event.message, eventId, { "baaaht.taskState": TaskState[event.state] });
+        yield status(ids, a2aTaskState(event.state), event.message, eventId, { "baaaht.taskState": event.state });
         break;
       case "progress":
         yield status(ids, A2AState.TASK_STATE_WORKING, `${Math.round(event.percent)}% ${event.message}`.trim(), eventId, { "baaaht.progress": event.percent });
@@ -80,8 +80,8 @@ export async function* taskToA2A(ids: TaskIds, events: AsyncIterable<TaskEvent>,
         yield status(ids, A2AState.TASK_STATE_COMPLETED, event.result.outputText, eventId);
         return;
       case "error":
-        yield status(ids, a2aTaskState(event.state), event.error.message || TaskState[event.state], eventId, {
-          "baaaht.taskState": TaskState[event.state],
+        yield status(ids, a2aTaskState(event.state), event.error.message || event.state, eventId, {
+          "baaaht.taskState": event.state,
           "baaaht.errorCode": event.error.code,
         });
         return;
@@ -96,6 +96,6 @@ export function taskFromProto(ids: TaskIds, task: OrchestratorTask): Task {
   const text = state === A2AState.TASK_STATE_COMPLETED ? result : (task.error?.message ?? "");
   const message = text ? textMessage(ids, Role.ROLE_AGENT, text, `${ids.taskId}~final`) : undefined;
   const snapshot = taskSnapshot(ids, state, { artifacts: result ? [artifact(ids, RESULT_ARTIFACT_ID, result)] : [], message });
-  snapshot.metadata = { "baaaht.taskState": TaskState[task.state], "baaaht.progress": task.progress };
+  snapshot.metadata = { "baaaht.taskState": task.state, "baaaht.progress": task.progress };
   return snapshot;
 }
