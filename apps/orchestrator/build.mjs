@@ -2,7 +2,8 @@
 // split so that client commands never load the server). Only the package's `dependencies` stay
 // external, to be installed next to it; everything else (the workspace packages, with the
 // patched @connectrpc packages) is bundled, so the published package needs nothing from here.
-import { readFileSync, rmSync } from "node:fs";
+import { cpSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { build } from "esbuild";
 
@@ -28,3 +29,6 @@ await build({
   },
   logLevel: "warning",
 });
+
+// `baaaht web` serves its page from `../page` next to its code, which the bundle puts in dist/chunks.
+cpSync(join(dirname(require.resolve("@baaaht/web/command")), "..", "page"), new URL("dist/page", import.meta.url), { recursive: true });
