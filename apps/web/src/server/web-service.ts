@@ -1,10 +1,9 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { GatewaySessionState, StreamState, type GatewaySession } from "@baaaht/gateway-sdk";
 import { MessageRole } from "@baaaht/proto/orchestrator/v1";
-import { AnswerOutcome, Role, type ChatMessage } from "@baaaht/proto/web/v1";
-import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { ChatMessageSchema, ChatSchema , WebService} from "@baaaht/proto/web/v1";
+import { AnswerOutcome, Role, type ChatMessageSchema, type ChatSchema, type WebService } from "@baaaht/proto/web/v1";
 import type { ChatHub } from "./chat-hub.js";
 import type { RoomEvent } from "./chat-room.js";
 import { requireField, toConnectError } from "./errors.js";
@@ -81,7 +80,7 @@ export function createWebService(link: OrchestratorLink, hub: ChatHub): ServiceI
         const last = messages.at(-1);
         // An answer to the last message may be streaming from before this gateway attached (a restart of it).
         if (last?.role === Role.USER && last.id !== undefined) streaming.add(last.id);
-        return { chat: toChat(session), messages: messages as ChatMessage[], streamingReplyToMessageIds: [...streaming] };
+        return { chat: toChat(session), messages, streamingReplyToMessageIds: [...streaming] };
       });
     },
 
