@@ -37,7 +37,28 @@ export async function createScenarioContext(orch: OrchestratorProcess, stack: st
       sessionId: replaySessionId,
       message: { role: GatewayMessageRole.USER, content: "replay me" },
     });
-    return { stack, tokens, sessionId, cursor, nextEvent, chatSessionId, usedMessageId, otherSessionId, taskId, gatewaySessionId, replaySessionId, replayMessageId };
+    // The whole stored answer, read once it is complete: the resume scenarios replay parts of it.
+    const replayChunks: string[] = [];
+    for await (const res of gateway.streamResponses({ sessionId: replaySessionId, messageId: replayMessageId })) {
+      if (res.payload.case === "chunk") replayChunks.push(res.payload.value.text);
+    }
+    const { session } = await gateway.getGatewaySession({ sessionId: replaySessionId });
+    return {
+      stack,
+      tokens,
+      sessionId,
+      cursor,
+      nextEvent,
+      chatSessionId,
+      usedMessageId,
+      otherSessionId,
+      taskId,
+      gatewaySessionId,
+      replaySessionId,
+      replayMessageId,
+      replayOrchestratorSessionId: session?.orchestratorSessionId ?? "",
+      replayChunks,
+    };
   } finally {
     admin.close();
     gatewayTransport.close();

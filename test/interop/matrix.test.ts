@@ -30,6 +30,8 @@ const SHAPE: ScenarioContext = {
   gatewaySessionId: "",
   replaySessionId: "",
   replayMessageId: "",
+  replayOrchestratorSessionId: "",
+  replayChunks: [],
 };
 
 let orch: OrchestratorProcess;

@@ -28,6 +28,10 @@ export interface ScenarioContext {
   /** A gateway session and the id of a user message sent to it, answered "echo: replay me". */
   readonly replaySessionId: string;
   readonly replayMessageId: string;
+  /** The orchestrator session of `replaySessionId`. */
+  readonly replayOrchestratorSessionId: string;
+  /** The texts of the stored answer to `replayMessageId`, by sequence (the final chunk included). */
+  readonly replayChunks: readonly string[];
 }
 
 /** One call of a scenario, as every driver receives it. */
@@ -98,6 +102,19 @@ function expectEchoStream(o: Observed, path: string, text: string): void {
   expect(texts.join("")).toBe(text);
   expect(sequences).toEqual(sequences.map((_, i) => i));
   expect(texts.length).toBeGreaterThan(1);
+}
+
+/** The last chunk the resume scenarios say they have seen. */
+const RESUME_AFTER = 1;
+
+/** The chunks after RESUME_AFTER, each once, to the final one: with the chunks before, the whole stored answer. */
+function expectResumed(o: Observed, path: string, ctx: ScenarioContext): void {
+  ok(o);
+  const { texts, sequences, final } = chunkTexts(o, path);
+  expect(final).toBe(true);
+  expect(sequences).toEqual(ctx.replayChunks.slice(RESUME_AFTER + 1).map((_, i) => RESUME_AFTER + 1 + i));
+  expect(texts).toEqual(ctx.replayChunks.slice(RESUME_AFTER + 1));
+  expect([...ctx.replayChunks.slice(0, RESUME_AFTER + 1), ...texts].join("")).toBe("echo: replay me");
 }
 
 /** The `name` (field 1) of a serialized google.protobuf.FileDescriptorProto given in base64. */
@@ -318,6 +335,60 @@ export const SCENARIOS: readonly Scenario[] = [
       until: { path: "chunk.isFinal", equals: true },
     }),
     expect: (o) => expectEchoStream(o, "chunk", "echo: replay me"),
+  },
+  {
+    id: "gateway-resume-responses",
+    title: "GatewayService.StreamResponses with after_sequence resumes an answer after the last chunk seen (server streaming)",
+    call: (ctx) => ({
+      service: "gateway.v1.GatewayService",
+      method: "StreamResponses",
+      kind: "server_streaming",
+      token: ctx.tokens.gateway,
+      requests: [{ sessionId: ctx.replaySessionId, messageId: ctx.replayMessageId, afterSequence: RESUME_AFTER }],
+      until: { path: "chunk.isFinal", equals: true },
+    }),
+    expect: (o, ctx) => expectResumed(o, "chunk", ctx),
+  },
+  {
+    id: "gateway-resume-chat",
+    title: "GatewayService.StreamChat with a resume cursor replays the answer after it, then goes live (bidi)",
+    call: (ctx) => ({
+      service: "gateway.v1.GatewayService",
+      method: "StreamChat",
+      kind: "bidi_streaming",
+      token: ctx.tokens.gateway,
+      requests: [{ sessionId: ctx.replaySessionId, resume: { messageId: ctx.replayMessageId, afterSequence: RESUME_AFTER } }],
+      until: { path: "chunk.isFinal", equals: true },
+    }),
+    expect: (o, ctx) => expectResumed(o, "chunk", ctx),
+  },
+  {
+    id: "orchestrator-resume",
+    title: "OrchestratorService.StreamMessages with a resume cursor replays the answer after it (bidi)",
+    call: (ctx) => ({
+      service: "orchestrator.v1.OrchestratorService",
+      method: "StreamMessages",
+      kind: "bidi_streaming",
+      token: ctx.tokens.gateway,
+      requests: [{ sessionId: ctx.replayOrchestratorSessionId, resume: { messageId: ctx.replayMessageId, afterSequence: RESUME_AFTER } }],
+      until: { path: "chunk.isFinal", equals: true },
+    }),
+    expect: (o, ctx) => expectResumed(o, "chunk", ctx),
+  },
+  {
+    id: "gateway-resume-out-of-range",
+    title: "GatewayService.StreamResponses with a cursor beyond the answer's last chunk: OUT_OF_RANGE naming after_sequence",
+    call: (ctx) => ({
+      service: "gateway.v1.GatewayService",
+      method: "StreamResponses",
+      kind: "server_streaming",
+      token: ctx.tokens.gateway,
+      requests: [{ sessionId: ctx.replaySessionId, messageId: ctx.replayMessageId, afterSequence: ctx.replayChunks.length + 5 }],
+    }),
+    expect: (o) => {
+      expect(o.code).toBe("OUT_OF_RANGE");
+      expect(o.message).toContain("after_sequence");
+    },
   },
   reflectionList("v1"),
   reflectionList("v1alpha"),

@@ -79,9 +79,9 @@ export class AnswerRouter {
     return answer;
   }
 
-  /** The cursor of the answer in progress, to resume it on a new stream; undefined when none. */
-  cursor(): AnswerCursor | undefined {
-    return this.#current?.cursor;
+  /** The cursor of the answer in progress, as a new stream resumes it; undefined when none. */
+  resumeCursor(): AnswerCursor | undefined {
+    return this.#current?.resuming();
   }
 
   /** Fails the answer in progress with `err` (it cannot be resumed); the chat goes on. */
@@ -104,7 +104,7 @@ export class AnswerRouter {
     if (current === undefined || chunk.replyToMessageId !== current.replyToMessageId) {
       return !this.#past.has(chunk.replyToMessageId);
     }
-    if (!current.note(chunk)) return false; // already seen (a resumed stream never repeats one; this guards it)
+    if (!current.note(chunk)) return false; // had before it resumed
     if (!chunk.isFinal) {
       current.deliver(chunk);
     } else if (chunk.error !== "") {

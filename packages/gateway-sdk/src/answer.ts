@@ -45,6 +45,8 @@ export class PendingAnswer implements Answer {
   readonly replyToMessageId: string;
   #assistantId: string | undefined;
   #lastSequence: number | undefined;
+  /** While resuming: the chunks up to this sequence were delivered already (a repeat is dropped). */
+  #resumedAfter: number | undefined;
   readonly #queue: AsyncQueue<ResponseChunk>;
   readonly #cancel: (answer: PendingAnswer, reason: string) => void;
   readonly #cleanups: (() => void)[] = [];
@@ -56,6 +58,7 @@ export class PendingAnswer implements Answer {
   constructor(messageId: string, cancel: (answer: PendingAnswer, reason: string) => void, afterSequence?: number) {
     this.replyToMessageId = messageId;
     this.#lastSequence = afterSequence;
+    this.#resumedAfter = afterSequence;
     this.#cancel = cancel;
     this.#queue = new AsyncQueue(() => this.cancel());
   }
@@ -91,12 +94,19 @@ export class PendingAnswer implements Answer {
     this.#cleanups.push(fn);
   }
 
+  /** Marks the answer as resuming on a new stream from its cursor; returns the cursor. */
+  resuming(): AnswerCursor {
+    this.#resumedAfter = this.#lastSequence;
+    return this.cursor;
+  }
+
   /**
    * Notes a chunk of this answer (failing chunks included): its assistant
-   * message id and its sequence. Returns false for a chunk already seen.
+   * message id and its sequence. Returns false for a chunk the answer had
+   * before it resumed (the orchestrator never repeats one; this guards it).
    */
   note(chunk: ResponseChunk): boolean {
-    if (this.#lastSequence !== undefined && chunk.sequence <= this.#lastSequence) return false;
+    if (this.#resumedAfter !== undefined && chunk.sequence <= this.#resumedAfter) return false;
     this.#lastSequence = chunk.sequence;
     if (chunk.messageId !== "") this.#assistantId ??= chunk.messageId;
     return true;

@@ -84,7 +84,7 @@ export class Chat {
       sessionId: session.id,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
       reconnectWindowMs: options.reconnectWindowMs,
-      cursor: () => this.#router.cursor(),
+      cursor: () => this.#router.resumeCursor(),
       onResponse: (res) => this.#dispatch(res),
       onCursorLost: (err) => this.#router.failCurrent(err),
       onEnd: (err) => this.#ended(err),

@@ -108,6 +108,8 @@ export interface FakeGateway {
   attached(sessionId: string): number;
   /** Sends a response down every stream of a session. */
   broadcast(sessionId: string, payload: Payload): void;
+  /** Ends every stream of a session with OK while the session stays open, as a draining orchestrator does. */
+  endStreams(sessionId: string): void;
   /** Resolves once `predicate` holds (polls every 5 ms, fails after 5 s). */
   waitFor(predicate: () => boolean): Promise<void>;
   close(): Promise<void>;
@@ -133,6 +135,9 @@ export async function startFakeGateway(): Promise<FakeGateway> {
     attached: (sessionId) => streams.get(sessionId)?.size ?? 0,
     broadcast(sessionId, payload) {
       for (const q of streams.get(sessionId) ?? []) q.push(create(StreamChatResponseSchema, { payload }));
+    },
+    endStreams(sessionId) {
+      for (const q of streams.get(sessionId) ?? []) q.end();
     },
     async waitFor(predicate) {
       const deadline = Date.now() + 5000;

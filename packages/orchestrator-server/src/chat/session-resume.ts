@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { AnswerReads } from "../store/index.js";
+import { invalidArgument } from "../validation/fields.js";
 import { findAnswer, readStoredAnswer } from "./answer-replay.js";
 import type { SessionStreamEvent } from "./session-hub.js";
 
@@ -36,11 +37,9 @@ export async function planResume(
   inProgress: readonly string[],
   field: string,
 ): Promise<ResumePlan> {
-  if (cursor.afterSequence !== undefined && cursor.afterSequence < 0) {
-    throw new ConnectError(`${field}.after_sequence must be 0 or more`, Code.InvalidArgument);
-  }
+  if (cursor.afterSequence !== undefined && cursor.afterSequence < 0) throw invalidArgument(`${field}.after_sequence`, "must be 0 or more");
   if (cursor.messageId === "" && cursor.afterSequence !== undefined) {
-    throw new ConnectError(`${field}.after_sequence needs ${field}.message_id (the answer it counts in)`, Code.InvalidArgument);
+    throw invalidArgument(`${field}.after_sequence`, `needs ${field}.message_id (the answer it counts in)`);
   }
   const named = cursor.messageId === "" ? inProgress : [cursor.messageId];
   const plan: ResumePlan = { replay: [], seen: new Map(), resumed: [] };

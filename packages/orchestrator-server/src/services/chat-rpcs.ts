@@ -16,6 +16,8 @@ import { requireContent } from "./require-content.js";
 import { requireId } from "../validation/fields.js";
 import { laterResume, resumeCursorOf } from "./resume-fields.js";
 
+const heartbeat = () => create(StreamMessagesResponseSchema, { payload: { case: "heartbeat", value: timestampNow() } });
+
 /** What the orchestrator's message RPCs are built from. */
 export interface ChatRpcDeps {
   chat: ChatRouter;
@@ -68,7 +70,7 @@ export function createChatRpcs(deps: ChatRpcDeps): Pick<ServiceImpl<typeof Orche
           const first = isFirst;
           isFirst = false;
           if (req.resume && !first) throw laterResume();
-          if (req.payload.case === "heartbeat") return [create(StreamMessagesResponseSchema, { payload: { case: "heartbeat", value: timestampNow() } })];
+          if (req.payload.case === "heartbeat") return [heartbeat()];
           if (req.payload.case === "message") {
             const { id, content, metadata } = req.payload.value;
             requireContent(content, "message.content", deps.maxMessageBytes);
@@ -77,7 +79,7 @@ export function createChatRpcs(deps: ChatRpcDeps): Pick<ServiceImpl<typeof Orche
           return [];
         },
         map: toStreamMessages,
-        heartbeat: () => create(StreamMessagesResponseSchema, { payload: { case: "heartbeat", value: timestampNow() } }),
+        heartbeat,
         heartbeatMs: deps.heartbeatMs,
       });
     },

@@ -16,7 +16,7 @@ import type { SessionHub } from "../chat/session-hub.js";
 import { runSessionStream } from "../chat/session-stream.js";
 import type { NodeInfo } from "../node-info.js";
 import { nodeStatus } from "../node-status.js";
-import { requireId } from "../validation/fields.js";
+import { invalidArgument, requireId } from "../validation/fields.js";
 import { endStatus, toResponseChunk, toStreamChat } from "./gateway-chat-mapping.js";
 import { requireContent } from "./require-content.js";
 import { laterResume, resumeCursorOf } from "./resume-fields.js";
@@ -40,6 +40,7 @@ type GatewayChatRpcs = Pick<
 
 type ResponsesPayload = MessageInitShape<typeof StreamResponsesResponseSchema>["payload"];
 const responses = (payload: ResponsesPayload) => create(StreamResponsesResponseSchema, { payload });
+const chatHeartbeat = () => create(StreamChatResponseSchema, { payload: { case: "heartbeat", value: timestampNow() } });
 
 /** gateway.v1.GatewayService: sending, streaming chat, answer replay and status. */
 export function createGatewayChatRpcs(deps: GatewayChatRpcDeps): GatewayChatRpcs {
@@ -86,7 +87,7 @@ export function createGatewayChatRpcs(deps: GatewayChatRpcDeps): GatewayChatRpcs
           if (req.resume && !first) throw laterResume();
           switch (req.payload.case) {
             case "heartbeat":
-              return [create(StreamChatResponseSchema, { payload: { case: "heartbeat", value: timestampNow() } })];
+              return [chatHeartbeat()];
             case "cancel": {
               const reason = req.payload.value.reason || "cancelled by the user";
               for (const messageId of sentHere.splice(0)) chat.cancel(sessionId, reason, messageId);
@@ -101,7 +102,7 @@ export function createGatewayChatRpcs(deps: GatewayChatRpcDeps): GatewayChatRpcs
           }
         },
         map: toStreamChat,
-        heartbeat: () => create(StreamChatResponseSchema, { payload: { case: "heartbeat", value: timestampNow() } }),
+        heartbeat: chatHeartbeat,
         heartbeatMs: deps.heartbeatMs,
       });
     },
@@ -109,9 +110,7 @@ export function createGatewayChatRpcs(deps: GatewayChatRpcDeps): GatewayChatRpcs
     async *streamResponses(req, ctx) {
       requireId(req.sessionId, "session_id");
       requireId(req.messageId, "message_id");
-      if (req.afterSequence !== undefined && req.afterSequence < 0) {
-        throw new ConnectError("after_sequence must be 0 or more", Code.InvalidArgument);
-      }
+      if (req.afterSequence !== undefined && req.afterSequence < 0) throw invalidArgument("after_sequence", "must be 0 or more");
       const sessionId = await access.requireGatewaySession(ctx.values.get(principalKey), req.sessionId);
       const ended: StreamResponsesResponse[] = [];
       const answer = chat.followAnswer(

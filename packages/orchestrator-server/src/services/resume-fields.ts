@@ -1,6 +1,6 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import type { ConnectError } from "@connectrpc/connect";
 import type { ResumeCursor } from "../chat/session-resume.js";
-import { idFormat } from "../validation/fields.js";
+import { idFormat, invalidArgument } from "../validation/fields.js";
 
 /** The `resume` field of a session stream's first request (StreamChat, StreamMessages) as a cursor; undefined when unset. */
 export function resumeCursorOf(resume: { messageId: string; afterSequence?: number } | undefined): ResumeCursor | undefined {
@@ -10,5 +10,5 @@ export function resumeCursorOf(resume: { messageId: string; afterSequence?: numb
 
 /** The error for a `resume` on a request other than a session stream's first. */
 export function laterResume(): ConnectError {
-  return new ConnectError("resume is only read on the first request of the stream", Code.InvalidArgument);
+  return invalidArgument("resume", "is only read on the first request of the stream");
 }
