@@ -105,7 +105,7 @@ describe("the CLI's edges", { timeout: 60_000 }, () => {
     expect(avg).toBeLessThanOrEqual(max!);
   });
 
-  it("gateway-token with a mistyped --state-dir fails naming it and creates nothing", async () => {
+  it("gateway-token (and every client command) with a mistyped --state-dir fails naming it and creates nothing", async () => {
     const orch = await startOrchestrator();
     const typo = join(orch.dir, "stat");
     const res = await runCli(["--socket", orch.socketPath, "--state-dir", typo, "gateway-token", "web"]);
@@ -113,6 +113,11 @@ describe("the CLI's edges", { timeout: 60_000 }, () => {
     expect(res.stderr).toBe(
       `baaaht: no admin token at ${typo}/admin.token: start the orchestrator once (pnpm baaaht serve) or point --state-dir / BAAAHT_STATE_DIR at its state directory\n`,
     );
+    expect(existsSync(typo)).toBe(false);
+    for (const command of [["status"], ["tasks", "list"], ["events"], ["ping"]]) {
+      const other = await runCli(["--socket", orch.socketPath, "--state-dir", typo, ...command]);
+      expect(other.stderr).toMatch(/^baaaht: no admin token at .*\/stat\/admin\.token/);
+    }
     expect(existsSync(typo)).toBe(false);
     const ok = await runCli([...flagsOf(orch), "gateway-token", "web"]);
     expect(ok.code).toBe(0);

@@ -72,7 +72,7 @@ describe("one Ctrl-C is one graceful request, also as the two signals pnpm deliv
     expect(await orch.exited).toEqual({ code: 0, signal: null });
     expect(orch.output()).not.toMatch(/again, stopping now/);
     expect(await run.closed).toEqual({ code: 0, signal: null });
-    expect(run.stdout()).toMatch(/^6\n5\n[\s\S]*done\n$/);
+    expect(run.stdout()).toBe("6\n5\n4\n3\n2\n1\ndone\n"); // nothing of the drained task lost
   });
 
   it("the echo agent: SIGINT+SIGTERM during an answer drains it (the answer ends whole) instead of aborting it", async () => {

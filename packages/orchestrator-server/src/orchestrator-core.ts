@@ -153,6 +153,8 @@ export class OrchestratorCore {
     const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
     const busy = () => this.chat.activeAnswers > 0 || this.tasks.runningCount() > 0;
     while (busy() && Date.now() < deadline) await sleep(25);
+    // The changes already queued (a finished task's last output, its result) commit and reach their watchers before the streams end.
+    await this.store.write(async () => undefined).catch(() => undefined);
     await this.interrupt(cutReason);
   }
 
