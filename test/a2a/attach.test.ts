@@ -1,9 +1,9 @@
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CancelledError, connectGateway, type Gateway } from "@baaaht/gateway-sdk";
 import { startEchoAgent, stopAllAgents, waitFor } from "../support/agent-process.js";
-import { CLI, runCli, startOrchestrator, stopAllOrchestrators, type OrchestratorProcess } from "../support/orchestrator-process.js";
-import { callerToken, startBridge, stopAllBridges, type BridgeProcess } from "./bridge-process.js";
+import { runCli, startOrchestrator, stopAllOrchestrators, type OrchestratorProcess } from "../support/orchestrator-process.js";
+import { callerToken, startAttach, startBridge, stopAllBridges, type BridgeProcess } from "./bridge-process.js";
+import { startQuestionAgent } from "./question-agent.js";
 
 // A round trip: a chat on orchestrator B -> `baaaht a2a attach` proxy agent on B
 // -> A2A -> `baaaht a2a serve` bridge on orchestrator A -> the echo agent on A.
@@ -22,21 +22,8 @@ beforeAll(async () => {
   const token = await callerToken(a, "proxy");
   proxyToken = token;
   bridge = await startBridge(a);
-  const proxy = spawn(process.execPath, [CLI, "--socket", b.socketPath, "--state-dir", b.stateDir, "a2a", "attach", "--card", `${bridge.url}/agents/echo`, "--name", "remote-echo", "--token", token], {
-    env: { ...process.env, BAAAHT_TOKEN: "" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  proxy.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  proxy.stderr.on("data", (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((resolve) => proxy.once("exit", () => resolve()));
-  stopProxy = async () => {
-    if (proxy.exitCode === null && proxy.signalCode === null) proxy.kill("SIGTERM");
-    const timer = setTimeout(() => proxy.kill("SIGKILL"), 5_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  await waitFor(() => out.includes("attached "), 30_000, `the proxy to attach:\n${out}`);
+  const proxy = await startAttach(b, `${bridge.url}/agents/echo`, "remote-echo", token);
+  stopProxy = () => proxy.stop();
   gw = await connectGateway({ socketPath: b.socketPath, token: b.token("gateway") });
 }, 90_000);
 
@@ -82,6 +69,24 @@ describe("a2a attach round trip", () => {
     await restarted;
     expect(text).toBe(`echo: ${words}`);
     await chat.close();
+  });
+
+  it("a remote agent that asks back (INPUT_REQUIRED): its question is the answer, the user's next message answers that task", async () => {
+    const questioner = await startQuestionAgent();
+    const c = await startOrchestrator();
+    const proxy = await startAttach(c, questioner.url, "questioner");
+    const gwC = await connectGateway({ socketPath: c.socketPath, token: c.token("gateway") });
+    try {
+      const chat = await gwC.openChat({ name: "question" });
+      expect(await chat.send("hi").text()).toBe("What is your name?");
+      expect(await chat.send("Ada").text()).toBe("Hello, Ada");
+      await chat.close();
+    } finally {
+      await gwC.close();
+      await proxy.stop();
+      await questioner.close();
+      await c.stop();
+    }
   });
 
   it("a cancel on B reaches the echo agent on A (its answer ends CANCELLED there)", async () => {

@@ -60,3 +60,31 @@ export async function callerToken(orchestrator: OrchestratorProcess, name: strin
   if (res.code !== 0) throw new Error(`gateway-token failed: ${res.stderr}`);
   return res.stdout.trim();
 }
+
+/** Runs `baaaht a2a attach` against `orchestrator` and resolves once the proxy agent is connected; `stop()` ends it by PID. */
+export async function startAttach(orchestrator: OrchestratorProcess, card: string, name: string, token?: string): Promise<{ stop(): Promise<void> }> {
+  const args = [CLI, "--socket", orchestrator.socketPath, "--state-dir", orchestrator.stateDir, "a2a", "attach", "--card", card, "--name", name];
+  if (token) args.push("--token", token);
+  const child = spawn(process.execPath, args, { env: { ...process.env, BAAAHT_TOKEN: "" }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  await new Promise<void>((resolve, reject) => {
+    const onData = () => {
+      if (out.includes("attached ")) {
+        child.stdout.off("data", onData);
+        resolve();
+      }
+    };
+    child.stdout.on("data", onData);
+    void exited.then((code) => reject(new Error(`a2a attach exited (${code}) before attaching:\n${out}`)));
+  });
+  return { stop };
+}

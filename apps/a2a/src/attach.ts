@@ -50,11 +50,16 @@ export async function attachRemoteAgent(options: AttachOptions): Promise<Agent> 
     async *onMessage(msg, ctx) {
       const thread = threads.get(msg.sessionId) ?? {};
       const run = target(ctx).send(msg.content, { contextId: thread.contextId, taskId: thread.inputTaskId });
+      let streamed = false;
       for await (const update of run) {
-        if (update.kind === "text") yield update.text;
-        else if (update.state === "input-required" || update.state === "auth-required") yield update.text;
+        if (update.kind !== "text") continue;
+        streamed = true;
+        yield update.text;
       }
       const result = await run.result;
+      // A question, or an answer given only as the final status message, ends the reply.
+      if (result.state === "input-required" || result.state === "auth-required") yield (streamed ? "\n" : "") + result.text;
+      else if (!streamed && result.state === "completed") yield result.text;
       threads.set(msg.sessionId, { contextId: result.contextId, inputTaskId: result.state === "input-required" ? result.taskId : undefined });
       if (result.state === "failed" || result.state === "rejected") throw new Error(result.text || `the remote agent's task ${result.state}`);
     },
