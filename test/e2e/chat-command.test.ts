@@ -68,8 +68,8 @@ describe("baaaht chat and baaaht sessions, against a real orchestrator", () => {
 
     const list = await runCli(["sessions", "list", ...flags]);
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(/^ID\s+STATE\s+CREATED\s+NAME\s+AGENT$/m);
-    expect(list.stdout).toMatch(new RegExp(`^${id}\\s+ACTIVE\\s+\\S+\\s+terminal\\s+beta$`, "m"));
+    expect(list.stdout).toMatch(/^ID\s+STATE\s+CREATED\s+MESSAGES\s+NAME\s+AGENT$/m);
+    expect(list.stdout).toMatch(new RegExp(`^${id}\\s+ACTIVE\\s+\\S+\\s+2\\s+terminal\\s+beta$`, "m"));
     expect(list.stdout).not.toContain(closedId);
     const all = JSON.parse((await runCli(["--json", "sessions", "list", "--all", ...flags])).stdout) as { id: string; state: string; agentName: string }[];
     expect(all.find((s) => s.id === closedId)).toMatchObject({ state: "SESSION_STATE_CLOSED", agentName: "beta" });
@@ -104,7 +104,7 @@ describe("baaaht chat and baaaht sessions, against a real orchestrator", () => {
     const json = await pipeCli(["--json", "chat", ...flags], "hi\n");
     expect(json.code).toBe(2);
     expect(json.stderr).toContain("chat has no --json output");
-  });
+  }, 120_000);
 
   it("on a terminal: holds typed text until the answer ends, handles /commands locally, leaves on Ctrl-D with a newline", async () => {
     const orch = await startOrchestrator();
@@ -136,7 +136,7 @@ describe("baaaht chat and baaaht sessions, against a real orchestrator", () => {
     const show = await runCli(["sessions", "show", id, "--socket", orch.socketPath, "--state-dir", orch.stateDir]);
     expect(show.stdout).toMatch(/^messages\s+2$/m); // the /commands never reached the agent
     expect(show.stdout).toMatch(/^state\s+CLOSED$/m);
-  });
+  }, 60_000);
 
   it("on a terminal: says the orchestrator stopped, on a line of its own, and exits 3", async () => {
     const orch = await startOrchestrator();
@@ -151,5 +151,5 @@ describe("baaaht chat and baaaht sessions, against a real orchestrator", () => {
     expect(await done).toBe(3);
     expect(t.err()).toMatch(/^baaaht: the orchestrator stopped; start it again and resume with: baaaht chat --session \S+\n$/);
     expect(t.out()).not.toMatch(/> baaaht/);
-  });
+  }, 60_000);
 });

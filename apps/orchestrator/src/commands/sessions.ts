@@ -21,7 +21,7 @@ const SHOWN_MESSAGES = 10;
 export function defineSessionsCommand(sessions: Command, action: ClientAction): Command {
   sessions
     .command("list")
-    .description("list the open sessions, oldest first: id, state, created, name, agent (a table, or JSON with --json)")
+    .description("list the open sessions, oldest first: id, state, created, messages, name, agent (a table, or JSON with --json)")
     .option("--state <state>", "only sessions in this state (active, idle, closing, closed)", parseSessionState)
     .option("--all", "also list closed sessions")
     .action(action((ctx, opts: ListSessionsOptions) => listSessions(ctx, opts)));
@@ -66,8 +66,8 @@ async function listSessions(ctx: CliContext, opts: ListSessionsOptions): Promise
   const shown = opts.all || opts.state !== undefined ? found : found.filter((s) => s.state !== SessionState.CLOSED);
   const names = await agentNames(ctx);
   // prettier-ignore
-  const rows = shown.map((s) => [s.id, SessionState[s.state] ?? "", time(s.createdAt), s.metadata?.name || "-", agentOf(s, names)]);
-  const human = shown.length === 0 ? "no sessions" : table(["ID", "STATE", "CREATED", "NAME", "AGENT"], rows);
+  const rows = shown.map((s) => [s.id, SessionState[s.state] ?? "", time(s.createdAt), String(s.messageCount), s.metadata?.name || "-", agentOf(s, names)]);
+  const human = shown.length === 0 ? "no sessions" : table(["ID", "STATE", "CREATED", "MESSAGES", "NAME", "AGENT"], rows);
   ctx.print(human, shown.map((s) => ({ ...(toJson(SessionSchema, s) as object), agentName: agentOf(s, names) })));
 }
 
@@ -85,7 +85,7 @@ async function showSession(ctx: CliContext, id: string): Promise<void> {
     ["updated", time(session.updatedAt)],
     ["expires", time(session.expiresAt)],
     ["agent", agentOf(session, names)],
-    ["messages", String(messages.length)],
+    ["messages", String(session.messageCount)],
     ["containers", session.containerIds.join(", ") || "-"],
   ];
   const latest = messages.slice(-SHOWN_MESSAGES).map((m) =>

@@ -33,11 +33,12 @@ export function createSessionRpcs(
   containerIdsOf: (sessionId: string) => string[] = () => [],
   ids: Pick<SessionIds, "session"> = { session: (id) => sessions.get(id) },
 ): SessionRpcs {
-  /** A copy of the session with its container ids as last seen and its bound agent. */
-  const withContainers = ({ session, boundAgentId }: { session: Session; boundAgentId?: string }): Session => {
+  /** A copy of the session with its container ids as last seen, its bound agent and its message count. */
+  const withContainers = async ({ session, boundAgentId }: { session: Session; boundAgentId?: string }): Promise<Session> => {
     const copy = clone(SessionSchema, session);
     copy.containerIds = containerIdsOf(session.id);
     copy.agentId = boundAgentId ?? sessions.boundAgent(session.id) ?? "";
+    copy.messageCount = await sessions.messageCount(session.id);
     return copy;
   };
   const callerOf = (ctx: HandlerContext): SessionCaller => sessionCaller(ctx.values.get(principalKey));
@@ -57,7 +58,7 @@ export function createSessionRpcs(
     },
 
     async getSession(req, ctx) {
-      const session = withContainers(await owned(ctx, req.sessionId));
+      const session = await withContainers(await owned(ctx, req.sessionId));
       const context = (session.context ??= create(SessionContextSchema));
       context.messages = await sessions.history(session.id, GET_SESSION_MESSAGE_LIMIT);
       return { session };
@@ -81,12 +82,12 @@ export function createSessionRpcs(
         },
         { pageSize: size, pageToken: req.pageToken },
       );
-      return { sessions: page.items.map((r) => withContainers(r)), totalCount: page.totalCount, nextPageToken: page.nextPageToken };
+      return { sessions: await Promise.all(page.items.map((r) => withContainers(r))), totalCount: page.totalCount, nextPageToken: page.nextPageToken };
     },
 
     async updateSession(req, ctx) {
       const { session: current } = await owned(ctx, req.sessionId);
-      return { session: withContainers({ session: await sessions.update(current.id, { metadata: req.metadata, context: req.context }) }) };
+      return { session: await withContainers({ session: await sessions.update(current.id, { metadata: req.metadata, context: req.context }) }) };
     },
 
     async closeSession(req, ctx) {

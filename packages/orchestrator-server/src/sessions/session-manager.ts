@@ -282,6 +282,11 @@ export class SessionManager {
     };
   }
 
+  /** How many messages a session holds (0 for an unknown one). */
+  messageCount(sessionId: string): Promise<number> {
+    return this.#store.messages.count(sessionId);
+  }
+
   /** The agent an open session's chat is bound to; undefined when unbound, closed or unknown. */
   boundAgent(sessionId: string): string | undefined {
     return this.#open.get(sessionId)?.boundAgentId;

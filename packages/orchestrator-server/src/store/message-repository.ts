@@ -21,6 +21,8 @@ export interface MessageReads {
    * first, with their positions.
    */
   listBefore(sessionId: string, options: { beforeSeq?: number; limit: number }): Promise<MessageRecord[]>;
+  /** How many messages a session holds (0 for an unknown session). */
+  count(sessionId: string): Promise<number>;
   /** One message of a session by its id (ids are unique per session, not across sessions), or undefined. */
   get(sessionId: string, messageId: string): Promise<MessageRecord | undefined>;
 }

@@ -70,6 +70,7 @@ describe.each(testBackends)("$name store", (backend) => {
         expect(before.map((r) => r.message.id)).toEqual(["m2", "m3"]);
         expect((await store.messages.listBefore("s1", { beforeSeq: 2, limit: 2 })).map((r) => r.message.id)).toEqual(["m1"]);
         expect(await store.messages.listBefore("s1", { beforeSeq: 1, limit: 2 })).toEqual([]);
+        expect([await store.messages.count("s1"), await store.messages.count("none")]).toEqual([5, 0]);
       });
 
       it("refuses a second store on the same database while one is open, and opens after it closed", async () => {

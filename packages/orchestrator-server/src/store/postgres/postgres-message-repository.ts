@@ -57,6 +57,12 @@ export class PostgresMessageRepository implements MessageRepository {
     return rows.map(decode);
   }
 
+  async count(sessionId: string): Promise<number> {
+    // positions are 1, 2, 3, ... per session
+    const row = await this.#db.one<{ n: number }>("SELECT COALESCE(max(seq), 0) AS n FROM messages WHERE session_id = $1", [sessionId]);
+    return Number(row?.n ?? 0);
+  }
+
   async get(sessionId: string, messageId: string): Promise<MessageRecord | undefined> {
     const row = await this.#db.one<MessageRow>("SELECT session_id, seq, blob FROM messages WHERE session_id = $1 AND id = $2", [
       sessionId,

@@ -60,6 +60,12 @@ export class SqliteMessageRepository implements MessageRepository {
     return rows.map(decode);
   }
 
+  async count(sessionId: string): Promise<number> {
+    // positions are 1, 2, 3, ... per session
+    const row = this.#s.get("SELECT COALESCE(MAX(seq), 0) AS n FROM messages WHERE session_id = ?").get(sessionId) as { n: number };
+    return row.n;
+  }
+
   async get(sessionId: string, messageId: string): Promise<MessageRecord | undefined> {
     const row = this.#s.get("SELECT session_id, seq, blob FROM messages WHERE session_id = ? AND id = ?").get(sessionId, messageId) as
       | MessageRow
