@@ -46,8 +46,8 @@ export class AnswerRouter {
     return this.#current !== undefined;
   }
 
-  /** Sends `text` as a user message and returns its answer; throws while one is in progress. */
-  start(text: string, signal?: AbortSignal): PendingAnswer {
+  /** Sends `text` as a user message (to `agent` when given) and returns its answer; throws while one is in progress. */
+  start(text: string, signal?: AbortSignal, agent = ""): PendingAnswer {
     this.#requireIdle();
     if (text === "") throw new GatewayError("the message is empty", Code.InvalidArgument);
     const { sessionId, write } = this.#options;
@@ -55,7 +55,7 @@ export class AnswerRouter {
     const answer = new PendingAnswer(id, (a, reason) => this.#cancel(a, reason));
     this.#current = answer;
     this.#remember(id);
-    const message = { id, role: GatewayMessageRole.USER, content: text, metadata: { sessionId } };
+    const message = { id, role: GatewayMessageRole.USER, content: text, metadata: { sessionId }, agent };
     write({ sessionId, payload: { case: "message", value: message } });
     if (signal !== undefined) {
       const onAbort = () => answer.cancel();

@@ -22,6 +22,10 @@ export interface Answer extends AsyncIterable<ResponseChunk> {
   readonly replyToMessageId: string;
   /** The id of the assistant message, once the first chunk arrived; else undefined. */
   readonly messageId: string | undefined;
+  /** The name of the agent writing the answer, once the first chunk arrived; else undefined. */
+  readonly agent: string | undefined;
+  /** The id of the agent writing the answer, once the first chunk arrived; else undefined. */
+  readonly agentId: string | undefined;
   /** Whether the answer is over (complete, failed or cancelled). */
   readonly done: boolean;
   /**
@@ -47,6 +51,8 @@ export class PendingAnswer implements Answer {
   #lastSequence: number | undefined;
   /** While resuming: the chunks up to this sequence were delivered already (a repeat is dropped). */
   #resumedAfter: number | undefined;
+  #agent: string | undefined;
+  #agentId: string | undefined;
   readonly #queue: AsyncQueue<ResponseChunk>;
   readonly #cancel: (answer: PendingAnswer, reason: string) => void;
   readonly #cleanups: (() => void)[] = [];
@@ -65,6 +71,14 @@ export class PendingAnswer implements Answer {
 
   get messageId(): string | undefined {
     return this.#assistantId;
+  }
+
+  get agent(): string | undefined {
+    return this.#agent;
+  }
+
+  get agentId(): string | undefined {
+    return this.#agentId;
   }
 
   get done(): boolean {
@@ -102,13 +116,17 @@ export class PendingAnswer implements Answer {
 
   /**
    * Notes a chunk of this answer (failing chunks included): its assistant
-   * message id and its sequence. Returns false for a chunk the answer had
-   * before it resumed (the orchestrator never repeats one; this guards it).
+   * message id, its agent and its sequence. Returns false for a chunk the
+   * answer had before it resumed (the orchestrator never repeats one; this guards it).
    */
   note(chunk: ResponseChunk): boolean {
     if (this.#resumedAfter !== undefined && chunk.sequence <= this.#resumedAfter) return false;
     this.#lastSequence = chunk.sequence;
     if (chunk.messageId !== "") this.#assistantId ??= chunk.messageId;
+    if (chunk.agentId !== "") {
+      this.#agentId = chunk.agentId;
+      this.#agent = chunk.agent;
+    }
     return true;
   }
 

@@ -6,10 +6,8 @@ import { protoJson } from "../proto-json.js";
 
 /** `baaaht status`: identity, state, uptime, load and connected agents of the orchestrator. */
 export async function status(ctx: CliContext): Promise<void> {
-  const [res, agents] = await Promise.all([
-    ctx.client(ControlService).getStatus({}),
-    ctx.client(OrchestratorService).listAgents({}),
-  ]);
+  const res = await ctx.client(ControlService).getStatus({});
+  const agents = await ctx.client(OrchestratorService).listAgents({});
   const connectedAgents = agents.agents.length;
   const rows: [string, string][] = [
     ["identity", res.identity],

@@ -19,6 +19,9 @@ export interface StoredAnswer {
   outcome: AnswerOutcome | undefined;
 }
 
+/** The name of a registered agent by its id ("" when unknown). */
+export type AgentNameOf = (agentId: string) => string;
+
 const outcomeOf = (answer: AnswerRecord): AnswerOutcome | undefined => (answer.state === "streaming" ? undefined : answer.state);
 
 /**
@@ -43,6 +46,7 @@ export async function readStoredAnswer(
   found: AnswerRecord,
   afterSequence: number,
   field: string,
+  nameOf: AgentNameOf,
 ): Promise<StoredAnswer> {
   let answer = found;
   // From the cursor's own chunk: it must be stored (gap-free sequences), else the cursor is beyond the end.
@@ -60,7 +64,7 @@ export async function readStoredAnswer(
   }
   const outcome = outcomeOf(answer);
   const last = stored.at(-1)?.seq;
-  const base = { answerId: answer.id, replyToMessageId: answer.replyToMessageId, agentId: answer.agentId };
+  const base = { answerId: answer.id, replyToMessageId: answer.replyToMessageId, agentId: answer.agentId, agentName: nameOf(answer.agentId) };
   const chunks = stored
     .filter(({ seq }) => seq > afterSequence)
     .map(({ seq, text }): FollowedChunk => {
@@ -80,19 +84,20 @@ export async function readStoredAnswer(
  * chunk is read or arrives live (or both: skipped by sequence). NOT_FOUND
  * when the session has no such answer, OUT_OF_RANGE for a cursor beyond its
  * last chunk. When the cursor is the final chunk, only `onEnded` is told the
- * outcome. Ends when `signal` aborts.
+ * outcome. Ends when `signal` aborts. `nameOf` names the answering agent
+ * in the stored chunks.
  */
 export async function* followAnswer(
   answers: AnswerReads,
   hub: SessionHub,
-  request: { sessionId: string; messageId: string; afterSequence: number; field: string; signal?: AbortSignal },
+  request: { sessionId: string; messageId: string; afterSequence: number; field: string; nameOf: AgentNameOf; signal?: AbortSignal },
   onEnded?: (answer: AnswerRecord, outcome: AnswerOutcome) => void,
 ): AsyncGenerator<FollowedChunk> {
   const { events, detach } = hub.subscribe(request.sessionId);
   request.signal?.addEventListener("abort", detach, { once: true });
   try {
     const found = await findAnswer(answers, request.sessionId, request.messageId);
-    const { answer, chunks, outcome } = await readStoredAnswer(answers, found, request.afterSequence, request.field);
+    const { answer, chunks, outcome } = await readStoredAnswer(answers, found, request.afterSequence, request.field, request.nameOf);
     yield* chunks;
     if (outcome) {
       if (chunks.length === 0) onEnded?.(answer, outcome);

@@ -1,7 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { AnswerReads } from "../store/index.js";
 import { invalidArgument } from "../validation/fields.js";
-import { findAnswer, readStoredAnswer } from "./answer-replay.js";
+import { findAnswer, readStoredAnswer, type AgentNameOf } from "./answer-replay.js";
 import type { SessionStreamEvent } from "./session-hub.js";
 
 /** Where a resumed session stream picks answers up (StreamChat / StreamMessages `resume`). */
@@ -36,6 +36,7 @@ export async function planResume(
   cursor: ResumeCursor,
   inProgress: readonly string[],
   field: string,
+  nameOf: AgentNameOf,
 ): Promise<ResumePlan> {
   if (cursor.afterSequence !== undefined && cursor.afterSequence < 0) throw invalidArgument(`${field}.after_sequence`, "must be 0 or more");
   if (cursor.messageId === "" && cursor.afterSequence !== undefined) {
@@ -51,7 +52,7 @@ export async function planResume(
     });
     if (!found) continue;
     const after = cursor.afterSequence ?? -1;
-    const { answer, chunks } = await readStoredAnswer(answers, found, after, `${field}.after_sequence`);
+    const { answer, chunks } = await readStoredAnswer(answers, found, after, `${field}.after_sequence`, nameOf);
     for (const { chunk, outcome } of chunks) plan.replay.push({ kind: "chunk", chunk, outcome });
     plan.seen.set(answer.id, chunks.at(-1)?.chunk.sequence ?? after);
     plan.resumed.push(answer.replyToMessageId);
