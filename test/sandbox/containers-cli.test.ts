@@ -62,7 +62,7 @@ describe.skipIf(engineUnavailable !== "")("baaaht containers", () => {
     expect(missing.stderr).toMatch(/^baaaht: NOT_FOUND: /);
     const usage = await runCli(["containers", "exec", id, ...flags]);
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toMatch(/error: missing the command to run/);
+    expect(usage.stderr).toBe("baaaht: missing the command to run\nsee `baaaht containers exec --help`\n");
     const noSession = await runCli(["containers", "run", IMAGE, ...flags]);
     expect(noSession.code).toBe(2);
     expect(noSession.stderr).toMatch(/missing --session ID/);
