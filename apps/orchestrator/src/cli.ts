@@ -106,13 +106,18 @@ program
 program
   .command("chat")
   .description("chat with an agent through the gateway API (gateway token); reads lines from stdin when piped")
-  .option("--session <id>", "resume this gateway session instead of creating one")
+  .option("--session <id>", "resume this session (either of its ids) and show its recent transcript")
   .option("--name <name>", "name of the new session", "terminal")
-  .action(
-    clientAction(async (ctx, opts: { session?: string; name: string }, command: Command) =>
-      (await import("./commands/chat.js")).chat(ctx, { ...opts, protocol: command.optsWithGlobals<GlobalOptions>().protocol }),
-    ),
-  );
+  .option("--agent <name>", "the agent to answer, by name or id (default: routed by load; see baaaht agents)")
+  .option("--keep", "keep the new session open when the chat ends (it is closed by default)")
+  .action(async (opts: { session?: string; name: string; agent?: string; keep?: boolean }, command: Command) => {
+    if (command.optsWithGlobals<GlobalOptions>().json) {
+      command.error("error: chat has no --json output (pipe lines in to get each answer on its own line)", { exitCode: ExitCode.usage });
+    }
+    await clientAction(async (ctx, o: typeof opts, c: Command) =>
+      (await import("./commands/chat.js")).chat(ctx, { ...o, protocol: c.optsWithGlobals<GlobalOptions>().protocol }),
+    )(opts, command);
+  });
 
 /**
  * Declares a command by its name and summary; its definition (options,
@@ -130,6 +135,7 @@ async function lazyCommand(
 }
 
 await lazyCommand("agents", "list the connected agents: name, id, status, capabilities, task types, load", async () => (await import("./commands/agents.js")).defineAgentsCommand);
+await lazyCommand("sessions", "list, show and close sessions (admin token)", async () => (await import("./commands/sessions.js")).defineSessionsCommand);
 await lazyCommand("tasks", "list, inspect, cancel and run tasks (admin token)", async () => (await import("./commands/tasks.js")).defineTasksCommand);
 await lazyCommand("events", "print the event log, or follow it live", async () => (await import("./commands/events.js")).defineEventsCommand);
 await lazyCommand(

@@ -45,8 +45,8 @@ export class AnswerRouter {
     return this.#current !== undefined;
   }
 
-  /** Sends `text` as a user message and returns its answer; throws while one is in progress. */
-  start(text: string, signal?: AbortSignal): PendingAnswer {
+  /** Sends `text` as a user message (to `agent` when given) and returns its answer; throws while one is in progress. */
+  start(text: string, signal?: AbortSignal, agent = ""): PendingAnswer {
     if (this.#current !== undefined) {
       throw new ChatBusyError(
         "this chat is still receiving the previous answer: consume or cancel it first (one answer at a time per chat)",
@@ -60,7 +60,7 @@ export class AnswerRouter {
     this.#current = answer;
     this.#past.add(id);
     if (this.#past.size > PAST_IDS) this.#past.delete(this.#past.values().next().value as string);
-    const message = { id, role: GatewayMessageRole.USER, content: text, metadata: { sessionId } };
+    const message = { id, role: GatewayMessageRole.USER, content: text, metadata: { sessionId }, agent };
     write({ sessionId, payload: { case: "message", value: message } });
     if (signal !== undefined) {
       const onAbort = () => answer.cancel();

@@ -21,6 +21,10 @@ export interface Answer extends AsyncIterable<ResponseChunk> {
   readonly replyToMessageId: string;
   /** The id of the assistant message, once the first chunk arrived; else undefined. */
   readonly messageId: string | undefined;
+  /** The name of the agent writing the answer, once the first chunk arrived; else undefined. */
+  readonly agent: string | undefined;
+  /** The id of the agent writing the answer, once the first chunk arrived; else undefined. */
+  readonly agentId: string | undefined;
   /** Whether the answer is over (complete, failed or cancelled). */
   readonly done: boolean;
   /** Consumes the answer and returns its whole text; rejects as iteration throws. */
@@ -36,6 +40,8 @@ export interface Answer extends AsyncIterable<ResponseChunk> {
 export class PendingAnswer implements Answer {
   readonly replyToMessageId: string;
   #assistantId: string | undefined;
+  #agent: string | undefined;
+  #agentId: string | undefined;
   readonly #queue: AsyncQueue<ResponseChunk>;
   readonly #cancel: (answer: PendingAnswer, reason: string) => void;
   readonly #cleanups: (() => void)[] = [];
@@ -49,6 +55,14 @@ export class PendingAnswer implements Answer {
 
   get messageId(): string | undefined {
     return this.#assistantId;
+  }
+
+  get agent(): string | undefined {
+    return this.#agent;
+  }
+
+  get agentId(): string | undefined {
+    return this.#agentId;
   }
 
   get done(): boolean {
@@ -74,9 +88,13 @@ export class PendingAnswer implements Answer {
     this.#cleanups.push(fn);
   }
 
-  /** Notes the assistant message id of a chunk of this answer (failing chunks included). */
+  /** Notes the assistant message id and agent of a chunk of this answer (failing chunks included). */
   note(chunk: ResponseChunk): void {
     if (chunk.messageId !== "") this.#assistantId ??= chunk.messageId;
+    if (chunk.agentId !== "") {
+      this.#agentId = chunk.agentId;
+      this.#agent = chunk.agent;
+    }
   }
 
   /** Hands a chunk to the consumer. */

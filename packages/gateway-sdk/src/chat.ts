@@ -10,6 +10,7 @@ import type {
 import type { Answer } from "./answer.js";
 import { AnswerRouter } from "./answer-router.js";
 import { openChatStream, type ChatStream } from "./chat-stream.js";
+import { historyPage, type HistoryOptions, type HistoryPage } from "./history.js";
 import { DEFAULT_CANCEL_REASON, DEFAULT_CLOSE_REASON } from "./defaults.js";
 import { SessionClosedError, toGatewayError, type GatewayError } from "./errors.js";
 
@@ -17,6 +18,14 @@ import { SessionClosedError, toGatewayError, type GatewayError } from "./errors.
 export interface SendOptions {
   /** Aborting it cancels the answer, like `Chat.cancel()`. Defaults to none (no timeout). */
   signal?: AbortSignal;
+  /**
+   * The agent to answer this message, by name or id (see `gw.agents.list()`).
+   * Defaults to the chat's `agent`, else the session's agent or the
+   * least-loaded chat agent. An unknown agent fails the answer with
+   * `NotFoundError` (reason AGENT_NOT_FOUND), one that is not connected with
+   * `NoAgentError`.
+   */
+  agent?: string;
 }
 
 /** What a chat reports besides the answers to its own messages. Listeners are added with `Chat.on()`. */
@@ -38,6 +47,8 @@ export interface ChatEventMap {
 /** Internal options of a chat, set by the gateway that opens it. */
 export interface ChatOptions {
   heartbeatIntervalMs: number;
+  /** The agent every message of the chat names, unless `send()` names another. */
+  agent?: string;
   onDetached(chat: Chat): void;
 }
 
@@ -56,6 +67,14 @@ type Listeners = { [K in keyof ChatEventMap]: Set<ChatEventMap[K]> };
 export class Chat {
   /** The gateway session id; pass it to `Gateway.resumeChat()` to attach again later. */
   readonly sessionId: string;
+  /**
+   * The orchestrator session id: the id to show users. Every call that takes
+   * a session id (`resumeChat()`, tasks, containers, the CLI, the event log)
+   * accepts it, as well as `sessionId`.
+   */
+  readonly orchestratorSessionId: string;
+  /** The agent this chat's messages name (by name or id); undefined: routed by the orchestrator. */
+  readonly agent: string | undefined;
   /** The gateway session as it was when the chat was opened. */
   readonly session: GatewaySession;
   readonly #client: Client<typeof GatewayService>;
@@ -69,6 +88,8 @@ export class Chat {
   /** @internal Use `Gateway.openChat()` or `Gateway.resumeChat()`. */
   constructor(client: Client<typeof GatewayService>, session: GatewaySession, options: ChatOptions) {
     this.sessionId = session.id;
+    this.orchestratorSessionId = session.orchestratorSessionId;
+    this.agent = options.agent || undefined;
     this.session = session;
     this.#client = client;
     this.#onDetached = options.onDetached;
@@ -104,7 +125,18 @@ export class Chat {
    */
   send(text: string, options: SendOptions = {}): Answer {
     if (this.#endError !== undefined) throw this.#endError;
-    return this.#router.start(text, options.signal);
+    return this.#router.start(text, options.signal, options.agent ?? this.agent ?? "");
+  }
+
+  /**
+   * One page of the session's conversation: the first page (no `pageToken`)
+   * holds the latest messages; each page is oldest first, and its
+   * `nextPageToken` leads to the messages before it ("" at the start). User
+   * messages and completed answers are listed, with the answering agent's
+   * name. Throws `NotFoundError` when the session is gone.
+   */
+  history(options: HistoryOptions = {}): Promise<HistoryPage> {
+    return historyPage(this.#client, this.sessionId, options);
   }
 
   /**

@@ -14,6 +14,8 @@ export const ERROR_DOMAIN = "baaaht";
 export const ErrorReason = {
   /** No connected agent can answer chat; the user message is still stored. */
   NO_AGENT: "NO_AGENT",
+  /** A message named an agent (by name or id) the orchestrator does not know (NOT_FOUND). */
+  AGENT_NOT_FOUND: "AGENT_NOT_FOUND",
   /** The session is closing or closed. */
   SESSION_CLOSED: "SESSION_CLOSED",
   /** The session (or gateway session) does not exist. */

@@ -39,7 +39,11 @@ export class GatewayError extends Error {
  */
 export class NoAgentError extends GatewayError {}
 
-/** The gateway session (or message) does not exist: `NOT_FOUND` (reason SESSION_NOT_FOUND for a session). */
+/**
+ * The gateway session (or message, task, agent) does not exist: `NOT_FOUND`
+ * (reason SESSION_NOT_FOUND for a session, AGENT_NOT_FOUND for an agent a
+ * message named).
+ */
 export class NotFoundError extends GatewayError {}
 
 /** The token may not act on this session or call: `PERMISSION_DENIED`. */
@@ -139,6 +143,7 @@ const BY_REASON = new Map<string, readonly [GatewayErrorClass, Code]>([
   [ErrorReason.DRAINING, [OrchestratorUnavailableError, Code.Unavailable]],
   [ErrorReason.SESSION_CLOSED, [SessionClosedError, Code.FailedPrecondition]],
   [ErrorReason.SESSION_NOT_FOUND, [NotFoundError, Code.NotFound]],
+  [ErrorReason.AGENT_NOT_FOUND, [NotFoundError, Code.NotFound]],
   [ErrorReason.ENGINE_UNAVAILABLE, [ContainerEngineUnavailableError, Code.FailedPrecondition]],
 ]);
 

@@ -57,6 +57,19 @@ export interface OpenChatOptions {
   labels?: Record<string, string>;
   /** A description of the session. Defaults to "". */
   description?: string;
+  /**
+   * The agent to answer this chat's messages, by name or id (see
+   * `gw.agents.list()`); `send()` may name another per message. Defaults to
+   * none: the orchestrator routes each message (the session's agent, else the
+   * least-loaded chat agent).
+   */
+  agent?: string;
+}
+
+/** Options of `Gateway.resumeChat()`. */
+export interface ResumeChatOptions {
+  /** The agent to answer this chat's messages, by name or id, as in `openChat()`. Defaults to none. */
+  agent?: string;
 }
 
 /** Options of `Gateway.listSessions()`. */
@@ -166,24 +179,24 @@ export class Gateway {
       });
       const session = res.session ?? create(GatewaySessionSchema);
       session.id ||= res.sessionId;
-      return this.#attach(session);
+      return this.#attach(session, options.agent);
     } catch (err) {
       throw toGatewayError(err);
     }
   }
 
   /**
-   * Attaches a chat to an existing gateway session. Throws `NotFoundError`
-   * when there is no such session, `PermissionDeniedError` when it belongs
-   * to another gateway.
+   * Attaches a chat to an existing session, by its gateway session id or its
+   * orchestrator session id. Throws `NotFoundError` when there is no such
+   * session, `PermissionDeniedError` when it belongs to another gateway.
    */
-  async resumeChat(sessionId: string): Promise<Chat> {
+  async resumeChat(sessionId: string, options: ResumeChatOptions = {}): Promise<Chat> {
     const session = await this.getSession(sessionId);
     session.id ||= sessionId;
-    return this.#attach(session);
+    return this.#attach(session, options.agent);
   }
 
-  /** Returns one gateway session. Throws `NotFoundError` when there is none. */
+  /** Returns one gateway session, by either of its ids. Throws `NotFoundError` when there is none. */
   async getSession(sessionId: string): Promise<GatewaySession> {
     try {
       const res = await this.client.getGatewaySession({ sessionId });
@@ -215,7 +228,7 @@ export class Gateway {
   }
 
   /**
-   * Closes a gateway session (and its orchestrator session) by id; its
+   * Closes a gateway session (and its orchestrator session) by either id; its
    * chats end. `reason` defaults to "closed by the client". Idempotent.
    */
   async closeSession(sessionId: string, reason: string = DEFAULT_CLOSE_REASON): Promise<void> {
@@ -268,8 +281,9 @@ export class Gateway {
     this.#closeTransport();
   }
 
-  #attach(session: GatewaySession): Chat {
+  #attach(session: GatewaySession, agent?: string): Chat {
     const chat = new Chat(this.client, session, {
+      agent,
       heartbeatIntervalMs: this.#options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
       onDetached: (c) => this.#chats.delete(c),
     });

@@ -1,5 +1,6 @@
 export { connectGateway } from "./gateway.js";
-export type { ConnectGatewayOptions, Gateway, ListSessionsOptions, OpenChatOptions } from "./gateway.js";
+export type { ConnectGatewayOptions, Gateway, ListSessionsOptions, OpenChatOptions, ResumeChatOptions } from "./gateway.js";
+export type { HistoryMessage, HistoryOptions, HistoryPage } from "./history.js";
 export type { Chat, ChatEventMap, SendOptions } from "./chat.js";
 export type { Answer } from "./answer.js";
 export type { AgentInfo, AgentStatus, GatewayAgents, ListAgentsOptions } from "./agents.js";

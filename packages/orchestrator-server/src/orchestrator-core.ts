@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { Code, ConnectError } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { AgentRegistry, DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_MISSED_HEARTBEATS } from "./agents/agent-registry.js";
 import { AgentWire } from "./agents/agent-wire.js";
@@ -158,7 +159,8 @@ export class OrchestratorCore {
   /** Ends every long-lived stream at once; answers still in progress fail. */
   endStreams(): void {
     this.chat.failAll("the orchestrator is stopping");
-    this.hub.endAll();
+    // UNAVAILABLE, not OK: a chat client can tell the orchestrator stopping from its session closing
+    this.hub.endAll(new ConnectError("the orchestrator is stopping", Code.Unavailable));
     this.tasks.close();
     this.agents.close();
   }

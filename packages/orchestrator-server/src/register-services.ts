@@ -23,6 +23,7 @@ import { createAgentRpcs } from "./services/agent-rpcs.js";
 import { createChatRpcs } from "./services/chat-rpcs.js";
 import { createContainerRpcs } from "./services/container-rpcs.js";
 import { createGatewayChatRpcs } from "./services/gateway-chat-rpcs.js";
+import { createGatewayHistoryRpcs } from "./services/gateway-history-rpcs.js";
 import { createGatewaySessionRpcs } from "./services/gateway-session-rpcs.js";
 import { createSessionRpcs } from "./services/session-rpcs.js";
 import { createEventRpcs } from "./services/event-rpcs.js";
@@ -69,7 +70,7 @@ export function registerServices(router: ConnectRouter, deps: ServiceDeps): void
   router
     .service(OrchestratorService, {
       ...createOrchestratorService(info),
-      ...createSessionRpcs(core.sessions, (sessionId) => core.containers.containerIdsOf(sessionId)),
+      ...createSessionRpcs(core.sessions, (sessionId) => core.containers.containerIdsOf(sessionId), core.access.ids),
       ...createChatRpcs(chat),
       ...createContainerRpcs({ containers: core.containers, drainSignal: deps.lifecycle.drainSignal }),
       ...events.orchestrator,
@@ -88,8 +89,9 @@ export function registerServices(router: ConnectRouter, deps: ServiceDeps): void
       ...createTaskRpcs({ tasks: core.tasks, access: core.access, sessions: core.sessions, logger }),
     })
     .service(GatewayService, {
-      ...createGatewaySessionRpcs(core.gatewaySessions),
+      ...createGatewaySessionRpcs(core.gatewaySessions, core.access.ids),
       ...createGatewayChatRpcs({ ...chat, info }),
+      ...createGatewayHistoryRpcs({ access: core.access, sessions: core.sessions }),
       ...events.gateway,
       ...agentList,
     })

@@ -12,7 +12,7 @@ import { chat, type ChatIo } from "./chat.js";
 
 let dir: string;
 let server: SocketServer;
-const seen = { authorization: [] as (string | null)[], cancels: 0 };
+const seen = { authorization: [] as (string | null)[], cancels: 0, closed: [] as string[] };
 
 /**
  * A fake GatewayService: "noagent" fails routing, "slow" streams until
@@ -22,11 +22,16 @@ const seen = { authorization: [] as (string | null)[], cancels: 0 };
  */
 function routes(router: ConnectRouter) {
   router.service(GatewayService, {
-    createGatewaySession: (req) => ({ sessionId: "gs-1", session: { id: "gs-1", metadata: req.metadata } }),
+    createGatewaySession: (req) => ({ sessionId: "gs-1", session: { id: "gs-1", orchestratorSessionId: "s-1", metadata: req.metadata } }),
     getGatewaySession(req) {
       if (req.sessionId !== "gs-1") throw new ConnectError(`gateway session ${req.sessionId} not found`, Code.NotFound);
-      return { session: create(GatewaySessionSchema, { id: "gs-1" }) };
+      return { session: create(GatewaySessionSchema, { id: "gs-1", orchestratorSessionId: "s-1" }) };
     },
+    closeGatewaySession(req) {
+      seen.closed.push(req.sessionId);
+      return { sessionId: req.sessionId };
+    },
+    listGatewayMessages: () => ({ messages: [] }),
     healthCheck: (_req, ctx) => {
       seen.authorization.push(ctx.requestHeader.get("authorization"));
       return {};
@@ -93,6 +98,7 @@ beforeEach(async () => {
   writeFileSync(`${dir}/admin.token`, "admin-token\n");
   seen.authorization = [];
   seen.cancels = 0;
+  seen.closed = [];
   server = await listenOnSocket({ socketPath: `${dir}/s.sock`, handler: connectNodeAdapter({ routes }) });
 });
 
@@ -110,8 +116,9 @@ describe("baaaht chat", () => {
     t.input.end("hi\n\nthere\n");
     expect(await chat(ctx(), {}, t)).toBe(ExitCode.ok);
     expect(t.out()).toBe("Hello world\nHello world\n");
-    expect(t.err()).toContain("session gs-1 (resume with: baaaht chat --session gs-1)");
+    expect(t.err()).toContain("session s-1 (closed when you leave; --keep keeps it)");
     expect(seen.authorization).toEqual(["Bearer gw-token"]);
+    expect(seen.closed).toEqual(["gs-1"]);
   });
 
   it("piped: no agent fails with exit code 1 and a clear message", async () => {
@@ -144,6 +151,7 @@ describe("baaaht chat", () => {
     expect(seen.cancels).toBe(1);
     t.input.write("\x03");
     expect(await done).toBe(ExitCode.ok);
-    expect(t.out()).toContain("session gs-1");
+    expect(t.out()).toContain("session s-1 (resume with: baaaht chat --session s-1)");
+    expect(seen.closed).toEqual([]); // a resumed session stays open
   });
 });

@@ -1,145 +1,134 @@
-import { createInterface, type Interface } from "node:readline";
-import { ConnectError } from "@connectrpc/connect";
+import { createInterface } from "node:readline";
+import { Code, ConnectError } from "@connectrpc/connect";
 import {
-  CancelledError,
   connectGateway,
   GatewayError,
+  GatewaySessionState,
   NoAgentError,
-  type Answer,
+  OrchestratorUnavailableError,
   type Chat,
+  type Gateway,
 } from "@baaaht/gateway-sdk";
 import type { WireProtocol } from "@baaaht/transport";
 import type { CliContext } from "../cli-context.js";
 import { describeFailure, ExitCode } from "../exit-codes.js";
+import { CHAT_HELP, parseChatLine, unknownCommand } from "./chat-commands.js";
+import { printAnswer, transcript } from "./chat-output.js";
+import { interactiveLoop, type ChatIo, type LoopEnd } from "./chat-terminal.js";
+
+export type { ChatIo } from "./chat-terminal.js";
 
 /** Options of `baaaht chat`. */
 export interface ChatCommandOptions {
-  /** Resume this gateway session instead of creating one. */
+  /** Resume this session (its orchestrator or gateway session id) instead of creating one. */
   session?: string;
   /** Name of a new session. Defaults to "terminal". */
   name?: string;
+  /** The agent to answer, by name or id. Defaults to none: the orchestrator routes by load. */
+  agent?: string;
+  /** Keep the session this chat creates open when it ends (it is closed by default). */
+  keep?: boolean;
   /** Wire protocol. Defaults to the transport's default ("connect"). */
   protocol?: WireProtocol;
 }
 
-/** The streams the command talks through. Defaults to the process's stdin, stdout and stderr. */
-export interface ChatIo {
-  input: NodeJS.ReadableStream & { isTTY?: boolean };
-  output: NodeJS.WritableStream;
-  error: NodeJS.WritableStream;
-}
-
-const QUIT = new Set(["/quit", "/exit"]);
+/** How many of the latest messages are shown when a chat resumes a session. */
+export const RESUME_TRANSCRIPT_LENGTH = 20;
 
 /**
  * `baaaht chat`: a terminal chat through the gateway API, with the gateway
- * token. On a TTY it prompts `you> ` and streams each answer after
- * `agent> `; Ctrl-C cancels an answer in progress, and at an empty prompt
- * (like `/quit` or Ctrl-D) leaves with 0. With piped input it sends each
- * non-empty line, prints each answer on its own line and exits 0 at EOF; the
- * first failure ends it with the exit code of the error. Either way the
- * session stays open (its id is printed at the start, on stderr when piped)
- * and can be resumed with `--session`.
+ * token. On a TTY it prompts `you> ` and streams each answer after the
+ * agent's name (see {@link interactiveLoop}); with piped input it sends each
+ * non-empty line, prints each answer on its own line and stops at EOF, the
+ * first failure ending it with the exit code of the error. The session id it
+ * prints is the orchestrator session id, which every command accepts. A
+ * resumed session shows its recent transcript first. A session the chat
+ * created is closed when the chat ends (`/quit`, Ctrl-D, EOF) unless `keep`;
+ * a resumed one stays open. When the orchestrator stops under it, it says so
+ * and exits 3.
  */
 export async function chat(ctx: CliContext, options: ChatCommandOptions, io: ChatIo = processIo()): Promise<number> {
   const interactive = io.input.isTTY === true;
+  const notes = interactive ? io.output : io.error;
   try {
-    const gw = await connectGateway({
-      socketPath: ctx.socketPath,
-      stateDir: ctx.stateDir,
-      protocol: options.protocol,
-      clientType: "terminal",
-    });
+    const gw = await connectGateway({ socketPath: ctx.socketPath, stateDir: ctx.stateDir, protocol: options.protocol, clientType: "terminal" });
     try {
-      const session =
-        options.session !== undefined
-          ? await gw.resumeChat(options.session)
-          : await gw.openChat({ name: options.name ?? "terminal", userId: process.env.USER ?? "" });
-      const hint = `session ${session.sessionId} (resume with: baaaht chat --session ${session.sessionId})\n`;
-      (interactive ? io.output : io.error).write(hint);
-      return interactive ? await interactiveLoop(session, io) : await pipedLoop(session, io);
+      const created = options.session === undefined;
+      const session = created
+        ? await gw.openChat({ name: options.name ?? "terminal", userId: process.env.USER ?? "", agent: options.agent })
+        : await gw.resumeChat(options.session ?? "", { agent: options.agent });
+      const id = session.orchestratorSessionId || session.sessionId;
+      const closeOnLeave = created && !(options.keep ?? false);
+      notes.write(
+        closeOnLeave
+          ? `session ${id} (closed when you leave; --keep keeps it)\n`
+          : `session ${id} (resume with: baaaht chat --session ${id})\n`,
+      );
+      if (!created) {
+        const page = await session.history({ pageSize: RESUME_TRANSCRIPT_LENGTH });
+        notes.write(transcript(page.messages, page.nextPageToken !== ""));
+      }
+      const report = (err: unknown) => io.error.write(`baaaht: ${describeFailure(asConnectError(err)).message}\n`);
+      const end = interactive ? await interactiveLoop(session, io, report) : await pipedLoop(session, io);
+      if (end.kind === "ended") return await reportEnd(gw, session, end.error, io.error);
+      if (closeOnLeave) await session.close("the terminal chat ended");
+      return ExitCode.ok;
     } finally {
       await gw.close();
     }
   } catch (err) {
-    throw err instanceof GatewayError ? asConnectError(err) : err;
+    throw asConnectError(err);
   }
 }
 
-/** Sends each non-empty stdin line and prints its answer; stops at EOF or on the first failure. */
-async function pipedLoop(session: Chat, io: ChatIo): Promise<number> {
+/** Sends each non-empty stdin line (the chat's `/commands` are handled here) and prints its answer; stops at EOF or on the first failure. */
+async function pipedLoop(session: Chat, io: ChatIo): Promise<LoopEnd> {
   const rl = createInterface({ input: io.input, terminal: false, crlfDelay: Infinity });
   try {
-    for await (const line of rl) {
-      const text = line.trim();
-      if (text === "") continue;
-      if (QUIT.has(text)) break;
-      await printAnswer(session.send(text), io.output);
-    }
-  } finally {
-    rl.close();
-  }
-  return ExitCode.ok;
-}
-
-/** The prompt loop of a terminal. */
-async function interactiveLoop(session: Chat, io: ChatIo): Promise<number> {
-  io.output.write("type a message, /quit (or Ctrl-C at an empty prompt) to leave\n");
-  const rl: Interface = createInterface({ input: io.input, output: io.output, prompt: "you> ", terminal: true });
-  let current: Answer | undefined;
-  rl.on("SIGINT", () => {
-    if (current !== undefined && !current.done) {
-      current.cancel("cancelled with Ctrl-C");
-    } else if (rl.line === "") {
-      io.output.write("\n");
-      rl.close();
-    } else {
-      rl.write(null, { ctrl: true, name: "u" });
-    }
-  });
-  try {
-    rl.prompt();
-    for await (const line of rl) {
-      const text = line.trim();
-      if (QUIT.has(text)) break;
-      if (text !== "") {
-        io.output.write("agent> ");
-        current = session.send(text);
-        try {
-          await printAnswer(current, io.output);
-        } catch (err) {
-          if (err instanceof CancelledError) {
-            io.output.write("[cancelled]\n");
-          } else if (session.ended) {
-            throw err;
-          } else {
-            io.error.write(`baaaht: ${describeFailure(asConnectError(err)).message}\n`);
-          }
-        } finally {
-          current = undefined;
-        }
+    for await (const text of rl) {
+      const line = parseChatLine(text);
+      if (line.kind === "quit") break;
+      if (line.kind === "help") io.error.write(`${CHAT_HELP}\n`);
+      if (line.kind === "unknown") io.error.write(`${unknownCommand(line.command)}\n`);
+      if (line.kind !== "message") continue;
+      try {
+        await printAnswer(session.send(line.text), io.output);
+      } catch (err) {
+        if (session.ended && !(err instanceof NoAgentError)) return { kind: "ended", error: err instanceof GatewayError ? err : undefined };
+        throw err;
       }
-      rl.prompt();
     }
   } finally {
     rl.close();
   }
-  return ExitCode.ok;
+  return { kind: "left" };
 }
 
-/** Writes an answer as it streams, then a newline (also before rethrowing a failure). */
-async function printAnswer(answer: Answer, output: NodeJS.WritableStream): Promise<void> {
-  let wrote = false;
+/**
+ * Says, on a line of its own, why the chat stream ended under the chat, and
+ * returns the exit code: the orchestrator stopped (3), or the session was
+ * closed by someone else (1). The orchestrator is asked about the session
+ * to tell the two apart when the stream itself does not say.
+ */
+async function reportEnd(gw: Gateway, session: Chat, error: GatewayError | undefined, out: NodeJS.WritableStream): Promise<number> {
+  const id = session.orchestratorSessionId || session.sessionId;
+  const stopped = () => {
+    out.write(`baaaht: the orchestrator stopped; start it again and resume with: baaaht chat --session ${id}\n`);
+    return ExitCode.unavailable;
+  };
+  if (error instanceof OrchestratorUnavailableError) return stopped();
   try {
-    for await (const chunk of answer) {
-      output.write(chunk.text);
-      wrote ||= chunk.text !== "";
+    const state = (await gw.getSession(session.sessionId)).state;
+    if (state === GatewaySessionState.CLOSED || state === GatewaySessionState.CLOSING) {
+      out.write(`baaaht: session ${id} was closed\n`);
+      return ExitCode.failure;
     }
-    output.write("\n");
-  } catch (err) {
-    if (wrote) output.write(err instanceof CancelledError ? " " : "\n");
-    throw err;
+  } catch (probe) {
+    if (probe instanceof OrchestratorUnavailableError) return stopped();
   }
+  const failure = describeFailure(asConnectError(error ?? new GatewayError("the chat stream ended", Code.Aborted)));
+  out.write(`baaaht: ${failure.message}\n`);
+  return failure.code;
 }
 
 /** A gateway SDK error as the ConnectError `describeFailure` maps to an exit code and a line. */

@@ -12,6 +12,7 @@ import type { Store } from "../store/index.js";
 import { AgentConnection } from "./agent-connection.js";
 import { agentEvent } from "./agent-events.js";
 import { isChatCapable } from "./chat-capability.js";
+import { domainError, ErrorReason } from "../errors/domain-error.js";
 import { quoteInput } from "../errors/quote-input.js";
 
 /** Defaults of agent liveness, defined once. */
@@ -242,6 +243,28 @@ export class AgentRegistry extends EventEmitter<AgentRegistryEvents> {
       if (!best || totalLoad(live.load) < totalLoad(best.load)) best = live;
     }
     return best?.agent;
+  }
+
+  /**
+   * The agent a chat message names, by id or else by name (among several of
+   * that name, the connected chat agent with the least load). Throws
+   * NOT_FOUND (reason AGENT_NOT_FOUND) when no known agent has that id or
+   * name; returns `{ unavailable }`, saying why, when the agent is known but
+   * not connected or does not answer chat.
+   */
+  chatTarget(nameOrId: string): { agent: Agent } | { unavailable: string } {
+    const byId = this.#live.get(nameOrId);
+    const named = byId ? [byId] : [...this.#live.values()].filter((l) => l.agent.name === nameOrId);
+    if (named.length === 0) {
+      throw domainError(Code.NotFound, ErrorReason.AGENT_NOT_FOUND, `agent ${quoteInput(nameOrId)} not found: no agent has that name or id`, {
+        agent: nameOrId.slice(0, 128),
+      });
+    }
+    const usable = named.filter((l) => this.#isAvailable(l) && isChatCapable(l.agent));
+    const best = usable.reduce<LiveAgent | undefined>((b, l) => (!b || totalLoad(l.load) < totalLoad(b.load) ? l : b), undefined);
+    if (best) return { agent: best.agent };
+    const connected = named.some((l) => this.#isAvailable(l));
+    return { unavailable: `agent ${quoteInput(nameOrId)} ${connected ? "does not answer chat" : "is not connected"}` };
   }
 
   /** Adds (or with a negative delta removes) work of one kind an agent is doing. */

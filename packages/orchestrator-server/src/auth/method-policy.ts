@@ -77,6 +77,7 @@ export const methodPolicy: Readonly<Record<string, Readonly<Record<string, Metho
     HealthCheck: rule(EVERY),
     GetStatus: rule(EVERY),
     ListAgents: rule(CLIENTS),
+    ListGatewayMessages: rule(CLIENTS),
   },
   "grpc.health.v1.Health": { Check: anyone, List: anyone, Watch: anyone },
   "grpc.reflection.v1.ServerReflection": { ServerReflectionInfo: anyone },

@@ -18,12 +18,14 @@ const outcomeOf = (answer: AnswerRecord): AnswerOutcome | undefined => (answer.s
  * subscribed to before the store is read, and chunks reach the hub only after
  * they are stored, so each chunk is read or arrives live (or both: skipped by
  * sequence). NOT_FOUND when the session has no answer to the message.
+ * `nameOf` names the answering agent in the stored chunks.
  */
 export async function* followAnswer(
   answers: AnswerReads,
   hub: SessionHub,
   sessionId: string,
   replyToMessageId: string,
+  nameOf: (agentId: string) => string = () => "",
 ): AsyncGenerator<FollowedChunk> {
   const { events, detach } = hub.subscribe(sessionId);
   try {
@@ -38,7 +40,7 @@ export async function* followAnswer(
       if (outcomeOf(answer)) stored.push(...(await answers.chunks(answer.id, stored.at(-1)?.seq ?? -1)));
     }
     const outcome = outcomeOf(answer);
-    const base = { answerId: answer.id, replyToMessageId: answer.replyToMessageId, agentId: answer.agentId };
+    const base = { answerId: answer.id, replyToMessageId: answer.replyToMessageId, agentId: answer.agentId, agentName: nameOf(answer.agentId) };
     const next = stored.length;
     for (const { seq, text } of stored) {
       const isFinal = outcome !== undefined && seq === next - 1;

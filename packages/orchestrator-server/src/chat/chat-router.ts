@@ -27,6 +27,10 @@ interface Answer {
   sessionId: string;
   replyToMessageId: string;
   agentId: string;
+  /** The name of the agent answering, for the chunks and the stored message. */
+  agentName: string;
+  /** The message named its agent: it is not routed to another one. */
+  targeted: boolean;
   nextSequence: number;
   text: string;
   /** The request sent to the agent, kept to route it again when the agent fails with a retryable error. */
@@ -105,11 +109,14 @@ export class ChatRouter {
    * Stores a user message (under the caller's id when given, which must be
    * new) and asks an agent to answer it; resolves once both are stored. The
    * message is kept even when no agent can answer; the error
-   * (FAILED_PRECONDITION, reason NO_AGENT) then names it.
+   * (FAILED_PRECONDITION, reason NO_AGENT) then names it. With `agent` (a
+   * name or id) that agent answers and becomes the session's agent: NOT_FOUND
+   * (reason AGENT_NOT_FOUND, nothing stored) when it is unknown, NO_AGENT when
+   * it is not connected or does not answer chat.
    */
   async submit(
     sessionId: string,
-    input: { id?: string; content: string; metadata?: Record<string, string> },
+    input: { id?: string; content: string; metadata?: Record<string, string>; agent?: string },
   ): Promise<{ message: Message; answerId: string }> {
     const metadata = input.metadata ?? {};
     const message = create(MessageSchema, {
@@ -119,8 +126,10 @@ export class ChatRouter {
       content: input.content,
       metadata: { extra: metadata },
     });
-    const agent = this.#agentFor(sessionId);
-    if (!agent) return this.#noAgent(sessionId, message);
+    const target = input.agent ? this.#target(sessionId, message.id, input.agent) : undefined;
+    if (target && "unavailable" in target) return this.#noAgent(sessionId, message, target.unavailable);
+    const agent = target?.agent ?? this.#agentFor(sessionId);
+    if (!agent) return this.#noAgent(sessionId, message, "no chat-capable agent is connected");
 
     const answerId = randomUUID();
     const bind = this.#o.sessions.bindAgent(sessionId, agent.id);
@@ -152,6 +161,8 @@ export class ChatRouter {
       sessionId,
       replyToMessageId: stored.id,
       agentId: agent.id,
+      agentName: agent.name,
+      targeted: target !== undefined,
       nextSequence: 0,
       text: "",
       request: turn,
@@ -159,7 +170,7 @@ export class ChatRouter {
     };
     this.#answers.set(answerKey(sessionId, answer.replyToMessageId), answer);
     this.#o.hub.publish(sessionId, { kind: "message", message: stored });
-    this.#o.hub.publish(sessionId, { kind: "answer-started", answerId, replyToMessageId: stored.id, agentId: agent.id });
+    this.#o.hub.publish(sessionId, { kind: "answer-started", answerId, replyToMessageId: stored.id, agentId: agent.id, agentName: agent.name });
     if (!this.#ask(answer)) this.#finish(answer, "", "failed", `agent ${agent.name} went away`, ErrorReason.AGENT_LOST);
     return { message: stored, answerId };
   }
@@ -207,7 +218,8 @@ export class ChatRouter {
    * is stored, then live until its final chunk. NOT_FOUND when there is none.
    */
   followAnswer(sessionId: string, replyToMessageId: string): AsyncGenerator<FollowedChunk> {
-    return followAnswer(this.#o.store.answers, this.#o.hub, sessionId, replyToMessageId);
+    const nameOf = (agentId: string) => this.#o.agents.get(agentId)?.name ?? "";
+    return followAnswer(this.#o.store.answers, this.#o.hub, sessionId, replyToMessageId, nameOf);
   }
 
   /** Fails every answer of an agent that went away. */
@@ -229,8 +241,18 @@ export class ChatRouter {
     return this.#o.agents.pickChatAgent(exclude);
   }
 
-  async #noAgent(sessionId: string, message: Message): Promise<never> {
-    const reason = "no chat-capable agent is connected";
+  /** The agent a message names; an unknown one is also reported to the session's streams (the message is not stored). */
+  #target(sessionId: string, messageId: string, nameOrId: string): ReturnType<AgentRegistry["chatTarget"]> {
+    try {
+      return this.#o.agents.chatTarget(nameOrId);
+    } catch (error) {
+      const reason = ConnectError.from(error).rawMessage;
+      this.#o.hub.publish(sessionId, { kind: "failed", replyToMessageId: messageId, reason, errorReason: ErrorReason.AGENT_NOT_FOUND });
+      throw error;
+    }
+  }
+
+  async #noAgent(sessionId: string, message: Message, reason: string): Promise<never> {
     const stored = await this.#o.sessions.appendMessage(sessionId, message, async () => {
       this.#o.events(messageFailedEvent(sessionId, { messageId: message.id, reason, reasonCode: ErrorReason.NO_AGENT, stage: "routing" }));
     });
@@ -263,12 +285,14 @@ export class ChatRouter {
    * Returns false when there is none.
    */
   #reroute(answer: Answer): boolean {
+    if (answer.targeted) return false;
     answer.tried.add(answer.agentId);
     const next = this.#agentFor(answer.sessionId, answer.tried);
     if (!next) return false;
     this.#o.agents.addLoad(answer.agentId, -1, "chat");
     this.#o.agents.addLoad(next.id, 1, "chat");
     answer.agentId = next.id;
+    answer.agentName = next.name;
     this.#o.logger.info({ answerId: answer.id, agentId: next.id }, "answer routed again after a retryable failure");
     if (!this.#ask(answer)) return false;
     this.#o.hub.publish(answer.sessionId, {
@@ -276,6 +300,7 @@ export class ChatRouter {
       answerId: answer.id,
       replyToMessageId: answer.replyToMessageId,
       agentId: next.id,
+      agentName: next.name,
     });
     return true;
   }
@@ -290,6 +315,7 @@ export class ChatRouter {
       error,
       errorReason,
       agentId: answer.agentId,
+      agentName: answer.agentName,
     };
   }
 
@@ -321,6 +347,7 @@ export class ChatRouter {
               role: MessageRole.ASSISTANT,
               content,
               metadata: { extra: { reply_to: answer.replyToMessageId, agent_id: answer.agentId } },
+              agent: answer.agentName,
             }),
             storeEnd("complete", "", ""),
           )

@@ -18,7 +18,7 @@ describe("SessionHub.count", () => {
     expect(hub.count()).toBe(1);
     const a3 = hub.subscribe("a"); // the id is attached to again
     expect([hub.count(), hub.count("a")]).toEqual([2, 1]);
-    hub.endAll();
+    hub.endAll(new Error("stopping"));
     b1.detach();
     a3.detach();
     expect(hub.count()).toBe(0);

@@ -20,6 +20,8 @@ export interface AnswerChunk {
   errorReason: ErrorReason | "";
   /** The agent that produced it. */
   agentId: string;
+  /** Its name; "" when no longer known. */
+  agentName: string;
 }
 
 /** How an answer ended. */
@@ -28,7 +30,7 @@ export type AnswerOutcome = "complete" | "failed" | "cancelled";
 /** What streams attached to a session receive. */
 export type SessionStreamEvent =
   | { kind: "message"; message: Message }
-  | { kind: "answer-started"; answerId: string; replyToMessageId: string; agentId: string }
+  | { kind: "answer-started"; answerId: string; replyToMessageId: string; agentId: string; agentName: string }
   | { kind: "chunk"; chunk: AnswerChunk; outcome?: AnswerOutcome }
   | { kind: "failed"; replyToMessageId: string; reason: string; errorReason: ErrorReason };
 
@@ -42,8 +44,8 @@ const SUBSCRIBER_BUFFER = 4096;
  */
 export interface SessionSink {
   push(event: SessionStreamEvent): void;
-  /** The session ended (or the orchestrator is stopping). */
-  end(): void;
+  /** The session ended (no error), or the orchestrator is stopping (with the error the stream ends with). */
+  end(error?: unknown): void;
 }
 
 /**
@@ -86,19 +88,19 @@ export class SessionHub {
     for (const sink of this.#subscribers.get(sessionId) ?? []) sink.push(event);
   }
 
-  /** Ends every stream attached to the session (it closed). */
-  endSession(sessionId: string): void {
+  /** Ends every stream attached to the session: it closed (no error), or with `error`. */
+  endSession(sessionId: string, error?: unknown): void {
     const set = this.#subscribers.get(sessionId);
     if (!set) return;
-    for (const sink of set) sink.end();
+    for (const sink of set) sink.end(error);
     this.#attached -= set.size;
     set.clear(); // their later detach() finds nothing to count
     this.#subscribers.delete(sessionId);
   }
 
-  /** Ends every stream of every session (the orchestrator is stopping). */
-  endAll(): void {
-    for (const sessionId of [...this.#subscribers.keys()]) this.endSession(sessionId);
+  /** Ends every stream of every session with `error` (the orchestrator is stopping). */
+  endAll(error: unknown): void {
+    for (const sessionId of [...this.#subscribers.keys()]) this.endSession(sessionId, error);
   }
 
   /** The number of streams attached, to one session or to all. */

@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { ErrorReason, reasonOf } from "../errors/domain-error.js";
 import { AsyncQueue } from "../util/async-queue.js";
 import type { SessionHub, SessionStreamEvent } from "./session-hub.js";
 
@@ -12,9 +13,10 @@ export interface SessionStreamSpec<Req, Res> {
   attach(first: Req): Promise<string>;
   /**
    * Handles one request (including the first), one at a time in arrival order. May return responses for this
-   * stream only (e.g. a heartbeat echo). A FAILED_PRECONDITION it throws is
-   * already reported to every attached stream by the hub; other errors end
-   * this stream.
+   * stream only (e.g. a heartbeat echo). A FAILED_PRECONDITION it throws, or
+   * an AGENT_NOT_FOUND (a message naming an unknown agent), is already
+   * reported to every attached stream by the hub; other errors end this
+   * stream.
    */
   handle(sessionId: string, req: Req): Promise<Res[] | void> | Res[] | void;
   /** Maps what the hub relays to this stream's responses. */
@@ -45,7 +47,7 @@ export async function* runSessionStream<Req, Res>(spec: SessionStreamSpec<Req, R
         out.end(err);
       }
     },
-    end: () => out.end(),
+    end: (error) => out.end(error),
   });
   const onAbort = () => out.end();
   spec.signal.addEventListener("abort", onAbort, { once: true });
@@ -55,7 +57,7 @@ export async function* runSessionStream<Req, Res>(spec: SessionStreamSpec<Req, R
       for (const res of (await spec.handle(sessionId, req)) ?? []) out.push(res);
     } catch (err) {
       const ce = ConnectError.from(err);
-      if (ce.code !== Code.FailedPrecondition) out.end(ce);
+      if (ce.code !== Code.FailedPrecondition && reasonOf(ce) !== ErrorReason.AGENT_NOT_FOUND) out.end(ce);
     }
   };
   void (async () => {

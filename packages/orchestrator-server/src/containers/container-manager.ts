@@ -121,8 +121,9 @@ export class ContainerManager {
    * reason CONTAINER_LIMIT). Resolves with the container as the engine
    * describes it once started.
    */
-  async create(caller: Principal | undefined, sessionId: string, config: ContainerConfig): Promise<Container> {
-    const record = await this.#o.access.requireSessionUse(caller, sessionId);
+  async create(caller: Principal | undefined, requested: string, config: ContainerConfig): Promise<Container> {
+    const record = await this.#o.access.requireSessionUse(caller, requested);
+    const sessionId = record.session.id;
     requireOpen(record.session.state, sessionId);
     const sessionConfig = record.session.context?.config;
     const decision = applySessionPolicy(config, sessionConfig);
@@ -168,8 +169,7 @@ export class ContainerManager {
   async list(caller: Principal | undefined, query: ContainerQuery, page: { pageSize: number; pageToken: string }): Promise<Page<Container>> {
     const labels = { ...query.labels, ...this.#labels };
     if (query.sessionId !== "") {
-      await this.#o.access.requireSessionUse(caller, query.sessionId);
-      labels[SESSION_LABEL] = query.sessionId;
+      labels[SESSION_LABEL] = (await this.#o.access.requireSessionUse(caller, query.sessionId)).session.id;
     }
     const allowed = new Map<string, Promise<boolean>>();
     const mayUse = (sessionId: string) => {

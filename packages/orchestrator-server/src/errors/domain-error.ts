@@ -12,6 +12,8 @@ export const ERROR_DOMAIN = "baaaht";
 export const ErrorReason = {
   /** No connected agent can answer chat (the message was stored). */
   NO_AGENT: "NO_AGENT",
+  /** A message named an agent (by name or id) that the orchestrator does not know. */
+  AGENT_NOT_FOUND: "AGENT_NOT_FOUND",
   /** The session is CLOSING or CLOSED. */
   SESSION_CLOSED: "SESSION_CLOSED",
   /** The session (or gateway session) does not exist. */

@@ -88,7 +88,7 @@ export function createEventRpcs(deps: EventRpcDeps): { orchestrator: Orchestrato
       async *subscribeEvents(req, ctx) {
         const query = queryFromEventFilter(req.filter);
         let visible = everything;
-        if (query.sessionId !== undefined) await deps.access.requireSession(ctx.values.get(principalKey), query.sessionId);
+        if (query.sessionId !== undefined) query.sessionId = await deps.access.requireSession(ctx.values.get(principalKey), query.sessionId);
         else visible = scope(ctx, false);
         for await (const event of subscribe(ctx, query, req.afterSequence)) {
           if (await visible(event)) yield create(SubscribeEventsResponseSchema, { event });

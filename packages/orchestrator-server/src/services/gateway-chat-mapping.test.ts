@@ -13,6 +13,7 @@ const chunk = (over: Partial<AnswerChunk>): AnswerChunk => ({
   error: "",
   errorReason: "",
   agentId: "agent-1",
+  agentName: "echo",
   ...over,
 });
 

@@ -34,6 +34,8 @@ export function toResponseChunk(chunk: AnswerChunk): ResponseChunk {
     replyToMessageId: chunk.replyToMessageId,
     error: chunk.error,
     errorReason: chunk.errorReason,
+    agent: chunk.agentName,
+    agentId: chunk.agentId,
   });
 }
 
@@ -81,7 +83,7 @@ export function toStreamChat(event: SessionStreamEvent): StreamChatResponse[] {
       return [
         chat({
           case: "status",
-          value: { state: StreamState.ACTIVE, message: `agent ${event.agentId} is answering`, startedAt: timestampNow() },
+          value: { state: StreamState.ACTIVE, message: `agent ${event.agentName || event.agentId} is answering`, startedAt: timestampNow() },
         }),
       ];
     case "chunk": {

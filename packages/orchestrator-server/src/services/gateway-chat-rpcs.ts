@@ -15,7 +15,7 @@ import type { SessionHub } from "../chat/session-hub.js";
 import { runSessionStream } from "../chat/session-stream.js";
 import type { NodeInfo } from "../node-info.js";
 import { nodeStatus } from "../node-status.js";
-import { requireId } from "../validation/fields.js";
+import { idFormat, requireId } from "../validation/fields.js";
 import { endStatus, toResponseChunk, toStreamChat } from "./gateway-chat-mapping.js";
 import { requireContent } from "./require-content.js";
 
@@ -45,7 +45,12 @@ export function createGatewayChatRpcs(deps: GatewayChatRpcDeps): GatewayChatRpcs
       throw new ConnectError("message.role must be GATEWAY_MESSAGE_ROLE_USER (or unset)", Code.InvalidArgument);
     }
     requireContent(message.content, "message.content", deps.maxMessageBytes);
-    return chat.submit(sessionId, { id: message.id, content: message.content, metadata: message.metadata?.extra });
+    return chat.submit(sessionId, {
+      id: message.id,
+      content: message.content,
+      metadata: message.metadata?.extra,
+      agent: idFormat(message.agent, "message.agent"),
+    });
   };
 
   return {

@@ -3,6 +3,7 @@ import { StatusSchema } from "@baaaht/proto/common/v1";
 import { GatewaySessionStateSchema, type GatewayService } from "@baaaht/proto/gateway/v1";
 import { principalKey } from "../auth/principal.js";
 import type { GatewaySessionManager } from "../sessions/gateway-session-manager.js";
+import type { SessionIds } from "../sessions/session-ids.js";
 import { assertSessionAccess, listScopeOf, ownerGatewayOf, sessionCaller, type SessionCaller } from "../sessions/session-access.js";
 import type { GatewaySessionRecord } from "../store/index.js";
 import { knownEnum, maxLength, requireId } from "../validation/fields.js";
@@ -23,12 +24,15 @@ type GatewaySessionRpcs = Pick<
  * else PERMISSION_DENIED; lists are restricted to its own), and map to the
  * {@link GatewaySessionManager}.
  */
-export function createGatewaySessionRpcs(gatewaySessions: GatewaySessionManager): GatewaySessionRpcs {
+export function createGatewaySessionRpcs(
+  gatewaySessions: GatewaySessionManager,
+  ids: Pick<SessionIds, "gatewaySession"> = { gatewaySession: (id) => gatewaySessions.get(id) },
+): GatewaySessionRpcs {
   const callerOf = (ctx: HandlerContext): SessionCaller => sessionCaller(ctx.values.get(principalKey));
   const owned = async (ctx: HandlerContext, sessionId: string): Promise<GatewaySessionRecord> => {
     const caller = callerOf(ctx);
     requireId(sessionId, "session_id");
-    const record = await gatewaySessions.get(sessionId);
+    const record = await ids.gatewaySession(sessionId);
     assertSessionAccess(caller, record.ownerGateway, sessionId, "gateway session");
     return record;
   };
@@ -66,9 +70,9 @@ export function createGatewaySessionRpcs(gatewaySessions: GatewaySessionManager)
     },
 
     async closeGatewaySession(req, ctx) {
-      await owned(ctx, req.sessionId);
+      const { session: current } = await owned(ctx, req.sessionId);
       maxLength(req.reason, MAX_TEXT_LENGTH, "reason");
-      const session = await gatewaySessions.close(req.sessionId, req.reason || DEFAULT_CLOSE_REASON);
+      const session = await gatewaySessions.close(current.id, req.reason || DEFAULT_CLOSE_REASON);
       return { sessionId: session.id, state: session.state };
     },
   };

@@ -4,6 +4,7 @@ import { StatusSchema } from "@baaaht/proto/common/v1";
 import { SessionContextSchema, SessionSchema, SessionStateSchema, type OrchestratorService, type Session } from "@baaaht/proto/orchestrator/v1";
 import { principalKey } from "../auth/principal.js";
 import { assertSessionAccess, listScopeOf, ownerGatewayOf, sessionCaller, type SessionCaller } from "../sessions/session-access.js";
+import type { SessionIds } from "../sessions/session-ids.js";
 import type { SessionManager } from "../sessions/session-manager.js";
 import type { SessionRecord } from "../store/index.js";
 import { knownEnum, maxLength, requireId } from "../validation/fields.js";
@@ -27,18 +28,23 @@ type SessionRpcs = Pick<
  * created, else PERMISSION_DENIED; lists are restricted to its own), and map
  * to the {@link SessionManager}.
  */
-export function createSessionRpcs(sessions: SessionManager, containerIdsOf: (sessionId: string) => string[] = () => []): SessionRpcs {
-  /** A copy of the session with its container ids as last seen. */
-  const withContainers = (session: Session): Session => {
+export function createSessionRpcs(
+  sessions: SessionManager,
+  containerIdsOf: (sessionId: string) => string[] = () => [],
+  ids: Pick<SessionIds, "session"> = { session: (id) => sessions.get(id) },
+): SessionRpcs {
+  /** A copy of the session with its container ids as last seen and its bound agent. */
+  const withContainers = ({ session, boundAgentId }: { session: Session; boundAgentId?: string }): Session => {
     const copy = clone(SessionSchema, session);
     copy.containerIds = containerIdsOf(session.id);
+    copy.agentId = boundAgentId ?? sessions.boundAgent(session.id) ?? "";
     return copy;
   };
   const callerOf = (ctx: HandlerContext): SessionCaller => sessionCaller(ctx.values.get(principalKey));
   const owned = async (ctx: HandlerContext, sessionId: string): Promise<SessionRecord> => {
     const caller = callerOf(ctx);
     requireId(sessionId, "session_id");
-    const record = await sessions.get(sessionId);
+    const record = await ids.session(sessionId);
     assertSessionAccess(caller, record.ownerGateway, sessionId);
     return record;
   };
@@ -51,7 +57,7 @@ export function createSessionRpcs(sessions: SessionManager, containerIdsOf: (ses
     },
 
     async getSession(req, ctx) {
-      const session = withContainers((await owned(ctx, req.sessionId)).session);
+      const session = withContainers(await owned(ctx, req.sessionId));
       const context = (session.context ??= create(SessionContextSchema));
       context.messages = await sessions.history(session.id, GET_SESSION_MESSAGE_LIMIT);
       return { session };
@@ -75,18 +81,18 @@ export function createSessionRpcs(sessions: SessionManager, containerIdsOf: (ses
         },
         { pageSize: size, pageToken: req.pageToken },
       );
-      return { sessions: page.items.map((r) => withContainers(r.session)), totalCount: page.totalCount, nextPageToken: page.nextPageToken };
+      return { sessions: page.items.map((r) => withContainers(r)), totalCount: page.totalCount, nextPageToken: page.nextPageToken };
     },
 
     async updateSession(req, ctx) {
-      await owned(ctx, req.sessionId);
-      return { session: withContainers(await sessions.update(req.sessionId, { metadata: req.metadata, context: req.context })) };
+      const { session: current } = await owned(ctx, req.sessionId);
+      return { session: withContainers({ session: await sessions.update(current.id, { metadata: req.metadata, context: req.context }) }) };
     },
 
     async closeSession(req, ctx) {
-      await owned(ctx, req.sessionId);
+      const { session: current } = await owned(ctx, req.sessionId);
       maxLength(req.reason, MAX_TEXT_LENGTH, "reason");
-      const session = await sessions.close(req.sessionId, req.reason || DEFAULT_CLOSE_REASON);
+      const session = await sessions.close(current.id, req.reason || DEFAULT_CLOSE_REASON);
       return { sessionId: session.id, state: session.state };
     },
   };

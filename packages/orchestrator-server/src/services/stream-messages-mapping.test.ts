@@ -14,6 +14,7 @@ describe("toStreamMessages error reasons", () => {
       error: "cancelled",
       errorReason: ErrorReason.CANCELLED,
       agentId: "agent-1",
+      agentName: "echo",
     };
     const [out] = toStreamMessages({ kind: "chunk", chunk, outcome: "cancelled" });
     expect(out?.payload).toMatchObject({ case: "chunk", value: { messageId: "a1", error: "cancelled", errorReason: "CANCELLED", isFinal: true } });
@@ -28,6 +29,6 @@ describe("toStreamMessages error reasons", () => {
   });
 
   it("sends nothing for the start of an answer", () => {
-    expect(toStreamMessages({ kind: "answer-started", answerId: "a1", replyToMessageId: "m1", agentId: "x" })).toEqual([]);
+    expect(toStreamMessages({ kind: "answer-started", answerId: "a1", replyToMessageId: "m1", agentId: "x", agentName: "echo" })).toEqual([]);
   });
 });

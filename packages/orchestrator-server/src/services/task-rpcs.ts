@@ -106,7 +106,7 @@ export function createTaskRpcs({ tasks, access, sessions, logger }: TaskRpcDeps)
         throw new ConnectError("agents do not submit tasks: a gateway (for its sessions) or admin does", Code.PermissionDenied);
       }
       validateTaskSubmission(req);
-      if (principal.scope === "gateway" || req.sessionId) await access.requireSession(principal, req.sessionId);
+      if (principal.scope === "gateway" || req.sessionId) req.sessionId = await access.requireSession(principal, req.sessionId);
       if (req.sessionId && (await sessions.get(req.sessionId)).session.state === SessionState.CLOSED) {
         throw new ConnectError(`session ${req.sessionId} is closed`, Code.FailedPrecondition);
       }
@@ -161,6 +161,7 @@ export function createTaskRpcs({ tasks, access, sessions, logger }: TaskRpcDeps)
       const principal = principalOf(ctx);
       const size = pageSize(req.pageSize);
       const filter = taskFilterOf(req.agentId, req.filter);
+      if (filter.sessionId !== undefined) filter.sessionId = await access.ids.canonical(filter.sessionId);
       if (principal.scope === "agent") {
         if (!principal.agentId) throw new ConnectError("present the registration_token from Register to list tasks", Code.PermissionDenied);
         if (req.agentId && req.agentId !== principal.agentId) {

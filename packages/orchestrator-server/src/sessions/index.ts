@@ -15,3 +15,4 @@ export type { GatewaySessionManagerOptions, CreateGatewaySessionInput } from "./
 export { canTransition, isOpen, stateName } from "./session-state.js";
 export { sessionCaller, ownerGatewayOf, listScopeOf, assertSessionAccess, SessionAuthorizer } from "./session-access.js";
 export type { SessionCaller, WorksFor } from "./session-access.js";
+export { SessionIds } from "./session-ids.js";

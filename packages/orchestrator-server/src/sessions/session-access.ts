@@ -1,7 +1,8 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Principal } from "../auth/principal.js";
 import { requireId } from "../validation/fields.js";
-import type { SessionRecord } from "../store/index.js";
+import type { GatewaySessionRecord, SessionRecord } from "../store/index.js";
+import { SessionIds } from "./session-ids.js";
 import type { GatewaySessionManager } from "./gateway-session-manager.js";
 import type { SessionManager } from "./session-manager.js";
 import { quoteInput } from "../errors/quote-input.js";
@@ -43,16 +44,19 @@ export type WorksFor = (agentId: string, sessionId: string) => boolean;
 /**
  * The ownership checks of everything that acts on a session by id (chat,
  * streams, containers): NOT_FOUND when unknown, PERMISSION_DENIED for another
- * gateway's session.
+ * gateway's session. Each takes either id of a session (see {@link SessionIds}).
  */
 export class SessionAuthorizer {
-  readonly #sessions: Pick<SessionManager, "get">;
-  readonly #gatewaySessions: Pick<GatewaySessionManager, "get">;
+  /** Resolves a session id of either kind (orchestrator or gateway session). */
+  readonly ids: SessionIds;
   readonly #worksFor: WorksFor;
 
-  constructor(sessions: Pick<SessionManager, "get">, gatewaySessions: Pick<GatewaySessionManager, "get">, worksFor: WorksFor = () => false) {
-    this.#sessions = sessions;
-    this.#gatewaySessions = gatewaySessions;
+  constructor(
+    sessions: Pick<SessionManager, "get">,
+    gatewaySessions: Pick<GatewaySessionManager, "get" | "findByOrchestratorSession">,
+    worksFor: WorksFor = () => false,
+  ) {
+    this.ids = new SessionIds(sessions, gatewaySessions);
     this.#worksFor = worksFor;
   }
 
@@ -66,7 +70,7 @@ export class SessionAuthorizer {
   async requireSessionUse(principal: Principal | undefined, sessionId: string): Promise<SessionRecord> {
     if (!principal) throw new ConnectError("missing credentials", Code.Unauthenticated);
     requireId(sessionId, "session_id");
-    const record = await this.#sessions.get(sessionId);
+    const record = await this.ids.session(sessionId);
     if (this.#mayUse(principal, record)) return record;
     const who = principal.scope === "agent" ? `agent ${principal.agentId ?? "(bootstrap token)"}` : `gateway ${principal.gatewayId ?? ""}`;
     throw new ConnectError(`${who} may not use session ${sessionId}: it neither owns it nor works for it`, Code.PermissionDenied);
@@ -77,7 +81,7 @@ export class SessionAuthorizer {
     if (!principal || sessionId === "") return false;
     if (principal.scope === "admin") return true;
     try {
-      return this.#mayUse(principal, await this.#sessions.get(sessionId));
+      return this.#mayUse(principal, await this.ids.session(sessionId));
     } catch (error) {
       if (error instanceof ConnectError && error.code === Code.NotFound) return false;
       throw error;
@@ -95,19 +99,26 @@ export class SessionAuthorizer {
     }
   }
 
-  /** Throws unless the principal may use the orchestrator session. */
-  async requireSession(principal: Principal | undefined, sessionId: string): Promise<void> {
+  /** Throws unless the principal may use the session (either id); returns its orchestrator session id. */
+  async requireSession(principal: Principal | undefined, sessionId: string): Promise<string> {
     const caller = sessionCaller(principal);
     requireId(sessionId, "session_id");
-    assertSessionAccess(caller, (await this.#sessions.get(sessionId)).ownerGateway, sessionId);
+    const { session, ownerGateway } = await this.ids.session(sessionId);
+    assertSessionAccess(caller, ownerGateway, sessionId);
+    return session.id;
   }
 
-  /** Throws unless the principal may use the gateway session; returns its orchestrator session id. */
+  /** Throws unless the principal may use the gateway session (either id); returns its orchestrator session id. */
   async requireGatewaySession(principal: Principal | undefined, gatewaySessionId: string): Promise<string> {
+    return (await this.requireGatewaySessionRecord(principal, gatewaySessionId)).session.orchestratorSessionId;
+  }
+
+  /** Throws unless the principal may use the gateway session (either id); returns it. */
+  async requireGatewaySessionRecord(principal: Principal | undefined, gatewaySessionId: string): Promise<GatewaySessionRecord> {
     const caller = sessionCaller(principal);
     requireId(gatewaySessionId, "session_id");
-    const { session, ownerGateway } = await this.#gatewaySessions.get(gatewaySessionId);
-    assertSessionAccess(caller, ownerGateway, gatewaySessionId, "gateway session");
-    return session.orchestratorSessionId;
+    const record = await this.ids.gatewaySession(gatewaySessionId);
+    assertSessionAccess(caller, record.ownerGateway, gatewaySessionId, "gateway session");
+    return record;
   }
 }

@@ -5,7 +5,7 @@ import { Code } from "@connectrpc/connect";
 import { MessageRole, MessageSchema, SessionState, type Message, type Session } from "@baaaht/proto/orchestrator/v1";
 import { domainError, ErrorReason } from "../errors/domain-error.js";
 import type { EventSink } from "../events/domain-event.js";
-import { DuplicateKeyError, type Page, type PageRequest, type Repositories, type SessionFilter, type SessionRecord, type Store } from "../store/index.js";
+import { decodePageToken, DuplicateKeyError, encodePageToken, type Page, type PageRequest, type Repositories, type SessionFilter, type SessionRecord, type Store } from "../store/index.js";
 import { validateSessionConfig, validateSessionContext, validateSessionMetadata } from "../validation/session-input.js";
 import { newSession, type CreateSessionInput } from "./new-session.js";
 import { RecentHistory } from "./recent-history.js";
@@ -263,6 +263,23 @@ export class SessionManager {
     }
     this.#recent.loaded(sessionId, messages);
     return messages.slice(Math.max(0, messages.length - limit));
+  }
+
+  /**
+   * One page of a session's conversation, latest page first: the page holds
+   * up to `pageSize` messages, oldest first, and `nextPageToken` leads to the
+   * messages before it ("" when the page starts the conversation). NOT_FOUND
+   * when unknown; INVALID_ARGUMENT (page_token) for a malformed token.
+   */
+  async historyPage(sessionId: string, page: PageRequest): Promise<{ messages: Message[]; nextPageToken: string }> {
+    await this.get(sessionId);
+    const beforeSeq = decodePageToken(page.pageToken) || undefined;
+    const records = await this.#store.messages.listBefore(sessionId, { beforeSeq, limit: page.pageSize });
+    const first = records[0];
+    return {
+      messages: records.map((r) => r.message),
+      nextPageToken: first !== undefined && first.seq > 1 ? encodePageToken(first.seq) : "",
+    };
   }
 
   /** The agent an open session's chat is bound to; undefined when unbound, closed or unknown. */

@@ -4,6 +4,7 @@ export type { Store, Repositories, ReadRepositories, UnitOfWork } from "./store.
 export { MAX_SETTLED_AT_ONCE } from "./group-commit.js";
 export { DuplicateKeyError, StoreLockedError, StoreClosedError } from "./store-errors.js";
 export type { Page, PageRequest } from "./page-token.js";
+export { decodePageToken, encodePageToken } from "./page-token.js";
 export type { SessionRecord, SessionFilter, SessionRepository, SessionReads } from "./session-repository.js";
 export type { MessageRecord, MessageRepository, MessageReads } from "./message-repository.js";
 export type { AnswerRecord, AnswerChunk, AnswerState, AnswerRepository, AnswerReads } from "./answer-repository.js";

@@ -1,5 +1,8 @@
 import type { Message } from "@baaaht/proto/orchestrator/v1";
 
+/** Above every message position (positions are 32-bit integers in the schema). */
+export const NO_UPPER_SEQ = 2_147_483_647;
+
 /** A stored message with where it sits in its session. */
 export interface MessageRecord {
   sessionId: string;
@@ -12,6 +15,12 @@ export interface MessageRecord {
 export interface MessageReads {
   /** The last `limit` messages of a session, oldest first. */
   list(sessionId: string, options: { limit: number }): Promise<Message[]>;
+  /**
+   * Up to `limit` messages of a session that come before position
+   * `beforeSeq` (all positions when undefined): the latest of them, oldest
+   * first, with their positions.
+   */
+  listBefore(sessionId: string, options: { beforeSeq?: number; limit: number }): Promise<MessageRecord[]>;
   /** One message of a session by its id (ids are unique per session, not across sessions), or undefined. */
   get(sessionId: string, messageId: string): Promise<MessageRecord | undefined>;
 }

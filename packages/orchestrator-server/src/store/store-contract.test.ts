@@ -59,6 +59,19 @@ describe.each(testBackends)("$name store", (backend) => {
         expect((await store.messages.list("s1", { limit: 10 })).map((m) => m.content)).toEqual(["hi"]);
       });
 
+      it("pages through a conversation backwards: the latest messages before a position, oldest first", async () => {
+        await store.write(async (tx) => {
+          await tx.sessions.insert(session("s1"), "");
+          for (const id of ["m1", "m2", "m3", "m4", "m5"]) await tx.messages.append("s1", message(id));
+        });
+        const latest = await store.messages.listBefore("s1", { limit: 2 });
+        expect(latest.map((r) => [r.message.id, r.seq])).toEqual([["m4", 4], ["m5", 5]]);
+        const before = await store.messages.listBefore("s1", { beforeSeq: 4, limit: 2 });
+        expect(before.map((r) => r.message.id)).toEqual(["m2", "m3"]);
+        expect((await store.messages.listBefore("s1", { beforeSeq: 2, limit: 2 })).map((r) => r.message.id)).toEqual(["m1"]);
+        expect(await store.messages.listBefore("s1", { beforeSeq: 1, limit: 2 })).toEqual([]);
+      });
+
       it("refuses a second store on the same database while one is open, and opens after it closed", async () => {
         const error = await rejection(db.open());
         expect(error).toBeInstanceOf(StoreLockedError);

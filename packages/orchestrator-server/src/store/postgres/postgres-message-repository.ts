@@ -1,6 +1,6 @@
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { MessageSchema, type Message } from "@baaaht/proto/orchestrator/v1";
-import type { MessageRecord, MessageRepository } from "../message-repository.js";
+import { NO_UPPER_SEQ, type MessageRecord, type MessageRepository } from "../message-repository.js";
 import { DuplicateKeyError } from "../store-errors.js";
 import { bytes, type Db } from "./postgres-db.js";
 
@@ -46,6 +46,15 @@ export class PostgresMessageRepository implements MessageRepository {
       [sessionId, Math.max(0, Math.floor(options.limit))],
     );
     return rows.map((row) => decode(row).message);
+  }
+
+  async listBefore(sessionId: string, options: { beforeSeq?: number; limit: number }): Promise<MessageRecord[]> {
+    const rows = await this.#db.rows<MessageRow>(
+      `SELECT * FROM (SELECT session_id, seq, blob FROM messages WHERE session_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3) page
+       ORDER BY seq`,
+      [sessionId, Math.min(options.beforeSeq ?? NO_UPPER_SEQ, NO_UPPER_SEQ), Math.max(0, Math.floor(options.limit))],
+    );
+    return rows.map(decode);
   }
 
   async get(sessionId: string, messageId: string): Promise<MessageRecord | undefined> {

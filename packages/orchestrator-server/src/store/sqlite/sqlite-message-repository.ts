@@ -1,6 +1,6 @@
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { MessageSchema, type Message } from "@baaaht/proto/orchestrator/v1";
-import type { MessageRecord, MessageRepository } from "../message-repository.js";
+import { NO_UPPER_SEQ, type MessageRecord, type MessageRepository } from "../message-repository.js";
 import { mapUnique } from "./sqlite-errors.js";
 import type { Statements } from "./statements.js";
 
@@ -48,6 +48,16 @@ export class SqliteMessageRepository implements MessageRepository {
       )
       .all(sessionId, Math.max(0, Math.floor(options.limit))) as MessageRow[];
     return rows.map((row) => decode(row).message);
+  }
+
+  async listBefore(sessionId: string, options: { beforeSeq?: number; limit: number }): Promise<MessageRecord[]> {
+    const rows = this.#s
+      .get(
+        `SELECT * FROM (SELECT session_id, seq, blob FROM messages WHERE session_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?)
+         ORDER BY seq`,
+      )
+      .all(sessionId, Math.min(options.beforeSeq ?? NO_UPPER_SEQ, NO_UPPER_SEQ), Math.max(0, Math.floor(options.limit))) as MessageRow[];
+    return rows.map(decode);
   }
 
   async get(sessionId: string, messageId: string): Promise<MessageRecord | undefined> {
