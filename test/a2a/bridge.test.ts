@@ -332,7 +332,7 @@ describe("cancel and restart", () => {
 });
 
 describe("several agents", () => {
-  it("§8.2 with two agents the default card is a directory naming each agent's card; a request must name its tenant", async () => {
+  it("§8.2 with two agents the default card is a directory naming each agent's card; a request must name its tenant, and that agent answers", async () => {
     await startEchoAgent({ socketPath: orchestrator.socketPath, stateDir: orchestrator.stateDir, name: "second" });
     const res = await fetch(`${bridge.url}/.well-known/agent-card.json`, { headers: { "a2a-version": "1.0" } });
     const card = (await res.json()) as WireCard;
@@ -344,5 +344,15 @@ describe("several agents", () => {
     expect(body.error?.message).toMatch(/name one as the tenant/);
     const unknown = (await (await rpc(`${bridge.url}/a2a/jsonrpc`, token, "SendMessage", { ...params, tenant: "nobody" })).json()) as WireEnvelope;
     expect(unknown.error?.message).toMatch(/no agent named "nobody"/);
+    for (const tenant of ["second", "echo", "second"]) {
+      const res = await rpc(`${bridge.url}/a2a/jsonrpc`, token, "SendStreamingMessage", {
+        tenant,
+        message: { messageId: `to-${tenant}-${crypto.randomUUID()}`, role: "ROLE_USER", parts: [{ text: `for ${tenant}` }] },
+      });
+      let final: WireStreamResult["statusUpdate"];
+      for await (const event of sseEvents(res)) final = event.result.statusUpdate ?? final;
+      expect(final?.status.message?.parts[0]?.text).toBe(`echo: for ${tenant}`);
+      expect(final?.metadata["baaaht.agent"]).toBe(tenant);
+    }
   });
 });

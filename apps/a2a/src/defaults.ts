@@ -9,6 +9,8 @@ export const RESUME_EXTENSION_URI = "urn:baaaht:a2a:resume:v1";
 export const LAST_EVENT_ID_HEADER = "last-event-id";
 /** The metadata key, on every streamed event, holding its resume cursor. */
 export const EVENT_ID_KEY = "baaaht.eventId";
+/** The metadata key, on a chat turn's final status, naming the agent that answered. */
+export const AGENT_KEY = "baaaht.agent";
 /** The session labels that tie an orchestrator session to an A2A context and agent. */
 export const CONTEXT_LABEL = "a2a-context";
 export const AGENT_LABEL = "a2a-agent";

@@ -99,7 +99,7 @@ export class BridgeRequestHandler implements A2ARequestHandler {
     }
     const text = message.parts.map((p) => (p.content?.$case === "text" ? p.content.value : "")).join("\n");
     if (text.trim() === "") throw new RequestMalformedError("the message needs a text part, or a data part { taskType, params }");
-    const { taskId, turn } = await rethrow(() => session.send(sessionId, text));
+    const { taskId, turn } = await rethrow(() => session.send(sessionId, text, agent));
     const ids: TaskIds = { taskId, contextId };
     yield { payload: { $case: "task", value: taskSnapshot(ids, TaskState.TASK_STATE_WORKING, { history: history.map((m) => ({ ...m, taskId })) }) } };
     yield* turnToA2A(ids, turn.follow());

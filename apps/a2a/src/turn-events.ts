@@ -3,7 +3,7 @@ import { TaskState } from "@a2a-js/sdk";
 
 /** What happens in a chat turn, from a live answer or from the orchestrator's store. */
 export type TurnEvent =
-  | { kind: "chunk"; sequence: number; text: string; final: boolean }
+  | { kind: "chunk"; sequence: number; text: string; final: boolean; agent: string }
   | { kind: "end"; state: TaskState.TASK_STATE_COMPLETED | TaskState.TASK_STATE_FAILED | TaskState.TASK_STATE_CANCELED; error: string };
 
 const ended = (state: Extract<TurnEvent, { kind: "end" }>["state"], error = ""): TurnEvent => ({ kind: "end", state, error });
@@ -12,7 +12,7 @@ const ended = (state: Extract<TurnEvent, { kind: "end" }>["state"], error = ""):
 export async function* answerEvents(answer: Answer): AsyncGenerator<TurnEvent> {
   try {
     for await (const chunk of answer) {
-      yield { kind: "chunk", sequence: chunk.sequence, text: chunk.text, final: chunk.isFinal };
+      yield { kind: "chunk", sequence: chunk.sequence, text: chunk.text, final: chunk.isFinal, agent: chunk.agent };
     }
     yield ended(TaskState.TASK_STATE_COMPLETED);
   } catch (err) {
@@ -31,7 +31,7 @@ export async function* storedTurnEvents(gw: Gateway, sessionId: string, messageI
     if (res.payload.case !== "chunk") continue;
     const chunk = res.payload.value;
     const failed = chunk.isFinal && chunk.error !== "";
-    if (!failed) yield { kind: "chunk", sequence: chunk.sequence, text: chunk.text, final: chunk.isFinal };
+    if (!failed) yield { kind: "chunk", sequence: chunk.sequence, text: chunk.text, final: chunk.isFinal, agent: chunk.agent };
     if (!chunk.isFinal) continue;
     if (!failed) yield ended(TaskState.TASK_STATE_COMPLETED);
     else if (chunk.errorReason === ErrorReason.CANCELLED) yield ended(TaskState.TASK_STATE_CANCELED, chunk.error);

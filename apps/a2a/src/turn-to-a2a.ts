@@ -1,5 +1,5 @@
 import { Role, TaskState, type Message, type StreamResponse, type Task } from "@a2a-js/sdk";
-import { EVENT_ID_KEY } from "./defaults.js";
+import { AGENT_KEY, EVENT_ID_KEY } from "./defaults.js";
 import type { TurnEvent } from "./turn-events.js";
 
 /** The id of the artifact a chat answer streams into. */
@@ -39,16 +39,19 @@ export function taskSnapshot(ids: TaskIds, state: TaskState, extra: Partial<Pick
 /**
  * Turns the events of a chat turn into A2A stream events: each chunk an
  * artifact update appended to the "answer" artifact, then a final status
- * (COMPLETED with the full answer as its message, FAILED or CANCELED). Each
+ * (COMPLETED with the full answer as its message, FAILED or CANCELED; its
+ * `metadata["baaaht.agent"]` names the agent that answered). Each
  * event carries its resume cursor in `metadata["baaaht.eventId"]` (the chunk
  * sequence); with `after` set, the chunks up to it are not sent again.
  */
 export async function* turnToA2A(ids: TaskIds, events: AsyncIterable<TurnEvent>, after?: number): AsyncGenerator<StreamResponse> {
   let text = "";
+  let agent = "";
   let sentArtifact = after !== undefined;
   for await (const event of events) {
     if (event.kind === "chunk") {
       text += event.text;
+      agent = event.agent || agent;
       if (after !== undefined && event.sequence <= after) continue;
       yield {
         payload: {
@@ -76,7 +79,7 @@ export async function* turnToA2A(ids: TaskIds, events: AsyncIterable<TurnEvent>,
     yield {
       payload: {
         $case: "statusUpdate",
-        value: { ...ids, status: { state: event.state, message, timestamp: new Date().toISOString() }, metadata: { [EVENT_ID_KEY]: FINAL_EVENT_ID } },
+        value: { ...ids, status: { state: event.state, message, timestamp: new Date().toISOString() }, metadata: { [EVENT_ID_KEY]: FINAL_EVENT_ID, [AGENT_KEY]: agent } },
       },
     };
     return;
