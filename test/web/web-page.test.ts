@@ -195,6 +195,13 @@ describe.skipIf(skip)("baaaht web in Chromium", () => {
     const picker = chat.page.getByRole("combobox", { name: "Agent" });
     await picker.waitFor({ timeout: 30_000 });
     expect(await picker.locator("option").allTextContents()).toEqual(["echo", "parrot"]);
+    // The agent picked answers, and its answer is named after it.
+    await picker.selectOption({ label: "parrot" });
+    await chat.send("who answers?");
+    const answer = chat.answers.first();
+    await chat.ended(answer, "complete");
+    expect(await chat.conversation.getByRole("article", { name: "parrot" }).count()).toBe(1);
+    expect(await chat.conversation.getByRole("article", { name: "echo" }).count()).toBe(0);
   });
 
   it("works with the keyboard alone (Shift+Enter is a new line) and in a narrow window", async () => {

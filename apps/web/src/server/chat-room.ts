@@ -66,11 +66,15 @@ export class ChatRoom {
     })();
   }
 
-  /** Sends a user message; returns its id. Its answer is followed here and announced to the watchers. */
-  send(text: string): string {
+  /**
+   * Sends a user message, to the agent with id `agentId` when given (else the
+   * orchestrator chooses); returns its id. Its answer is followed here and
+   * announced to the watchers.
+   */
+  send(text: string, agentId = ""): string {
     let answer: Answer;
     try {
-      answer = this.chat.send(text);
+      answer = this.chat.send(text, agentId === "" ? {} : { agent: agentId });
     } catch (err) {
       if (err instanceof ChatBusyError) {
         throw new ConnectError("an answer is in progress in this chat: wait for it or stop it", Code.FailedPrecondition);
@@ -134,7 +138,7 @@ export class ChatRoom {
 
 /** The agent id a chunk names, if any. */
 function agentIdOf(chunk: ResponseChunk): string {
-  return chunk.metadata?.extra.agent_id ?? "";
+  return chunk.agentId || (chunk.metadata?.extra.agent_id ?? "");
 }
 
 function describe(err: unknown): string {

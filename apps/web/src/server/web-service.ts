@@ -87,7 +87,7 @@ export function createWebService(link: OrchestratorLink, hub: ChatHub): ServiceI
     async sendMessage(req) {
       requireField(req.chatId, "chat_id");
       requireField(req.content, "content");
-      return call(async () => ({ messageId: (await hub.room(req.chatId)).send(req.content) }));
+      return call(async () => ({ messageId: (await hub.room(req.chatId)).send(req.content, req.agentId) }));
     },
 
     async stopAnswer(req) {
