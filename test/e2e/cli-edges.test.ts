@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { AgentService, TaskType } from "@baaaht/proto/agent/v1";
 import { ErrorInfoSchema } from "@baaaht/proto/google/rpc";
-import { createSocketTransport, type SocketTransport } from "@baaaht/transport";
+import { createSocketTransport, START_ORCHESTRATOR_COMMAND, type SocketTransport } from "@baaaht/transport";
 import { afterEach, describe, expect, it } from "vitest";
 import { startEchoAgent, stopAllAgents } from "../support/agent-process.js";
 import {
@@ -111,7 +111,7 @@ describe("the CLI's edges", { timeout: 60_000 }, () => {
     const res = await runCli(["--socket", orch.socketPath, "--state-dir", typo, "gateway-token", "web"]);
     expect(res.code).toBe(1);
     expect(res.stderr).toBe(
-      `baaaht: no admin token at ${typo}/admin.token: start the orchestrator once (pnpm baaaht serve) or point --state-dir / BAAAHT_STATE_DIR at its state directory\n`,
+      `baaaht: no admin token at ${typo}/admin.token: start the orchestrator once (${START_ORCHESTRATOR_COMMAND}) or point --state-dir / BAAAHT_STATE_DIR at its state directory\n`,
     );
     expect(existsSync(typo)).toBe(false);
     for (const command of [["status"], ["tasks", "list"], ["events"], ["ping"]]) {
