@@ -45,13 +45,14 @@ export const RESUME_TRANSCRIPT_LENGTH = 20;
  * resumed session shows its recent transcript first. A session the chat
  * created is closed when the chat ends (`/quit`, Ctrl-D, EOF) unless `keep`;
  * a resumed one stays open. When the orchestrator stops under it, it says so
- * and exits 3.
+ * and exits 3 (the chat does not wait for it to come back: the user resumes
+ * with the command it prints).
  */
 export async function chat(ctx: CliContext, options: ChatCommandOptions, io: ChatIo = processIo()): Promise<number> {
   const interactive = io.input.isTTY === true;
   const notes = interactive ? io.output : io.error;
   try {
-    const gw = await connectGateway({ socketPath: ctx.socketPath, stateDir: ctx.stateDir, protocol: options.protocol, clientType: "terminal" });
+    const gw = await connectGateway({ socketPath: ctx.socketPath, stateDir: ctx.stateDir, protocol: options.protocol, clientType: "terminal", reconnectWindowMs: 0 });
     try {
       const created = options.session === undefined;
       const session = created
