@@ -33,7 +33,8 @@ export class OrchestratorLink {
   /** Connects (lazily: the orchestrator need not be up yet). */
   static async open(address: OrchestratorAddress): Promise<OrchestratorLink> {
     const token = ensureGatewayToken(WEB_GATEWAY_NAME, address.stateDir);
-    const gateway = await connectGateway({ socketPath: address.socketPath, token, clientType: "web", verify: false });
+    // No reconnecting inside the SDK: a chat whose stream ends is reported to the pages, which reopen it (and resume by cursor).
+    const gateway = await connectGateway({ socketPath: address.socketPath, token, clientType: "web", verify: false, reconnectWindowMs: 0 });
     const socket = createSocketTransport({ socketPath: address.socketPath, token });
     return new OrchestratorLink(gateway, createClient(OrchestratorService, socket.transport), () => socket.close());
   }
