@@ -56,10 +56,14 @@ export class CallerSession {
     return this.#byOrchestratorSession.get(orchestratorSessionId) ?? orchestratorSessionId;
   }
 
-  /** Sends a chat message in a session, for `agent` (a name) to answer; the returned turn goes on if the caller's stream drops. */
-  async send(sessionId: string, text: string, agent: string): Promise<{ taskId: string; turn: LiveTurn }> {
+  /**
+   * Sends a chat message in a session, for `agent` (a name) to answer, with
+   * `metadata` for the agent (`msg.metadata`); the returned turn goes on if
+   * the caller's stream drops.
+   */
+  async send(sessionId: string, text: string, agent: string, metadata: Record<string, string>): Promise<{ taskId: string; turn: LiveTurn }> {
     const chat = await this.#idleChat(sessionId);
-    const answer = chat.send(text, { agent });
+    const answer = chat.send(text, { agent, metadata });
     const taskId = chatTaskId(sessionId, answer.replyToMessageId);
     const turn = new LiveTurn(answer, () => this.#live.delete(taskId));
     this.#live.set(taskId, turn);

@@ -21,6 +21,7 @@ import {
 } from "@a2a-js/sdk/errors";
 import { STATE_HEADERS_KEY, type A2ARequestHandler, type ServerCallContext } from "@a2a-js/sdk/server";
 import { GatewayError, NotFoundError, PermissionDeniedError } from "@baaaht/gateway-sdk";
+import { A2A_METADATA } from "@baaaht/agent-sdk";
 import type { CallerSession } from "./caller-session.js";
 import { LAST_EVENT_ID_HEADER } from "./defaults.js";
 import { parseTaskRequest, type TaskRequest } from "./task-request.js";
@@ -99,7 +100,9 @@ export class BridgeRequestHandler implements A2ARequestHandler {
     }
     const text = message.parts.map((p) => (p.content?.$case === "text" ? p.content.value : "")).join("\n");
     if (text.trim() === "") throw new RequestMalformedError("the message needs a text part, or a data part { taskType, params }");
-    const { taskId, turn } = await rethrow(() => session.send(sessionId, text, agent));
+    const { taskId, turn } = await rethrow(() =>
+      session.send(sessionId, text, agent, { [A2A_METADATA.messageId]: message.messageId, [A2A_METADATA.contextId]: contextId }),
+    );
     const ids: TaskIds = { taskId, contextId };
     yield { payload: { $case: "task", value: taskSnapshot(ids, TaskState.TASK_STATE_WORKING, { history: history.map((m) => ({ ...m, taskId })) }) } };
     yield* turnToA2A(ids, turn.follow());

@@ -1,6 +1,7 @@
 export { createAgent } from "./agent.js";
 export type { Agent } from "./agent.js";
 export type { AgentEventListener, AgentEventMap, AgentEventName, AgentState } from "./agent-events.js";
+export { A2A_METADATA } from "./a2a-metadata.js";
 export { connectA2A } from "./a2a-client.js";
 export type { A2AAgent, A2AAgentOptions, A2AMessageInput, A2AResult, A2ARun, A2ASendOptions, A2AStateName, A2AUpdate } from "./a2a-client.js";
 export type { ChatContext, ChatHandler, ChatHistoryEntry, ChatMessage, ChatReply } from "./chat-types.js";

@@ -46,8 +46,13 @@ export class AnswerRouter {
     return this.#current !== undefined;
   }
 
-  /** Sends `text` as a user message (to `agent` when given) and returns its answer; throws while one is in progress. */
-  start(text: string, signal?: AbortSignal, agent = ""): PendingAnswer {
+  /**
+   * Sends `text` as a user message (to `agent` when not empty, with
+   * `metadata` as its extra facts) and returns its answer; throws while one
+   * is in progress.
+   */
+  start(text: string, options: { signal?: AbortSignal; agent: string; metadata: Record<string, string> }): PendingAnswer {
+    const { signal, agent, metadata } = options;
     this.#requireIdle();
     if (text === "") throw new GatewayError("the message is empty", Code.InvalidArgument);
     const { sessionId, write } = this.#options;
@@ -55,7 +60,7 @@ export class AnswerRouter {
     const answer = new PendingAnswer(id, (a, reason) => this.#cancel(a, reason));
     this.#current = answer;
     this.#remember(id);
-    const message = { id, role: GatewayMessageRole.USER, content: text, metadata: { sessionId }, agent };
+    const message = { id, role: GatewayMessageRole.USER, content: text, metadata: { sessionId, extra: metadata }, agent };
     write({ sessionId, payload: { case: "message", value: message } });
     if (signal !== undefined) {
       const onAbort = () => answer.cancel();

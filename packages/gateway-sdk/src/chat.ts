@@ -27,6 +27,12 @@ export interface SendOptions {
    * `NoAgentError`.
    */
   agent?: string;
+  /**
+   * Facts to store with the user message (its `metadata.extra`), handed to
+   * the answering agent as `msg.metadata` (e.g. the id a bridge received the
+   * message under). Defaults to none.
+   */
+  metadata?: Record<string, string>;
 }
 
 /** What a chat reports besides the answers to its own messages. Listeners are added with `Chat.on()`. */
@@ -132,7 +138,11 @@ export class Chat {
    */
   send(text: string, options: SendOptions = {}): Answer {
     if (this.#endError !== undefined) throw this.#endError;
-    return this.#router.start(text, options.signal, options.agent ?? this.agent ?? "");
+    return this.#router.start(text, {
+      signal: options.signal,
+      agent: options.agent ?? this.agent ?? "",
+      metadata: options.metadata ?? {},
+    });
   }
 
   /**
