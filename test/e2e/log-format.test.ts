@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { startEchoAgent, stopAllAgents } from "../support/agent-process.js";
+import { startEchoAgent, stopAllAgents, waitFor } from "../support/agent-process.js";
 import {
   CLI,
   killAllCliProcesses,
@@ -47,10 +47,13 @@ describe("logs for people on a terminal, JSON for machines", { timeout: 60_000 }
 
   it("serve logs JSON lines when stderr is not a terminal, and pretty ones with --log-format pretty", async () => {
     const json = await startOrchestrator({ env: { BAAAHT_LOG_LEVEL: "info", BAAAHT_LOG_FORMAT: undefined } });
+    // The socket may answer before the log line is written out: wait for the line.
+    await waitFor(() => json.output().includes("orchestrator serving"), 15_000, "the serving line");
     const serving = json.output().split("\n").find((l) => l.includes("orchestrator serving")) ?? "";
     expect(JSON.parse(serving)).toMatchObject({ level: 30, msg: "orchestrator serving", identity: expect.stringMatching(/^baaaht-/) });
 
     const pretty = await startOrchestrator({ args: ["--log-format", "pretty"], env: { BAAAHT_LOG_LEVEL: "info" } });
+    await waitFor(() => pretty.output().includes("orchestrator serving"), 15_000, "the serving line");
     const line = pretty.output().split("\n").find((l) => l.includes("orchestrator serving")) ?? "";
     expect(line).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: orchestrator serving \{/); // no colours off a terminal
     expect((await runCli(["serve", "--log-format", "xml"])).stderr).toMatch(/^baaaht: option '--log-format <format>' argument 'xml' is invalid/);
