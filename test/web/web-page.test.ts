@@ -119,21 +119,18 @@ describe.skipIf(skip)("baaaht web in Chromium", () => {
     await chat.send(content);
     const answer = chat.answers.first();
     await chat.page.waitForFunction(() => (document.querySelector("article.answer .body")?.textContent ?? "").split(" ").length >= 4);
-    // Escape, then record when the answer stopped growing and when the cancel was confirmed.
-    const timing = await chat.page.evaluate(async () => {
+    // Escape: the text shown at that moment is the text kept (nothing more is drawn), and the cancel is confirmed.
+    const frozen = await chat.page.evaluate(async () => {
       const article = document.querySelector("article.answer") as HTMLElement;
-      const start = performance.now();
       document.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
-      const stoppedAt = performance.now();
-      const text = article.querySelector(".body")?.textContent ?? "";
+      const atStop = article.querySelector(".body")?.textContent ?? "";
       await new Promise<void>((resolve) => {
         const check = () => (article.dataset.state === "cancelled" ? resolve() : requestAnimationFrame(check));
         check();
       });
-      return { frozenMs: stoppedAt - start, cancelledMs: performance.now() - start, text };
+      return atStop === (article.querySelector(".body")?.textContent ?? "");
     });
-    console.log(`Stop: text frozen after ${timing.frozenMs.toFixed(1)} ms, cancel confirmed after ${timing.cancelledMs.toFixed(0)} ms`);
-    expect(timing.frozenMs).toBeLessThan(200);
+    expect(frozen).toBe(true);
     const shown = await chat.answerText(answer);
     expect(echoOf(content).startsWith(shown)).toBe(true);
     expect(shown.length).toBeLessThan(echoOf(content).length);
