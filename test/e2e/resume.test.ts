@@ -155,6 +155,32 @@ describe("resumable chat streams, end to end", () => {
     expect(textOf(all)).toBe(EXPECTED);
   });
 
+  it("StreamResponses with stored_only is a snapshot: mid-answer it ends after the stored chunks (no final chunk, no wait); once over it ends as usual", async () => {
+    const orch = await startOrchestrator();
+    await startEchoAgent({ socketPath: orch.socketPath, stateDir: orch.stateDir, delayMs: 100 });
+    const client = gatewayClient(orch);
+    const { sessionId, messageId, seen } = await startAnswer(client, 2);
+
+    const snapshot = async () => {
+      const out: StreamResponsesResponse[] = [];
+      for await (const res of client.streamResponses({ sessionId, messageId, storedOnly: true })) out.push(res);
+      return out;
+    };
+    const midway = await snapshot();
+    const midChunks = midway.flatMap((r) => (r.payload.case === "chunk" ? [r.payload.value] : []));
+    expect(midway.every((r) => r.payload.case === "chunk")).toBe(true);
+    expect(sequencesOf(midChunks)).toEqual(midChunks.map((_, i) => i));
+    expect(midChunks.length).toBeGreaterThanOrEqual(seen.length);
+    expect(midChunks.some((c) => c.isFinal)).toBe(false); // 40 words at 100 ms each: still streaming
+
+    // Followed to its end, the snapshot is the whole answer with its end status.
+    for await (const res of client.streamResponses({ sessionId, messageId, afterSequence: midChunks.at(-1)!.sequence })) void res;
+    const over = await snapshot();
+    expect(textOf(over.flatMap((r) => (r.payload.case === "chunk" ? [r.payload.value] : [])))).toBe(EXPECTED);
+    const end = over.at(-1)?.payload;
+    expect(end?.case === "status" && end.value.state).toBe(StreamState.COMPLETE);
+  });
+
   it("StreamResponses resumes with after_sequence mid-answer and after the answer completed; at the final chunk only the end status comes", async () => {
     const orch = await startOrchestrator();
     await startEchoAgent({ socketPath: orch.socketPath, stateDir: orch.stateDir, delayMs: 30 });

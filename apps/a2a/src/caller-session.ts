@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
+import { A2A_METADATA } from "@baaaht/agent-sdk";
 import { connectGateway, GatewaySessionState, type Chat, type Gateway } from "@baaaht/gateway-sdk";
 import type { Caller } from "./caller-tokens.js";
 import { AGENT_LABEL, CONTEXT_LABEL } from "./defaults.js";
 import { LiveTurn } from "./live-turn.js";
 import { chatTaskId } from "./task-ids.js";
+import type { SentMessage } from "./turn-to-a2a.js";
 
 /**
  * What the bridge does on the orchestrator for one A2A caller, as that
@@ -63,14 +65,30 @@ export class CallerSession {
    */
   async send(sessionId: string, text: string, agent: string, metadata: Record<string, string>): Promise<{ taskId: string; turn: LiveTurn }> {
     const chat = await this.#idleChat(sessionId);
+    const sentAt = new Date().toISOString();
     const answer = chat.send(text, { agent, metadata });
     const taskId = chatTaskId(sessionId, answer.replyToMessageId);
-    const turn = new LiveTurn(answer, () => this.#live.delete(taskId));
+    const sent = { text, sentAt, a2aMessageId: metadata[A2A_METADATA.messageId] || answer.replyToMessageId };
+    const turn = new LiveTurn(answer, sent, () => this.#live.delete(taskId));
     this.#live.set(taskId, turn);
     return { taskId, turn };
   }
 
-  /** The turn of `taskId` if it is in progress and was sent by this bridge process. */
+  /**
+   * Takes over a turn in progress that another bridge process sent (or one before a restart),
+   * so that it can be cancelled and followed here: its chat is resumed from its first chunk.
+   */
+  async adopt(sessionId: string, messageId: string, sent: SentMessage): Promise<LiveTurn> {
+    const taskId = chatTaskId(sessionId, messageId);
+    const known = this.#live.get(taskId);
+    if (known) return known;
+    const answer = (await this.#idleChat(sessionId)).resume({ messageId });
+    const turn = new LiveTurn(answer, sent, () => this.#live.delete(taskId));
+    this.#live.set(taskId, turn);
+    return turn;
+  }
+
+  /** The turn of `taskId` if it is in progress and was sent (or adopted) by this bridge process. */
   live(taskId: string): LiveTurn | undefined {
     return this.#live.get(taskId);
   }

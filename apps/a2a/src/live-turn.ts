@@ -1,5 +1,6 @@
 import type { Answer } from "@baaaht/gateway-sdk";
 import { answerEvents, type TurnEvent } from "./turn-events.js";
+import type { SentMessage } from "./turn-to-a2a.js";
 
 /**
  * An answer this bridge sent the message for, pumped in the background so
@@ -9,12 +10,15 @@ import { answerEvents, type TurnEvent } from "./turn-events.js";
  */
 export class LiveTurn {
   readonly events: TurnEvent[] = [];
+  /** The user's message the answer is to. */
+  readonly sent: SentMessage;
   #done = false;
   #wakers: (() => void)[] = [];
   readonly #answer: Answer;
 
-  constructor(answer: Answer, onEnd: () => void) {
+  constructor(answer: Answer, sent: SentMessage, onEnd: () => void) {
     this.#answer = answer;
+    this.sent = sent;
     void this.#pump(onEnd);
   }
 

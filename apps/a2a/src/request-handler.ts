@@ -1,4 +1,5 @@
 import {
+  Role,
   TaskState,
   type AgentCard,
   type CancelTaskRequest,
@@ -25,10 +26,13 @@ import { A2A_METADATA } from "@baaaht/agent-sdk";
 import type { CallerSession } from "./caller-session.js";
 import { LAST_EVENT_ID_HEADER } from "./defaults.js";
 import { parseTaskRequest, type TaskRequest } from "./task-request.js";
-import { parseTaskId, orchestratorTaskId, type TaskRef } from "./task-ids.js";
+import { orchestratorTaskId, parseTaskId, type TaskRef } from "./task-ids.js";
 import { taskFromProto, taskToA2A } from "./task-to-a2a.js";
+import { callerTasks } from "./caller-tasks.js";
+import { storedTurns, storedTurnTask } from "./stored-turns.js";
+import { checkHistoryLength, checkListRequest, limitHistory, listPage } from "./task-list.js";
 import { storedTurnEvents } from "./turn-events.js";
-import { liveTask, taskSnapshot, turnTask, turnToA2A, type TaskIds } from "./turn-to-a2a.js";
+import { taskSnapshot, turnTask, turnToA2A, type SentMessage, type TaskIds } from "./turn-to-a2a.js";
 import type { AgentCards } from "./agent-cards.js";
 
 /** The header the per-agent endpoints (`/agents/NAME/...`) set to name the agent for clients without tenants (v0.3). */
@@ -88,7 +92,9 @@ export class BridgeRequestHandler implements A2ARequestHandler {
   async *sendMessageStream(params: SendMessageRequest, ctx: ServerCallContext): AsyncGenerator<StreamResponse, void, undefined> {
     const message = params.message;
     if (!message || message.parts.length === 0) throw new RequestMalformedError("message with at least one part is required");
-    if (message.taskId) throw new UnsupportedOperationError("continuing an existing task is not supported: send the message without taskId");
+    if (!message.messageId) throw new RequestMalformedError("message.messageId is required");
+    if (message.role !== Role.ROLE_USER) throw new RequestMalformedError("message.role must be ROLE_USER (a message to an agent comes from its user)");
+    if (message.taskId) await this.#refuseContinuation(message.taskId, ctx);
     const agent = await this.#agent(params.tenant, ctx);
     const session = await this.#sessions(ctx);
     const request = parseTaskRequest(message);
@@ -109,21 +115,22 @@ export class BridgeRequestHandler implements A2ARequestHandler {
   }
 
   async getTask(params: GetTaskRequest, ctx: ServerCallContext): Promise<Task> {
+    checkHistoryLength(params.historyLength);
     const ref = this.#ref(params.id);
     const session = await this.#sessions(ctx);
-    return rethrow(async () => {
+    const task = await rethrow(async () => {
       if (ref.kind === "task") {
         const task = await session.gateway.getTask(ref.taskId);
         return taskFromProto({ taskId: params.id, contextId: await session.contextOfOrchestratorSession(task.sessionId) }, task);
       }
       const ids = { taskId: params.id, contextId: await session.contextOf(ref.sessionId) };
       const live = session.live(params.id);
-      if (live) {
-        const text = live.events.map((e) => (e.kind === "chunk" ? e.text : "")).join("");
-        return liveTask(ids, text);
-      }
-      return turnTask(ids, storedTurnEvents(session.gateway, ref.sessionId, ref.messageId));
+      if (live) return turnTask(ids, live.sent, live.events);
+      const turn = (await storedTurns(session.gateway, ref.sessionId)).find((t) => t.messageId === ref.messageId);
+      if (!turn) throw new TaskNotFoundError(`no task ${params.id}`);
+      return storedTurnTask(session.gateway, ids.contextId, turn);
     });
+    return limitHistory(task, params.historyLength);
   }
 
   async cancelTask(params: CancelTaskRequest, ctx: ServerCallContext): Promise<Task> {
@@ -133,22 +140,29 @@ export class BridgeRequestHandler implements A2ARequestHandler {
       await rethrow(() => session.gateway.watchTask(ref.taskId).cancel("cancelled by the A2A client"));
       return this.getTask({ tenant: params.tenant, id: params.id }, ctx);
     }
-    const live = session.live(params.id);
-    if (live) {
-      live.cancel("cancelled by the A2A client");
-      const ids = { taskId: params.id, contextId: await rethrow(() => session.contextOf(ref.sessionId)) };
-      return turnTask(ids, live.follow());
+    let live = session.live(params.id);
+    if (!live) {
+      const task = await this.getTask({ tenant: params.tenant, id: params.id }, ctx);
+      const state = task.status?.state;
+      if (state === TaskState.TASK_STATE_CANCELED) return task; // cancelling twice is fine
+      if (state !== TaskState.TASK_STATE_WORKING) throw new TaskNotCancelableError(`task ${params.id} is over (${TaskState[state ?? 0]})`);
+      // Sent by an earlier bridge process: take it over to cancel it.
+      live = await rethrow(() => session.adopt(ref.sessionId, ref.messageId, sentOf(task)));
     }
-    const task = await this.getTask({ tenant: params.tenant, id: params.id }, ctx);
-    const state = task.status?.state;
-    if (state === TaskState.TASK_STATE_CANCELED) return task;
-    throw new TaskNotCancelableError(`task ${params.id} is ${state === TaskState.TASK_STATE_WORKING ? "not cancellable from this bridge process" : "over"}`);
+    live.cancel("cancelled by the A2A client");
+    const ids = { taskId: params.id, contextId: await rethrow(() => session.contextOf(ref.sessionId)) };
+    return turnTask(ids, live.sent, live.follow());
   }
 
   async *resubscribe(params: SubscribeToTaskRequest, ctx: ServerCallContext): AsyncGenerator<StreamResponse, void, undefined> {
     const ref = this.#ref(params.id);
     const after = lastEventId(ctx);
     const current = await this.getTask(params, ctx);
+    if (after === undefined && TERMINAL.has(current.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED)) {
+      throw new UnsupportedOperationError(
+        `task ${params.id} is over (${TaskState[current.status!.state]}): GetTask has its result; to replay what a dropped stream missed, send Last-Event-ID`,
+      );
+    }
     const ids = { taskId: params.id, contextId: current.contextId };
     yield { payload: { $case: "task", value: after === undefined ? current : { ...current, artifacts: [], status: { ...current.status!, message: undefined, state: TaskState.TASK_STATE_WORKING } } } };
     const session = await this.#sessions(ctx);
@@ -157,20 +171,10 @@ export class BridgeRequestHandler implements A2ARequestHandler {
   }
 
   async listTasks(params: ListTasksRequest, ctx: ServerCallContext): Promise<ListTasksResponse> {
+    checkListRequest(params);
     const session = await this.#sessions(ctx);
-    const tasks: Task[] = [];
-    const sessionId = params.contextId ? (await session.session(params.contextId, await this.#agent(params.tenant, ctx))).sessionId : undefined;
-    await rethrow(async () => {
-      for await (const task of session.gateway.listTasks({ sessionId })) {
-        const a2a = taskFromProto({ taskId: orchestratorTaskId(task.id), contextId: await session.contextOfOrchestratorSession(task.sessionId) }, task);
-        if (params.status && a2a.status?.state !== params.status) continue;
-        tasks.push(a2a);
-      }
-    });
-    const pageSize = params.pageSize || 50;
-    const start = Number(params.pageToken || "0");
-    const page = tasks.slice(start, start + pageSize);
-    return { tasks: page, nextPageToken: start + pageSize < tasks.length ? String(start + pageSize) : "", pageSize, totalSize: tasks.length };
+    const tasks = await rethrow(() => callerTasks(session, params.contextId || undefined));
+    return listPage(tasks, params);
   }
 
   createTaskPushNotificationConfig(): never {
@@ -193,6 +197,20 @@ export class BridgeRequestHandler implements A2ARequestHandler {
     yield* taskToA2A(ids, handle.events());
   }
 
+  /**
+   * A message naming a task continues it; this bridge's tasks take no further messages:
+   * a task that ended cannot (A2A 1.0 section 3.1.1), and its agents ask no questions
+   * mid-task. The conversation goes on with a new message in the same context.
+   */
+  async #refuseContinuation(taskId: string, ctx: ServerCallContext): Promise<never> {
+    const task = await this.getTask({ tenant: "", id: taskId, historyLength: 0 }, ctx);
+    const state = task.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED;
+    throw new UnsupportedOperationError(
+      `task ${taskId} ${TERMINAL.has(state) ? "is over" : "is still working"} (${TaskState[state]}) and takes no further messages: ` +
+        `send the message without taskId, with contextId "${task.contextId}", to go on with the conversation`,
+    );
+  }
+
   #ref(id: string): TaskRef {
     const ref = parseTaskId(id);
     if (!ref) throw new TaskNotFoundError(`no task ${id}`);
@@ -208,6 +226,16 @@ export class BridgeRequestHandler implements A2ARequestHandler {
     if (!(await this.#cards.has(name))) throw new RequestMalformedError(`no agent named "${name}" is connected`);
     return name;
   }
+}
+
+/** The states a task never leaves. */
+const TERMINAL = new Set([TaskState.TASK_STATE_COMPLETED, TaskState.TASK_STATE_FAILED, TaskState.TASK_STATE_CANCELED, TaskState.TASK_STATE_REJECTED]);
+
+/** What the user sent in a chat turn, from its task's history. */
+function sentOf(task: Task): SentMessage {
+  const user = task.history[0];
+  const text = user?.parts.map((p) => (p.content?.$case === "text" ? p.content.value : "")).join("") ?? "";
+  return { a2aMessageId: user?.messageId ?? "", text, sentAt: task.status?.timestamp ?? new Date().toISOString() };
 }
 
 /** The resume cursor a client sent (the `Last-Event-ID` header), as a number. */

@@ -13,6 +13,8 @@ import { CallerSession } from "./caller-session.js";
 import { bearerToken, CallerTokens, type Caller } from "./caller-tokens.js";
 import { CallerUser } from "./caller-user.js";
 import { DEFAULT_HOST, DEFAULT_PORT } from "./defaults.js";
+import { jsonRpcRequest } from "./json-rpc-request.js";
+import { versionFromPath, versionFromQuery } from "./protocol-version.js";
 import { BridgeRequestHandler, PATH_AGENT_HEADER } from "./request-handler.js";
 
 export interface A2AServerOptions {
@@ -87,20 +89,24 @@ export async function startA2AServer(options: A2AServerOptions = {}): Promise<A2
     });
     return router;
   };
+  app.use(versionFromQuery);
   app.use("/.well-known/agent-card.json", serveCard(() => cards.defaultCard()));
   app.use("/agents/:name/.well-known/agent-card.json", serveCard((req) => cards.card(String((req.params as { name?: string }).name))));
 
-  app.use(PATHS.jsonRpc, authenticate, jsonRpcHandler({ requestHandler: handler, userBuilder, legacyCompat: { enabled: true } }));
-  app.use(PATHS.rest, authenticate, restHandler({ requestHandler: handler, userBuilder, legacyCompat: { enabled: true } }));
-  app.use(
-    "/agents/:name/jsonrpc",
-    authenticate,
-    (req, _res, next) => {
-      req.headers[PATH_AGENT_HEADER] = String(req.params.name);
-      next();
-    },
-    jsonRpcHandler({ requestHandler: handler, userBuilder, legacyCompat: { enabled: true } }),
-  );
+  const jsonRpc = jsonRpcHandler({ requestHandler: handler, userBuilder, legacyCompat: { enabled: true } });
+  const agentFromPath = (req: Request, _res: Response, next: NextFunction) => {
+    req.headers[PATH_AGENT_HEADER] = String(req.params.name);
+    next();
+  };
+  app.use(PATHS.jsonRpc, authenticate, jsonRpcRequest, jsonRpc);
+  const rest = restHandler({ requestHandler: handler, userBuilder, legacyCompat: { enabled: true } });
+  app.use(PATHS.rest, authenticate, versionFromPath, rest);
+  app.use("/agents/:name/jsonrpc", authenticate, agentFromPath, jsonRpcRequest, jsonRpc);
+  // The base URLs themselves take JSON-RPC too, as clients (and the TCK) that post to the URL they were given expect.
+  app.post("/", authenticate, jsonRpcRequest, jsonRpc);
+  app.post("/agents/:name", authenticate, agentFromPath, jsonRpcRequest, jsonRpc);
+  // ... and HTTP+JSON at the root as well (`/message:send`, `/{tenant}/tasks/{id}`, ...): every other path needs a token.
+  app.use(authenticate, versionFromPath, rest);
 
   const host = options.host ?? DEFAULT_HOST;
   const server: Server = await new Promise((resolve, reject) => {

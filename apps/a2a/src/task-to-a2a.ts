@@ -95,7 +95,8 @@ export function taskFromProto(ids: TaskIds, task: OrchestratorTask): Task {
   const result = task.result?.outputText ?? "";
   const text = state === A2AState.TASK_STATE_COMPLETED ? result : (task.error?.message ?? "");
   const message = text ? textMessage(ids, Role.ROLE_AGENT, text, `${ids.taskId}~final`) : undefined;
-  const snapshot = taskSnapshot(ids, state, { artifacts: result ? [artifact(ids, RESULT_ARTIFACT_ID, result)] : [], message });
+  const timestamp = task.completedAt ?? task.startedAt ?? task.createdAt;
+  const snapshot = taskSnapshot(ids, state, { artifacts: result ? [artifact(ids, RESULT_ARTIFACT_ID, result)] : [], message, timestamp });
   snapshot.metadata = { "baaaht.taskState": task.state, "baaaht.progress": task.progress };
   return snapshot;
 }

@@ -1,6 +1,6 @@
 import { Role, TaskState, type Message, type StreamResponse, type Task } from "@a2a-js/sdk";
 import { AGENT_KEY, EVENT_ID_KEY } from "./defaults.js";
-import type { TurnEvent } from "./turn-events.js";
+import type { TurnEnd, TurnEvent } from "./turn-events.js";
 
 /** The id of the artifact a chat answer streams into. */
 export const ANSWER_ARTIFACT_ID = "answer";
@@ -25,11 +25,15 @@ export function textMessage(ids: TaskIds, role: Role, text: string, messageId: s
   };
 }
 
-export function taskSnapshot(ids: TaskIds, state: TaskState, extra: Partial<Pick<Task, "artifacts" | "history">> & { message?: Message } = {}): Task {
+export function taskSnapshot(
+  ids: TaskIds,
+  state: TaskState,
+  extra: Partial<Pick<Task, "artifacts" | "history">> & { message?: Message; timestamp?: string } = {},
+): Task {
   return {
     id: ids.taskId,
     contextId: ids.contextId,
-    status: { state, message: extra.message, timestamp: new Date().toISOString() },
+    status: { state, message: extra.message, timestamp: extra.timestamp ?? new Date().toISOString() },
     artifacts: extra.artifacts ?? [],
     history: extra.history ?? [],
     metadata: undefined,
@@ -86,23 +90,39 @@ export async function* turnToA2A(ids: TaskIds, events: AsyncIterable<TurnEvent>,
   }
 }
 
-/** The whole state of a turn from all its events so far: the answer artifact and, when it ended, the final status. */
-export async function turnTask(ids: TaskIds, events: AsyncIterable<TurnEvent>): Promise<Task> {
+/** What the user sent in a chat turn: the first message of its task's history. */
+export interface SentMessage {
+  /** The id the A2A client gave the message. */
+  a2aMessageId: string;
+  text: string;
+  /** When it was sent (ISO 8601): the time of the WORKING status. */
+  sentAt: string;
+}
+
+/** The whole state of a turn from all its events so far; see {@link chatTurnTask}. */
+export async function turnTask(ids: TaskIds, sent: SentMessage, events: AsyncIterable<TurnEvent> | Iterable<TurnEvent>, endedAt?: string): Promise<Task> {
   let text = "";
-  let end: Extract<TurnEvent, { kind: "end" }> | undefined;
+  let end: TurnEnd | undefined;
   for await (const event of events) {
     if (event.kind === "chunk") text += event.text;
     else end = event;
   }
-  return liveTask(ids, text, end);
+  return chatTurnTask(ids, sent, text, end, endedAt);
 }
 
-export function liveTask(ids: TaskIds, text: string, end?: Extract<TurnEvent, { kind: "end" }>): Task {
+/**
+ * A chat turn as an A2A task: its history (the user's message, then the
+ * answer once it ended), the "answer" artifact with the text so far, and its
+ * status: WORKING since the message was sent, else how it ended and when
+ * (`end.at`, else `endedAt`).
+ */
+export function chatTurnTask(ids: TaskIds, sent: SentMessage, text: string, end?: TurnEnd, endedAt?: string): Task {
   const artifacts =
     text === ""
       ? []
       : [{ artifactId: ANSWER_ARTIFACT_ID, name: "answer", description: "", parts: textMessage(ids, Role.ROLE_AGENT, text, "").parts, metadata: undefined, extensions: [] }];
-  if (!end) return taskSnapshot(ids, TaskState.TASK_STATE_WORKING, { artifacts });
+  const user = textMessage(ids, Role.ROLE_USER, sent.text, sent.a2aMessageId);
+  if (!end) return taskSnapshot(ids, TaskState.TASK_STATE_WORKING, { artifacts, history: [user], timestamp: sent.sentAt });
   const message = textMessage(ids, Role.ROLE_AGENT, end.state === TaskState.TASK_STATE_COMPLETED ? text : end.error, `${ids.taskId}~answer`);
-  return taskSnapshot(ids, end.state, { artifacts, message });
+  return taskSnapshot(ids, end.state, { artifacts, message, history: [user, message], timestamp: end.at ?? endedAt });
 }

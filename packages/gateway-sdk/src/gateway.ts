@@ -22,6 +22,7 @@ import {
   SDK_VERSION,
 } from "./defaults.js";
 import { toGatewayError, UnauthenticatedError } from "./errors.js";
+import { historyPage, type HistoryOptions, type HistoryPage } from "./history.js";
 import type { TaskHandle } from "./task-handle.js";
 import type { Task } from "./task-results.js";
 import { SessionResolver } from "./session-resolver.js";
@@ -217,6 +218,14 @@ export class Gateway {
    */
   followAnswer(options: FollowAnswerOptions): AsyncIterable<ResponseChunk> {
     return followAnswer(this.client, options, this.#options.reconnectWindowMs ?? DEFAULT_RECONNECT_WINDOW_MS);
+  }
+
+  /**
+   * One page of a session's conversation (by either of its ids), latest page first, each page
+   * oldest first; pass `nextPageToken` for the page before. As `chat.history()`, without a chat.
+   */
+  history(sessionId: string, options: HistoryOptions = {}): Promise<HistoryPage> {
+    return historyPage(this.client, sessionId, options);
   }
 
   /** Returns one gateway session, by either of its ids. Throws `NotFoundError` when there is none. */

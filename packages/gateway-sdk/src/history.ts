@@ -13,7 +13,14 @@ export interface HistoryMessage {
   agent: string;
   /** When it was stored, as an ISO 8601 string. */
   timestamp: string;
+  /** On an assistant message, the id of the user message it answers; else "". */
+  replyTo: string;
+  /** What the sender attached (`chat.send(text, { metadata })`); the orchestrator's own keys on an assistant message. */
+  metadata: Record<string, string>;
 }
+
+/** The metadata key in which the orchestrator names the user message an assistant message answers. */
+const REPLY_TO_KEY = "reply_to";
 
 /** Options of `chat.history()`. */
 export interface HistoryOptions {
@@ -42,6 +49,8 @@ function toHistoryMessage(message: GatewayMessage): HistoryMessage {
     content: message.content,
     agent: message.agent,
     timestamp: message.timestamp ? timestampDate(message.timestamp).toISOString() : "",
+    replyTo: message.role === GatewayMessageRole.ASSISTANT ? (message.metadata?.extra[REPLY_TO_KEY] ?? "") : "",
+    metadata: { ...message.metadata?.extra },
   };
 }
 

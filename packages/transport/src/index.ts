@@ -9,6 +9,7 @@ export type { SocketTransport, SocketTransportOptions } from "./socket-transport
 export { resolveStateDir } from "./state-dir.js";
 export { ensurePrivateDir, UnsafeStateDirError } from "./private-dir.js";
 export { GATEWAY_TOKENS_DIR, gatewayTokenPath, MissingTokenError, readToken, tokenPath } from "./token-file.js";
+export { ensureGatewayToken, GatewayTokenDirectory } from "./gateway-tokens.js";
 export type { ReadTokenOptions, TokenScope } from "./token-file.js";
 export { onStopSignals, SIGNAL_PAIR_WINDOW_MS, STOP_SIGNALS } from "./stop-signals.js";
 export { LOG_FORMATS, prettyLogOptions, resolveLogFormat } from "./log-format.js";

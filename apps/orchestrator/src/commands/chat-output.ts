@@ -22,7 +22,7 @@ export async function printAnswer(answer: Answer, output: NodeJS.WritableStream,
 }
 
 /** A transcript line: `you> ...` for the user, `<agent>> ...` for an answer. */
-export function transcriptLine(message: HistoryMessage): string {
+export function transcriptLine(message: Pick<HistoryMessage, "role" | "content" | "agent">): string {
   const who = message.role === "user" ? "you" : message.role === "assistant" ? message.agent || "agent" : message.role;
   return `${who}> ${message.content}`;
 }

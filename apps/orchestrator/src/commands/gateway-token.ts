@@ -1,7 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
-import { gatewayTokenPath, readToken } from "@baaaht/transport";
+import { ensureGatewayToken, gatewayTokenPath, readToken } from "@baaaht/transport";
 import type { CliContext } from "../cli-context.js";
 
 /** Gateway names: what may appear in a token file name. */
@@ -20,14 +17,7 @@ export function gatewayToken(ctx: CliContext, name: string): number {
     throw new Error(`gateway name "${name}" must be 1-64 letters, digits, dots, dashes or underscores`);
   }
   readToken("admin", { stateDir: ctx.stateDir, env: {} }); // throws MissingTokenError naming the file when it is not a state dir
-  const path = gatewayTokenPath(name, ctx.stateDir);
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  try {
-    writeFileSync(path, `${randomBytes(32).toString("base64url")}\n`, { mode: 0o600, flag: "wx" });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-  }
-  const token = readFileSync(path, "utf8").trim();
-  ctx.print(token, { gateway: name, token, path });
+  const token = ensureGatewayToken(name, ctx.stateDir);
+  ctx.print(token, { gateway: name, token, path: gatewayTokenPath(name, ctx.stateDir) });
   return 0;
 }

@@ -90,11 +90,9 @@ async function showSession(ctx: CliContext, id: string): Promise<void> {
   ];
   const latest = messages.slice(-SHOWN_MESSAGES).map((m) =>
     transcriptLine({
-      id: m.id,
       role: m.role === MessageRole.USER ? "user" : m.role === MessageRole.ASSISTANT ? "assistant" : "system",
       content: m.content,
       agent: m.agent,
-      timestamp: "",
     }),
   );
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -1,9 +1,9 @@
 import { createClient, type Client } from "@connectrpc/connect";
 import { connectGateway, type AgentInfo, type Gateway } from "@baaaht/gateway-sdk";
 import { MessageRole, OrchestratorService, type Message } from "@baaaht/proto/orchestrator/v1";
-import { createSocketTransport } from "@baaaht/transport";
+import { createSocketTransport, ensureGatewayToken } from "@baaaht/transport";
 import { toConnectError } from "./errors.js";
-import { ensureGatewayToken, WEB_GATEWAY_NAME } from "./gateway-token.js";
+import { WEB_GATEWAY_NAME } from "./gateway-token.js";
 
 /** Where the orchestrator is. */
 export interface OrchestratorAddress {

@@ -84,13 +84,13 @@ export async function readStoredAnswer(
  * chunk is read or arrives live (or both: skipped by sequence). NOT_FOUND
  * when the session has no such answer, OUT_OF_RANGE for a cursor beyond its
  * last chunk. When the cursor is the final chunk, only `onEnded` is told the
- * outcome. Ends when `signal` aborts. `nameOf` names the answering agent
- * in the stored chunks.
+ * outcome. Ends when `signal` aborts, and after the stored chunks with
+ * `storedOnly`. `nameOf` names the answering agent in the stored chunks.
  */
 export async function* followAnswer(
   answers: AnswerReads,
   hub: SessionHub,
-  request: { sessionId: string; messageId: string; afterSequence: number; field: string; nameOf: AgentNameOf; signal?: AbortSignal },
+  request: { sessionId: string; messageId: string; afterSequence: number; field: string; nameOf: AgentNameOf; storedOnly?: boolean; signal?: AbortSignal },
   onEnded?: (answer: AnswerRecord, outcome: AnswerOutcome) => void,
 ): AsyncGenerator<FollowedChunk> {
   const { events, detach } = hub.subscribe(request.sessionId);
@@ -103,6 +103,7 @@ export async function* followAnswer(
       if (chunks.length === 0) onEnded?.(answer, outcome);
       return;
     }
+    if (request.storedOnly) return;
     const next = (chunks.at(-1)?.chunk.sequence ?? request.afterSequence) + 1;
     for await (const event of events) {
       if (event.kind !== "chunk" || event.chunk.answerId !== answer.id || event.chunk.sequence < next) continue;

@@ -228,7 +228,7 @@ export class ChatRouter {
    * `field`) for a cursor beyond its last chunk; see {@link followAnswer}.
    */
   followAnswer(
-    request: { sessionId: string; messageId: string; afterSequence: number; field: string; signal?: AbortSignal },
+    request: { sessionId: string; messageId: string; afterSequence: number; field: string; storedOnly?: boolean; signal?: AbortSignal },
     onEnded?: (answer: AnswerRecord, outcome: AnswerOutcome) => void,
   ): AsyncGenerator<FollowedChunk> {
     return followAnswer(this.#o.store.answers, this.#o.hub, { ...request, nameOf: this.#agentName }, onEnded);

@@ -119,7 +119,7 @@ export function createGatewayChatRpcs(deps: GatewayChatRpcDeps): GatewayChatRpcs
       const sessionId = await access.requireGatewaySession(ctx.values.get(principalKey), req.sessionId);
       const ended: StreamResponsesResponse[] = [];
       const answer = chat.followAnswer(
-        { sessionId, messageId: req.messageId, afterSequence: req.afterSequence ?? -1, field: "after_sequence", signal: ctx.signal },
+        { sessionId, messageId: req.messageId, afterSequence: req.afterSequence ?? -1, field: "after_sequence", storedOnly: req.storedOnly, signal: ctx.signal },
         // The client has the final chunk already: it gets the end status alone.
         (a, outcome) => ended.push(responses({ case: "status", value: endStatus(outcome, a.error, a.errorReason) })),
       );
