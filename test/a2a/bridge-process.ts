@@ -14,7 +14,7 @@ const running = new Set<BridgeProcess>();
 
 /** Starts the bridge in front of `orchestrator` (on `port`, default any free one), and resolves with its URL once it listens. */
 export async function startBridge(orchestrator: OrchestratorProcess, port = 0): Promise<BridgeProcess> {
-  const child = spawn(process.execPath, [CLI, "--socket", orchestrator.socketPath, "--state-dir", orchestrator.stateDir, "a2a", "serve", "--port", String(port)], {
+  const child = spawn(process.execPath, [CLI, "--socket", orchestrator.socketPath, "--state-dir", orchestrator.stateDir, "a2a", "serve", "--port", String(port), "--grpc-port", "0"], {
     env: { ...process.env, BAAAHT_TOKEN: "" },
     stdio: ["ignore", "pipe", "pipe"],
   });

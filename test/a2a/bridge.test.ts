@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClientFactory, ClientFactoryOptions, JsonRpcTransportFactory, RestTransportFactory } from "@a2a-js/sdk/client";
+import { GrpcTransportFactory } from "@a2a-js/sdk/client/grpc";
 import { LegacyJsonRpcTransport } from "@a2a-js/sdk/compat/v0_3/client";
 import { Role, TaskState, type Message, type StreamResponse, type Task } from "@a2a-js/sdk";
 import { startEchoAgent, stopAllAgents } from "../support/agent-process.js";
@@ -8,7 +9,9 @@ import { callerToken, startBridge, stopAllBridges, type BridgeProcess } from "./
 import { rpc, sseEvents, type WireCard, type WireEnvelope, type WireStreamResult, type WireTask } from "./sse.js";
 
 // The A2A bridge (`baaaht a2a serve`) in front of a real orchestrator and echo
-// agent. Test titles name the A2A 1.0 specification section each one checks.
+// agent. Each title starts with the official A2A TCK test(s) it answers
+// (`module::test` under the TCK's tests/), then the A2A 1.0 section; more TCK
+// requirements, on the wire, are in tck-requirements.test.ts.
 
 let orchestrator: OrchestratorProcess;
 let bridge: BridgeProcess;
@@ -65,7 +68,7 @@ const artifactText = (task: Task, id: string) =>
     .join("");
 
 describe("agent card (A2A 1.0 §8 discovery)", () => {
-  it("§8.2 the public card answers without a token, with bearer security, streaming and JSON-RPC then HTTP+JSON interfaces", async () => {
+  it("protocol/test_agent_card::test_agent_card_available, test_agent_card_mandatory::* (§8.2): the public card answers without a token, with bearer security, streaming and JSON-RPC then HTTP+JSON interfaces", async () => {
     const res = await fetch(`${bridge.url}/.well-known/agent-card.json`, { headers: { "a2a-version": "1.0" } });
     expect(res.status).toBe(200);
     const card = (await res.json()) as WireCard;
@@ -74,14 +77,16 @@ describe("agent card (A2A 1.0 §8 discovery)", () => {
     expect(card.supportedInterfaces.map((i) => [i.protocolBinding, i.protocolVersion, i.tenant ?? ""])).toEqual([
       ["JSONRPC", "1.0", TENANT],
       ["HTTP+JSON", "1.0", TENANT],
+      ["GRPC", "1.0", TENANT],
       ["JSONRPC", "0.3", ""],
     ]);
+    expect(card.supportedInterfaces[2]?.url).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(card.securitySchemes.bearer?.httpAuthSecurityScheme?.scheme).toBe("Bearer");
     expect(card.skills.map((s) => s.id)).toEqual(["chat", "task:custom"]);
     expect(card.defaultInputModes).toContain("text/plain");
   });
 
-  it("§8.2 each agent has its own card under /agents/NAME; an unknown agent is 404", async () => {
+  it("transport/test_multi_transport_equivalence::test_agent_card_access_equivalence (§8.2): each agent has its own card under /agents/NAME; an unknown agent is 404", async () => {
     const res = await fetch(`${bridge.url}/agents/${TENANT}/.well-known/agent-card.json`, { headers: { "a2a-version": "1.0" } });
     expect(((await res.json()) as { name: string }).name).toBe(TENANT);
     expect((await fetch(`${bridge.url}/agents/nobody/.well-known/agent-card.json`, { headers: { "a2a-version": "1.0" } })).status).toBe(404);
@@ -89,7 +94,7 @@ describe("agent card (A2A 1.0 §8 discovery)", () => {
 });
 
 describe("auth (A2A 1.0 §7 authentication)", () => {
-  it("§7.4 no token, a bad token, and a non-A2A orchestrator token are refused with 401 on both bindings", async () => {
+  it("authentication/test_auth_enforcement::test_authentication_required_when_declared / test_invalid_credentials_rejected (§7.4): no token, a bad token, and a non-A2A orchestrator token are refused with 401 on both bindings", async () => {
     const params = { message: { messageId: "x", role: "ROLE_USER", parts: [{ text: "hi" }] } };
     for (const t of [undefined, "not-a-token-at-all-000000", orchestrator.token("gateway"), orchestrator.token("admin")]) {
       const res = await rpc(`${bridge.url}/a2a/jsonrpc`, t, "SendMessage", params);
@@ -102,7 +107,7 @@ describe("auth (A2A 1.0 §7 authentication)", () => {
 });
 
 describe("JSON-RPC binding on the wire (plain fetch, A2A 1.0 §9)", () => {
-  it("§3.1.2 SendStreamingMessage: SSE with the task, appended artifact chunks, then COMPLETED with the full answer; §3.1.3 GetTask agrees", async () => {
+  it("capabilities/test_streaming_methods::test_message_stream_basic / test_sse_header_compliance (§3.1.2): SSE with the task, appended artifact chunks, then COMPLETED with the full answer; §3.1.3 GetTask agrees", async () => {
     const res = await rpc(`${bridge.url}/a2a/jsonrpc`, token, "SendStreamingMessage", {
       tenant: TENANT,
       message: { messageId: "wire-1", role: "ROLE_USER", parts: [{ text: "hello wire world" }] },
@@ -131,7 +136,7 @@ describe("JSON-RPC binding on the wire (plain fetch, A2A 1.0 §9)", () => {
     expect(got.result.artifacts?.[0]?.parts.map((p) => p.text).join("")).toBe("echo: hello wire world");
   });
 
-  it("§3.1.3 GetTask of an unknown task is TaskNotFoundError (-32001)", async () => {
+  it("protocol/test_tasks_get_method::test_tasks_get_nonexistent (§3.1.3): GetTask of an unknown task is TaskNotFoundError (-32001)", async () => {
     const body = (await (await rpc(`${bridge.url}/a2a/jsonrpc`, token, "GetTask", { tenant: TENANT, id: "chat~nope~nope" })).json()) as WireEnvelope;
     expect(body.error?.code).toBe(-32001);
   });
@@ -139,7 +144,7 @@ describe("JSON-RPC binding on the wire (plain fetch, A2A 1.0 §9)", () => {
 
 describe("SDK clients on each binding (A2A 1.0 §3 operations)", () => {
   for (const kind of ["JSONRPC", "HTTP+JSON"] as const) {
-    it(`§3.1.1 SendMessage over ${kind}: a completed task with the answer; the same contextId continues one session`, async () => {
+    it(`protocol/test_message_send_method::test_message_send_valid_text, capabilities/test_message_send_capabilities::test_message_send_continue_with_contextid (§3.1.1) over ${kind}: a completed task with the answer; the same contextId continues one session`, async () => {
       const client = await factory(kind).createFromUrl(`${bridge.url}/agents/${TENANT}/`);
       const first = (await client.sendMessage({ tenant: "", message: userMessage("one two"), configuration: undefined, metadata: undefined })) as Task;
       expect(first.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
@@ -149,7 +154,7 @@ describe("SDK clients on each binding (A2A 1.0 §3 operations)", () => {
       expect(artifactText(second, "answer")).toBe("echo: three");
     });
 
-    it(`§3.1.2 SendStreamingMessage over ${kind}: artifact updates then COMPLETED`, async () => {
+    it(`capabilities/test_streaming_methods::test_message_stream_basic (§3.1.2) over ${kind}: artifact updates then COMPLETED`, async () => {
       const client = await factory(kind).createFromUrl(`${bridge.url}/agents/${TENANT}/`);
       const events: StreamResponse[] = [];
       for await (const e of client.sendMessageStream({ tenant: "", message: userMessage("streamed words here"), configuration: undefined, metadata: undefined })) events.push(e);
@@ -162,7 +167,7 @@ describe("SDK clients on each binding (A2A 1.0 §3 operations)", () => {
     });
   }
 
-  it("§3.1.1 a data part { taskType, params } runs an orchestrator task: output and result artifacts, COMPLETED; §3.1.4 ListTasks lists it", async () => {
+  it("capabilities/test_message_send_capabilities::test_message_send_valid_data_part, protocol/test_tasks_list_method::TestFiltering (§3.1.1, §3.1.4): a data part { taskType, params } runs an orchestrator task: output and result artifacts, COMPLETED; §3.1.4 ListTasks lists it", async () => {
     const client = await factory("JSONRPC").createFromUrl(`${bridge.url}/agents/${TENANT}/`);
     const message = userMessage("");
     message.parts = [{ content: { $case: "data", value: { taskType: "custom", params: { command: "countdown", n: 3, interval_ms: 20 } } }, metadata: undefined, filename: "", mediaType: "application/json" }];
@@ -173,7 +178,7 @@ describe("SDK clients on each binding (A2A 1.0 §3 operations)", () => {
     expect(listed.tasks.map((t) => t.id)).toEqual([task.id]);
   });
 
-  it("§3.1.5 CancelTask on a running orchestrator task ends it CANCELED, and again is idempotent", async () => {
+  it("protocol/test_tasks_cancel_method::test_tasks_cancel_valid (§3.1.5): CancelTask on a running orchestrator task ends it CANCELED, and again is idempotent", async () => {
     const client = await factory("HTTP+JSON").createFromUrl(`${bridge.url}/agents/${TENANT}/`);
     const message = userMessage("");
     message.parts = [{ content: { $case: "data", value: { taskType: "custom", params: { command: "countdown", n: 1000, interval_ms: 50 } } }, metadata: undefined, filename: "", mediaType: "application/json" }];
@@ -192,8 +197,41 @@ describe("SDK clients on each binding (A2A 1.0 §3 operations)", () => {
   });
 });
 
+describe("gRPC binding (A2A 1.0 §10)", () => {
+  const bearer = (t: string) => ({ serviceParameters: { authorization: `Bearer ${t}` } });
+  const grpcClient = () =>
+    new ClientFactory(ClientFactoryOptions.createFrom(ClientFactoryOptions.default, { transports: [new GrpcTransportFactory()], preferredTransports: ["GRPC"] })).createFromUrl(
+      `${bridge.url}/agents/${TENANT}/`,
+    );
+
+  it("transport/test_multi_transport_equivalence::test_message_sending_equivalence / test_task_retrieval_equivalence: the same operations over gRPC, the same answers", async () => {
+    const client = await grpcClient();
+    const task = (await client.sendMessage({ tenant: TENANT, message: userMessage("over grpc"), configuration: undefined, metadata: undefined }, bearer(token))) as Task;
+    expect(task.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+    expect(artifactText(task, "answer")).toBe("echo: over grpc");
+    const got = await client.getTask({ tenant: TENANT, id: task.id, historyLength: undefined }, bearer(token));
+    expect(got.history.map((m) => m.role)).toEqual([Role.ROLE_USER, Role.ROLE_AGENT]);
+    const events: StreamResponse[] = [];
+    for await (const e of client.sendMessageStream({ tenant: TENANT, message: userMessage("streamed over grpc"), configuration: undefined, metadata: undefined }, bearer(token))) events.push(e);
+    const last = events.at(-1)!.payload;
+    expect(last?.$case === "statusUpdate" && last.value.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+    expect(events.filter((e) => e.payload?.$case === "artifactUpdate").length).toBeGreaterThan(1);
+  });
+
+  it("authentication/test_auth_enforcement::test_invalid_credentials_rejected over gRPC: no token, a bad one or a non-A2A one is UNAUTHENTICATED, before the request is read", async () => {
+    const client = await grpcClient();
+    for (const t of ["", "not-a-token-at-all-000000", orchestrator.token("gateway")]) {
+      const refused = await client.getTask({ tenant: TENANT, id: "task~x", historyLength: undefined }, t ? bearer(t) : undefined).then(
+        () => "answered",
+        (err: unknown) => String(err),
+      );
+      expect(refused).toMatch(/gRPC error for getTask: 16 a valid bearer token is required/); // 16 = UNAUTHENTICATED
+    }
+  });
+});
+
 describe("v0.3 compatibility", () => {
-  it("a v0.3 client: message/send and tasks/get on the agent's v0.3 endpoint", async () => {
+  it("protocol/test_a2a_v030_transport_compliance::test_required_method_availability: a v0.3 client: message/send and tasks/get on the agent's v0.3 endpoint", async () => {
     const transport = new LegacyJsonRpcTransport({ endpoint: `${bridge.url}/agents/${TENANT}/jsonrpc`, fetchImpl: authedFetch(token) });
     const result = (await transport.sendMessage({ tenant: "", message: userMessage("old client"), configuration: undefined, metadata: undefined })) as Task;
     expect(result.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
@@ -204,7 +242,7 @@ describe("v0.3 compatibility", () => {
 });
 
 describe("resume (A2A 1.0 §3.1.6 SubscribeToTask, extension urn:baaaht:a2a:resume:v1)", () => {
-  it("drop the SSE stream mid-answer, SubscribeToTask with Last-Event-ID: nothing missing, nothing repeated", async () => {
+  it("capabilities/test_streaming_methods::test_tasks_subscribe (§3.1.6, resume extension): drop the SSE stream mid-answer, SubscribeToTask with Last-Event-ID: nothing missing, nothing repeated", async () => {
     const words = Array.from({ length: 30 }, (_, i) => `w${i}`).join(" ");
     const controller = new AbortController();
     const res = await rpc(`${bridge.url}/a2a/jsonrpc`, token, "SendStreamingMessage", {
@@ -250,7 +288,7 @@ describe("resume (A2A 1.0 §3.1.6 SubscribeToTask, extension urn:baaaht:a2a:resu
 });
 
 describe("resume an orchestrator task", () => {
-  it("§3.1.6 drop a task's stream, SubscribeToTask with Last-Event-ID: the output arrives whole, nothing repeated", async () => {
+  it("capabilities/test_streaming_methods::test_tasks_subscribe (§3.1.6, resume extension): drop a task's stream, SubscribeToTask with Last-Event-ID: the output arrives whole, nothing repeated", async () => {
     const controller = new AbortController();
     const res = await rpc(`${bridge.url}/a2a/jsonrpc`, token, "SendStreamingMessage", {
       tenant: TENANT,
@@ -283,7 +321,7 @@ describe("resume an orchestrator task", () => {
 });
 
 describe("cancel and restart", () => {
-  it("§3.1.5 CancelTask on a chat turn in progress reaches the agent: the stream and the task end CANCELED", async () => {
+  it("protocol/test_tasks_cancel_method::test_tasks_cancel_valid (§3.1.5): CancelTask on a chat turn in progress reaches the agent: the stream and the task end CANCELED", async () => {
     const words = Array.from({ length: 60 }, (_, i) => `c${i}`).join(" ");
     const res = await rpc(`${bridge.url}/a2a/jsonrpc`, token, "SendStreamingMessage", {
       tenant: TENANT,
@@ -306,7 +344,7 @@ describe("cancel and restart", () => {
     expect(got.result.status.state).toBe("TASK_STATE_CANCELED");
   });
 
-  it("HTTP+JSON on the wire (plain fetch): message:send, then tasks/{id} after the bridge restarted (nothing stored in the bridge)", async () => {
+  it("transport/test_multi_transport_equivalence::test_task_retrieval_equivalence (§11 HTTP+JSON): on the wire (plain fetch), message:send, then tasks/{id} after the bridge restarted (nothing stored in the bridge)", async () => {
     const headers = { authorization: `Bearer ${token}`, "content-type": "application/json", "a2a-version": "1.0" };
     const sent = await fetch(`${bridge.url}/a2a/rest/${TENANT}/message:send`, {
       method: "POST",
@@ -332,7 +370,7 @@ describe("cancel and restart", () => {
 });
 
 describe("several agents", () => {
-  it("§8.2 with two agents the default card is a directory naming each agent's card; a request must name its tenant, and that agent answers", async () => {
+  it("(no TCK test; §8.2, §3.2 tenant) with two agents the default card is a directory naming each agent's card; a request must name its tenant, and that agent answers", async () => {
     await startEchoAgent({ socketPath: orchestrator.socketPath, stateDir: orchestrator.stateDir, name: "second" });
     const res = await fetch(`${bridge.url}/.well-known/agent-card.json`, { headers: { "a2a-version": "1.0" } });
     const card = (await res.json()) as WireCard;

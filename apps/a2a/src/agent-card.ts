@@ -16,11 +16,18 @@ export const BEARER_SCHEME = "bearer";
 const TEXT = "text/plain";
 const JSON_MODE = "application/json";
 
-/** The interfaces of one agent (tenant), JSON-RPC first, then HTTP+JSON, then the v0.3 JSON-RPC endpoint. */
-export function agentInterfaces(baseUrl: string, tenant: string): AgentInterface[] {
+/** Where the bridge is reached: its base URL (HTTP bindings and cards) and its gRPC target (`host:port`; "" when not served). */
+export interface Endpoints {
+  baseUrl: string;
+  grpc: string;
+}
+
+/** The interfaces of one agent (tenant): JSON-RPC first, then HTTP+JSON, then gRPC, then the v0.3 JSON-RPC endpoint. */
+export function agentInterfaces({ baseUrl, grpc }: Endpoints, tenant: string): AgentInterface[] {
   return [
     { url: baseUrl + PATHS.jsonRpc, protocolBinding: "JSONRPC", protocolVersion: "1.0", tenant },
     { url: baseUrl + PATHS.rest, protocolBinding: "HTTP+JSON", protocolVersion: "1.0", tenant },
+    ...(grpc ? [{ url: grpc, protocolBinding: "GRPC", protocolVersion: "1.0", tenant }] : []),
     { url: `${baseUrl}${PATHS.agent(tenant)}/jsonrpc`, protocolBinding: "JSONRPC", protocolVersion: "0.3", tenant: "" },
   ];
 }
@@ -41,7 +48,8 @@ function taskSkill(taskType: string): AgentSkill {
 }
 
 /** The A2A agent card of one agent connected to the orchestrator. */
-export function buildAgentCard(agent: DirectoryAgent, baseUrl: string): AgentCard {
+export function buildAgentCard(agent: DirectoryAgent, endpoints: Endpoints): AgentCard {
+  const { baseUrl } = endpoints;
   const chat: AgentSkill = {
     id: CHAT_SKILL_ID,
     name: "chat",
@@ -55,7 +63,7 @@ export function buildAgentCard(agent: DirectoryAgent, baseUrl: string): AgentCar
   return {
     name: agent.name,
     description: agent.description || `the baaaht agent ${agent.name}`,
-    supportedInterfaces: agentInterfaces(baseUrl, agent.name),
+    supportedInterfaces: agentInterfaces(endpoints, agent.name),
     provider: { organization: "baaaht", url: baseUrl },
     version: agent.version || "0.0.0",
     capabilities: {
@@ -93,9 +101,10 @@ export function buildAgentCard(agent: DirectoryAgent, baseUrl: string): AgentCar
  * The bridge's default card: the agent itself when there is one, else a
  * directory whose skills point at each agent's card.
  */
-export function buildDefaultCard(agents: DirectoryAgent[], baseUrl: string): AgentCard {
-  if (agents.length === 1) return buildAgentCard(agents[0]!, baseUrl);
-  const card = buildAgentCard({ name: "baaaht", description: "", version: "", taskTypes: [] }, baseUrl);
+export function buildDefaultCard(agents: DirectoryAgent[], endpoints: Endpoints): AgentCard {
+  const { baseUrl } = endpoints;
+  if (agents.length === 1) return buildAgentCard(agents[0]!, endpoints);
+  const card = buildAgentCard({ name: "baaaht", description: "", version: "", taskTypes: [] }, endpoints);
   card.description =
     agents.length === 0
       ? "A baaaht orchestrator with no agent connected yet"

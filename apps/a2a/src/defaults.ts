@@ -1,6 +1,8 @@
 /** Where `baaaht a2a serve` listens unless told otherwise. */
 export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_PORT = 8789;
+/** Where the gRPC binding listens unless told otherwise (on the same host). */
+export const DEFAULT_GRPC_PORT = 8790;
 /** Named gateways whose tokens A2A callers present start with this prefix (`baaaht gateway-token a2a-NAME`). */
 export const CALLER_GATEWAY_PREFIX = "a2a-";
 /** The A2A extension that lets a client resume a dropped stream without losing or repeating events. */

@@ -12,7 +12,8 @@ import { gatewayDirectory } from "./agent-directory.js";
 import { CallerSession } from "./caller-session.js";
 import { bearerToken, CallerTokens, type Caller } from "./caller-tokens.js";
 import { CallerUser } from "./caller-user.js";
-import { DEFAULT_HOST, DEFAULT_PORT } from "./defaults.js";
+import { DEFAULT_GRPC_PORT, DEFAULT_HOST, DEFAULT_PORT } from "./defaults.js";
+import { startGrpcBinding } from "./grpc-binding.js";
 import { jsonRpcRequest } from "./json-rpc-request.js";
 import { versionFromPath, versionFromQuery } from "./protocol-version.js";
 import { BridgeRequestHandler, PATH_AGENT_HEADER } from "./request-handler.js";
@@ -30,19 +31,23 @@ export interface A2AServerOptions {
   token?: string;
   /** The URL the cards advertise; defaults to `http://HOST:PORT`. */
   publicUrl?: string;
+  /** The port of the gRPC binding; defaults to 8790; 0 picks a free port; null serves no gRPC. */
+  grpcPort?: number | null;
 }
 
 export interface A2AServer {
   /** The base URL the cards advertise. */
   readonly url: string;
+  /** The gRPC target the cards advertise (`host:port`), or "" when gRPC is not served. */
+  readonly grpc: string;
   close(): Promise<void>;
 }
 
 /** Starts `baaaht a2a serve`: the A2A bindings for every agent on the orchestrator. */
 export async function startA2AServer(options: A2AServerOptions = {}): Promise<A2AServer> {
   const own = await connectGateway({ socketPath: options.socketPath, stateDir: options.stateDir, token: options.token, clientType: "a2a-bridge" });
-  let baseUrl = options.publicUrl ?? "";
-  const cards = new AgentCards(gatewayDirectory(own), () => baseUrl);
+  const endpoints = { baseUrl: options.publicUrl ?? "", grpc: "" };
+  const cards = new AgentCards(gatewayDirectory(own), () => endpoints);
   await cards.defaultCard(); // the orchestrator answers and takes the token, or the start fails here
 
   const tokens = new CallerTokens(options.stateDir);
@@ -114,12 +119,23 @@ export async function startA2AServer(options: A2AServerOptions = {}): Promise<A2
     s.once("error", reject);
   });
   const { port } = server.address() as AddressInfo;
-  baseUrl ||= `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const hostPart = host.includes(":") ? `[${host}]` : host;
+  endpoints.baseUrl ||= `http://${hostPart}:${port}`;
+  const grpcPort = options.grpcPort === undefined ? DEFAULT_GRPC_PORT : options.grpcPort;
+  const grpc = grpcPort === null ? undefined : await startGrpcBinding({ host, port: grpcPort, handler, tokens }).catch(async (err: unknown) => {
+    server.close();
+    await own.close();
+    throw new Error(`cannot serve gRPC on ${hostPart}:${grpcPort} (${err instanceof Error ? err.message : String(err)}): choose --grpc-port, or --no-grpc`);
+  });
+  // gRPC on the host the public URL names, so that a card fetched from elsewhere points there too.
+  if (grpc) endpoints.grpc = `${new URL(endpoints.baseUrl).hostname || hostPart}:${grpc.port}`;
   return {
-    url: baseUrl,
+    url: endpoints.baseUrl,
+    grpc: endpoints.grpc,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await grpc?.close();
       for (const session of sessions.values()) await (await session.catch(() => undefined))?.close();
       await own.close();
     },
