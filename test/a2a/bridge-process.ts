@@ -1,57 +1,28 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { CLI, runCli, type OrchestratorProcess } from "../support/orchestrator-process.js";
+import { startNodeProcess, stopProcesses, type TestProcess } from "../support/child-process.js";
+import { stopAllAgents } from "../support/agent-process.js";
+import { CLI, runCli, startOrchestrator, stopAllOrchestrators, type OrchestratorProcess } from "../support/orchestrator-process.js";
 
 /** A `baaaht a2a serve` process started by a test. */
-export interface BridgeProcess {
+export interface BridgeProcess extends TestProcess {
   readonly url: string;
-  readonly child: ChildProcess;
-  output(): string;
-  /** Stops it by PID (SIGTERM, then SIGKILL after 5 s). */
-  stop(): Promise<void>;
 }
 
-const running = new Set<BridgeProcess>();
+const running = new Set<TestProcess>();
 
 /** Starts the bridge in front of `orchestrator` (on `port`, default any free one), and resolves with its URL once it listens. */
 export async function startBridge(orchestrator: OrchestratorProcess, port = 0): Promise<BridgeProcess> {
-  const child = spawn(process.execPath, [CLI, "--socket", orchestrator.socketPath, "--state-dir", orchestrator.stateDir, "a2a", "serve", "--port", String(port), "--grpc-port", "0"], {
+  const args = [CLI, "--socket", orchestrator.socketPath, "--state-dir", orchestrator.stateDir, "a2a", "serve", "--port", String(port), "--grpc-port", "0"];
+  const { proc, value: url } = await startNodeProcess("a2a serve", args, {
     env: { ...process.env, BAAAHT_TOKEN: "" },
-    stdio: ["ignore", "pipe", "pipe"],
+    registry: running,
+    ready: (out) => /listening on (http:\/\/\S+)/.exec(out)?.[1],
   });
-  let out = "";
-  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const onData = () => {
-      const match = /listening on (http:\/\/\S+)/.exec(out);
-      if (match) {
-        child.stdout?.off("data", onData);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout?.on("data", onData);
-    void exited.then((code) => reject(new Error(`a2a serve exited (${code}) before listening:\n${out}`)));
-  });
-  const proc: BridgeProcess = {
-    url,
-    child,
-    output: () => out,
-    async stop() {
-      running.delete(proc);
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-  running.add(proc);
-  return proc;
+  return { ...proc, url };
 }
 
+/** Stops every bridge and attach process still running. */
 export async function stopAllBridges(): Promise<void> {
-  await Promise.all([...running].map((p) => p.stop()));
+  await stopProcesses(running);
 }
 
 /** An A2A caller token: the token of the named gateway `a2a-<name>`, made with the CLI. */
@@ -62,29 +33,35 @@ export async function callerToken(orchestrator: OrchestratorProcess, name: strin
 }
 
 /** Runs `baaaht a2a attach` against `orchestrator` and resolves once the proxy agent is connected; `stop()` ends it by PID. */
-export async function startAttach(orchestrator: OrchestratorProcess, card: string, name: string, token?: string): Promise<{ stop(): Promise<void> }> {
+export async function startAttach(orchestrator: OrchestratorProcess, card: string, name: string, token?: string): Promise<TestProcess> {
   const args = [CLI, "--socket", orchestrator.socketPath, "--state-dir", orchestrator.stateDir, "a2a", "attach", "--card", card, "--name", name];
   if (token) args.push("--token", token);
-  const child = spawn(process.execPath, args, { env: { ...process.env, BAAAHT_TOKEN: "" }, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  await new Promise<void>((resolve, reject) => {
-    const onData = () => {
-      if (out.includes("attached ")) {
-        child.stdout.off("data", onData);
-        resolve();
-      }
-    };
-    child.stdout.on("data", onData);
-    void exited.then((code) => reject(new Error(`a2a attach exited (${code}) before attaching:\n${out}`)));
+  const { proc } = await startNodeProcess("a2a attach", args, {
+    env: { ...process.env, BAAAHT_TOKEN: "" },
+    registry: running,
+    ready: (out) => (out.includes("attached ") ? true : undefined),
   });
-  return { stop };
+  return proc;
+}
+
+/** What the bridge tests run against: a real orchestrator with an agent, an A2A caller token, and the bridge in front. */
+export interface BridgeStack {
+  orchestrator: OrchestratorProcess;
+  token: string;
+  bridge: BridgeProcess;
+}
+
+/** Starts the orchestrator, then `startAgent` on it, a caller token `a2a-<caller>`, and the bridge. Stop it with {@link stopBridgeStacks}. */
+export async function startBridgeStack(caller: string, startAgent: (orchestrator: OrchestratorProcess) => Promise<unknown>): Promise<BridgeStack> {
+  const orchestrator = await startOrchestrator();
+  await startAgent(orchestrator);
+  const token = await callerToken(orchestrator, caller);
+  return { orchestrator, token, bridge: await startBridge(orchestrator) };
+}
+
+/** Stops every bridge, agent and orchestrator the tests started, by PID. */
+export async function stopBridgeStacks(): Promise<void> {
+  await stopAllBridges();
+  await stopAllAgents();
+  await stopAllOrchestrators();
 }

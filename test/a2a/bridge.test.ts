@@ -3,9 +3,9 @@ import { ClientFactory, ClientFactoryOptions, JsonRpcTransportFactory, RestTrans
 import { GrpcTransportFactory } from "@a2a-js/sdk/client/grpc";
 import { LegacyJsonRpcTransport } from "@a2a-js/sdk/compat/v0_3/client";
 import { Role, TaskState, type Message, type StreamResponse, type Task } from "@a2a-js/sdk";
-import { startEchoAgent, stopAllAgents } from "../support/agent-process.js";
-import { startOrchestrator, stopAllOrchestrators, type OrchestratorProcess } from "../support/orchestrator-process.js";
-import { callerToken, startBridge, stopAllBridges, type BridgeProcess } from "./bridge-process.js";
+import { startEchoAgent } from "../support/agent-process.js";
+import type { OrchestratorProcess } from "../support/orchestrator-process.js";
+import { startBridge, startBridgeStack, stopBridgeStacks, type BridgeProcess } from "./bridge-process.js";
 import { rpc, sseEvents, type WireCard, type WireEnvelope, type WireStreamResult, type WireTask } from "./sse.js";
 
 // The A2A bridge (`baaaht a2a serve`) in front of a real orchestrator and echo
@@ -19,17 +19,10 @@ let token: string;
 const TENANT = "echo";
 
 beforeAll(async () => {
-  orchestrator = await startOrchestrator();
-  await startEchoAgent({ socketPath: orchestrator.socketPath, stateDir: orchestrator.stateDir, delayMs: 40 });
-  token = await callerToken(orchestrator, "tests");
-  bridge = await startBridge(orchestrator);
+  ({ orchestrator, token, bridge } = await startBridgeStack("tests", (o) => startEchoAgent({ socketPath: o.socketPath, stateDir: o.stateDir, delayMs: 40 })));
 }, 60_000);
 
-afterAll(async () => {
-  await stopAllBridges();
-  await stopAllAgents();
-  await stopAllOrchestrators();
-});
+afterAll(stopBridgeStacks);
 
 const authedFetch = (t: string): typeof fetch => (input, init) => {
   const headers = new Headers(init?.headers);

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTckAgent, stopAllAgents } from "../support/agent-process.js";
-import { startOrchestrator, stopAllOrchestrators, type OrchestratorProcess } from "../support/orchestrator-process.js";
-import { callerToken, startBridge, stopAllBridges, type BridgeProcess } from "./bridge-process.js";
+import { startTckAgent } from "../support/agent-process.js";
+import { startBridgeStack, stopBridgeStacks, type BridgeProcess } from "./bridge-process.js";
 import { rpc, sseEvents, type WireStreamResult } from "./sse.js";
 
 // The TCK agent (apps/tck-agent) behind the A2A bridge, in front of a real
@@ -12,22 +11,14 @@ import { rpc, sseEvents, type WireStreamResult } from "./sse.js";
 const STREAMING_TIMEOUT_S = 1;
 const TENANT = "tck";
 
-let orchestrator: OrchestratorProcess;
 let bridge: BridgeProcess;
 let token: string;
 
 beforeAll(async () => {
-  orchestrator = await startOrchestrator();
-  await startTckAgent({ socketPath: orchestrator.socketPath, stateDir: orchestrator.stateDir, streamingTimeoutS: STREAMING_TIMEOUT_S });
-  token = await callerToken(orchestrator, "tck");
-  bridge = await startBridge(orchestrator);
+  ({ token, bridge } = await startBridgeStack("tck", (o) => startTckAgent({ socketPath: o.socketPath, stateDir: o.stateDir, streamingTimeoutS: STREAMING_TIMEOUT_S })));
 }, 60_000);
 
-afterAll(async () => {
-  await stopAllBridges();
-  await stopAllAgents();
-  await stopAllOrchestrators();
-});
+afterAll(stopBridgeStacks);
 
 const streamMessage = (messageId: string, text: string) =>
   rpc(`${bridge.url}/a2a/jsonrpc`, token, "SendStreamingMessage", {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEchoAgent, stopAllAgents } from "../support/agent-process.js";
-import { startOrchestrator, stopAllOrchestrators, type OrchestratorProcess } from "../support/orchestrator-process.js";
-import { callerToken, startBridge, stopAllBridges, type BridgeProcess } from "./bridge-process.js";
+import { startEchoAgent } from "../support/agent-process.js";
+import type { OrchestratorProcess } from "../support/orchestrator-process.js";
+import { callerToken, startBridge, startBridgeStack, stopBridgeStacks, type BridgeProcess } from "./bridge-process.js";
 import { rpc, sseEvents, type WireEnvelope, type WireTask } from "./sse.js";
 
 // The bridge against the requirements of the official A2A TCK (github.com/a2aproject/a2a-tck),
@@ -13,17 +13,10 @@ let bridge: BridgeProcess;
 let token: string;
 
 beforeAll(async () => {
-  orchestrator = await startOrchestrator();
-  await startEchoAgent({ socketPath: orchestrator.socketPath, stateDir: orchestrator.stateDir, delayMs: 40 });
-  token = await callerToken(orchestrator, "tck-requirements");
-  bridge = await startBridge(orchestrator);
+  ({ orchestrator, token, bridge } = await startBridgeStack("tck-requirements", (o) => startEchoAgent({ socketPath: o.socketPath, stateDir: o.stateDir, delayMs: 40 })));
 }, 60_000);
 
-afterAll(async () => {
-  await stopAllBridges();
-  await stopAllAgents();
-  await stopAllOrchestrators();
-});
+afterAll(stopBridgeStacks);
 
 interface WireMessage {
   messageId: string;

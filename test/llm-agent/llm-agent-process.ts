@@ -1,18 +1,13 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { startNodeProcess, stopProcesses, type TestProcess } from "../support/child-process.js";
 
 /** The built LLM agent; tests run after `pnpm build`. */
 export const LLM_AGENT = fileURLToPath(new URL("../../apps/llm-agent/dist/main.js", import.meta.url));
 
 /** An LLM agent process started by a test. */
-export interface LlmAgentProcess {
-  readonly child: ChildProcess;
-  output(): string;
-  /** Stops it by PID (SIGTERM, then SIGKILL after 5 s). */
-  stop(): Promise<void>;
-}
+export type LlmAgentProcess = TestProcess;
 
-const running = new Set<LlmAgentProcess>();
+const running = new Set<TestProcess>();
 
 /** The environment of the tests without any BAAAHT_LLM_* setting of the machine running them. */
 export function envWithoutLlmSettings(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -32,55 +27,17 @@ export async function startLlmAgent(options: {
   model?: string;
   args?: string[];
 }): Promise<LlmAgentProcess> {
-  const child = spawn(
-    process.execPath,
-    [LLM_AGENT, "--socket", options.socketPath, "--state-dir", options.stateDir, ...(options.args ?? [])],
-    {
-      env: envWithoutLlmSettings({
-        BAAAHT_LLM_BASE_URL: options.baseUrl,
-        BAAAHT_LLM_MODEL: options.model ?? "fake-model",
-        BAAAHT_LOG_LEVEL: "info",
-      }),
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let out = "";
-  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the LLM agent did not connect:\n${out}`)), 15_000);
-    const onData = () => {
-      if (!out.includes("llm agent connected")) return;
-      clearTimeout(timer);
-      child.stdout?.off("data", onData);
-      resolve();
-    };
-    child.stdout?.on("data", onData);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`the LLM agent exited (${code}) before connecting:\n${out}`));
-    });
+  const { proc } = await startNodeProcess("the LLM agent", [LLM_AGENT, "--socket", options.socketPath, "--state-dir", options.stateDir, ...(options.args ?? [])], {
+    env: envWithoutLlmSettings({ BAAAHT_LLM_BASE_URL: options.baseUrl, BAAAHT_LLM_MODEL: options.model ?? "fake-model", BAAAHT_LOG_LEVEL: "info" }),
+    registry: running,
+    ready: (out) => (out.includes("llm agent connected") ? true : undefined),
   });
-  const proc: LlmAgentProcess = {
-    child,
-    output: () => out,
-    async stop() {
-      running.delete(proc);
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-  running.add(proc);
   return proc;
 }
 
 /** Stops every LLM agent process still running. */
 export async function stopAllLlmAgents(): Promise<void> {
-  await Promise.all([...running].map((p) => p.stop()));
+  await stopProcesses(running);
 }
 
 /** Resolves with `promise`, or rejects naming `what` after `ms`. */

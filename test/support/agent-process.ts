@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { startNodeProcess, stopProcesses, type TestProcess } from "./child-process.js";
 
 /** The built echo agent. */
 const ECHO_AGENT = fileURLToPath(new URL("../../apps/echo-agent/dist/main.js", import.meta.url));
@@ -7,17 +7,12 @@ const ECHO_AGENT = fileURLToPath(new URL("../../apps/echo-agent/dist/main.js", i
 const TCK_AGENT = fileURLToPath(new URL("../../apps/tck-agent/dist/main.js", import.meta.url));
 
 /** An agent process started by a test. */
-export interface AgentProcess {
-  readonly child: ChildProcess;
+export interface AgentProcess extends TestProcess {
   /** The agent id it registered with. */
   readonly agentId: string;
-  readonly exited: Promise<number | null>;
-  output(): string;
-  /** Stops it by PID (SIGTERM, then SIGKILL after 5 s). */
-  stop(): Promise<void>;
 }
 
-const running = new Set<AgentProcess>();
+const running = new Set<TestProcess>();
 
 /**
  * Starts the echo agent against an orchestrator and resolves once it is
@@ -39,44 +34,21 @@ export async function startTckAgent(options: { socketPath: string; stateDir: str
 }
 
 async function startAgentProcess(label: string, args: string[]): Promise<AgentProcess> {
-  const child = spawn(process.execPath, args, { env: { ...process.env, BAAAHT_LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const agentId = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${label} did not connect:\n${out}`)), 15_000);
-    const onData = () => {
+  const { proc, value: agentId } = await startNodeProcess(label, args, {
+    env: { ...process.env, BAAAHT_LOG_LEVEL: "info" },
+    registry: running,
+    // the agent's JSON log line once it is connected
+    ready: (out) => {
       const line = out.split("\n").find((l) => l.includes('"connected to the orchestrator"'));
-      if (!line) return;
-      clearTimeout(timer);
-      child.stderr?.off("data", onData);
-      resolve((JSON.parse(line) as { agentId: string }).agentId);
-    };
-    child.stderr?.on("data", onData);
-    void exited.then((code) => reject(new Error(`${label} exited (${code}) before connecting:\n${out}`)));
-  });
-  const proc: AgentProcess = {
-    child,
-    agentId,
-    exited,
-    output: () => out,
-    async stop() {
-      running.delete(proc);
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-      await exited;
-      clearTimeout(timer);
+      return line === undefined ? undefined : (JSON.parse(line) as { agentId: string }).agentId;
     },
-  };
-  running.add(proc);
-  return proc;
+  });
+  return { ...proc, agentId };
 }
 
 /** Stops every agent process still running. */
 export async function stopAllAgents(): Promise<void> {
-  await Promise.all([...running].map((p) => p.stop()));
+  await stopProcesses(running);
 }
 
 /** Waits until `predicate` holds, polling every 50 ms, up to `timeoutMs`. */
