@@ -9,16 +9,14 @@ import { ChatRoom } from "./chat-room.js";
 export class ChatHub {
   readonly #gateway: Gateway;
   readonly #rooms = new Map<string, Promise<ChatRoom>>();
-  readonly #authorOf: (agentId: string) => string;
 
-  constructor(gateway: Gateway, authorOf: (agentId: string) => string) {
+  constructor(gateway: Gateway) {
     this.#gateway = gateway;
-    this.#authorOf = authorOf;
   }
 
   /** Makes a chat the gateway just opened the room of its session. */
   adopt(chat: Chat): ChatRoom {
-    const room = new ChatRoom(chat, this.#authorOf);
+    const room = new ChatRoom(chat);
     this.#rooms.set(chat.sessionId, Promise.resolve(room));
     return room;
   }
@@ -31,7 +29,7 @@ export class ChatHub {
       if (room !== undefined && !room.ended) return room;
       if (this.#rooms.get(chatId) !== current) return this.room(chatId);
     }
-    const opening = this.#gateway.resumeChat(chatId).then((chat) => new ChatRoom(chat, this.#authorOf));
+    const opening = this.#gateway.resumeChat(chatId).then((chat) => new ChatRoom(chat));
     this.#rooms.set(chatId, opening);
     opening.catch(() => {
       if (this.#rooms.get(chatId) === opening) this.#rooms.delete(chatId);

@@ -29,11 +29,9 @@ export class ChatRoom {
   readonly #answers = new Map<string, Answer>();
   /** Answers of other clients of the session seen streaming, by the user message they reply to. */
   readonly #foreign = new Set<string>();
-  readonly #authorOf: (agentId: string) => string;
 
-  constructor(chat: Chat, authorOf: (agentId: string) => string) {
+  constructor(chat: Chat) {
     this.chat = chat;
-    this.#authorOf = authorOf;
     this.#events.setMaxListeners(0);
     chat.on("event", (event) => {
       if (event.type === GatewayEventType.MESSAGE_SENT && event.data.role !== "assistant") {
@@ -101,7 +99,7 @@ export class ChatRoom {
       for await (const chunk of answer) {
         if (!started) {
           started = true;
-          this.#emit({ case: "answerStarted", value: { replyToMessageId, author: this.#authorOf(agentIdOf(chunk)) } });
+          this.#emit({ case: "answerStarted", value: { replyToMessageId, author: chunk.agent } });
         }
       }
       this.#ended(replyToMessageId, AnswerOutcome.COMPLETE, "");
@@ -117,7 +115,7 @@ export class ChatRoom {
     const replyToMessageId = chunk.replyToMessageId;
     if (!this.#foreign.has(replyToMessageId)) {
       this.#foreign.add(replyToMessageId);
-      this.#emit({ case: "answerStarted", value: { replyToMessageId, author: this.#authorOf(agentIdOf(chunk)) } });
+      this.#emit({ case: "answerStarted", value: { replyToMessageId, author: chunk.agent } });
     }
     if (chunk.isFinal) {
       this.#foreign.delete(replyToMessageId);
@@ -137,10 +135,6 @@ export class ChatRoom {
 }
 
 /** The agent id a chunk names, if any. */
-function agentIdOf(chunk: ResponseChunk): string {
-  return chunk.agentId || (chunk.metadata?.extra.agent_id ?? "");
-}
-
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

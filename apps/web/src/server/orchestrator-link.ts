@@ -1,9 +1,12 @@
 import { createClient, type Client } from "@connectrpc/connect";
-import { connectGateway, type AgentInfo, type Gateway } from "@baaaht/gateway-sdk";
-import { MessageRole, OrchestratorService, type Message } from "@baaaht/proto/orchestrator/v1";
+import { connectGateway, type AgentInfo, type Gateway, type HistoryMessage } from "@baaaht/gateway-sdk";
+import { OrchestratorService } from "@baaaht/proto/orchestrator/v1";
 import { createSocketTransport, ensureGatewayToken } from "@baaaht/transport";
 import { toConnectError } from "./errors.js";
 import { WEB_GATEWAY_NAME } from "./gateway-token.js";
+
+/** How many of a chat's latest messages the page gets when it opens the chat. */
+export const SHOWN_MESSAGES = 1000;
 
 /** Where the orchestrator is. */
 export interface OrchestratorAddress {
@@ -14,15 +17,14 @@ export interface OrchestratorAddress {
 /**
  * The web gateway's connection to the orchestrator, with the token of the
  * gateway named "web" (its sessions are the web page's chats): the gateway
- * SDK for chats, and OrchestratorService for what the SDK does not read (a
- * session's stored messages).
+ * SDK for chats and their history, and OrchestratorService for what the SDK
+ * does not offer (a session's task events).
  */
 export class OrchestratorLink {
   readonly gateway: Gateway;
-  /** OrchestratorService with the web gateway's token (its sessions' messages and events). */
+  /** OrchestratorService with the web gateway's token (its sessions' task events). */
   readonly orchestrator: Client<typeof OrchestratorService>;
   readonly #closeTransport: () => void;
-  readonly #agentNames = new Map<string, string>();
 
   private constructor(gateway: Gateway, orchestrator: Client<typeof OrchestratorService>, closeTransport: () => void) {
     this.gateway = gateway;
@@ -49,30 +51,25 @@ export class OrchestratorLink {
     }
   }
 
-  /**
-   * The agents that answer chat messages and are connected now. Also
-   * refreshes the names {@link authorOf} knows (of every agent known, gone
-   * ones included).
-   */
+  /** The agents that answer chat messages and are connected now. */
   async chatAgents(): Promise<AgentInfo[]> {
-    const agents = await this.gateway.agents.list({ includeDisconnected: true });
-    for (const agent of agents) this.#agentNames.set(agent.id, agent.name);
+    const agents = await this.gateway.agents.list();
     return agents.filter((agent) => agent.status !== "offline" && agent.capabilities.includes("chat"));
   }
 
-  /** The name of an agent, or "" when it is not known (the page then shows a default). */
-  authorOf(agentId: string): string {
-    return this.#agentNames.get(agentId) ?? "";
-  }
-
-  /** The stored messages of a chat (a gateway session), oldest first. */
-  async messages(chatId: string): Promise<Message[]> {
+  /** The latest stored messages of a chat (a gateway session), up to {@link SHOWN_MESSAGES}, oldest first. */
+  async messages(chatId: string): Promise<HistoryMessage[]> {
     try {
-      const session = await this.gateway.getSession(chatId);
-      const res = await this.orchestrator.getSession({ sessionId: session.orchestratorSessionId });
-      return (res.session?.context?.messages ?? []).filter(
-        (m) => m.role === MessageRole.USER || m.role === MessageRole.ASSISTANT,
-      );
+      const pages: HistoryMessage[][] = [];
+      let pageToken = "";
+      let count = 0;
+      do {
+        const page = await this.gateway.history(chatId, { pageToken, pageSize: SHOWN_MESSAGES - count });
+        pages.unshift(page.messages);
+        count += page.messages.length;
+        pageToken = page.nextPageToken;
+      } while (pageToken && count < SHOWN_MESSAGES);
+      return pages.flat().filter((m) => m.role !== "system");
     } catch (err) {
       throw toConnectError(err);
     }

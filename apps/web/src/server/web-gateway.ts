@@ -39,7 +39,7 @@ export async function startWebGateway(options: WebGatewayOptions): Promise<WebGa
   const files = loadStaticFiles(options.pageDir ?? PAGE_DIR);
   const tls = options.tlsCert !== undefined && options.tlsKey !== undefined;
   const link = await OrchestratorLink.open(options);
-  const hub = new ChatHub(link.gateway, (agentId) => link.authorOf(agentId));
+  const hub = new ChatHub(link.gateway);
   const access = new WebAccess();
   const handler = createRequestHandler({ access, service: createWebService(link, hub), files, tls });
 

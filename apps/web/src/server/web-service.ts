@@ -1,8 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { timestampNow } from "@bufbuild/protobuf/wkt";
+import { timestampFromDate, timestampNow } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { GatewaySessionState, StreamState, type GatewaySession } from "@baaaht/gateway-sdk";
-import { MessageRole } from "@baaaht/proto/orchestrator/v1";
 import { AnswerOutcome, Role, type ChatMessageSchema, type ChatSchema, type WebService } from "@baaaht/proto/web/v1";
 import type { ChatHub } from "./chat-hub.js";
 import type { RoomEvent } from "./chat-room.js";
@@ -63,17 +62,15 @@ export function createWebService(link: OrchestratorLink, hub: ChatHub): ServiceI
       return call(async () => {
         const session = await gateway.getSession(req.chatId);
         const stored = await link.messages(req.chatId);
-        const agentIds = stored.map((m) => m.metadata?.extra.agent_id ?? "").filter((id) => id !== "");
-        if (agentIds.some((id) => link.authorOf(id) === "")) await link.chatAgents().catch(() => []);
         const messages = stored.map((m): MessageInitShape<typeof ChatMessageSchema> => {
-          const user = m.role === MessageRole.USER;
+          const user = m.role === "user";
           return {
             id: m.id,
             role: user ? Role.USER : Role.ASSISTANT,
-            author: user ? "You" : link.authorOf(m.metadata?.extra.agent_id ?? ""),
+            author: user ? "You" : m.agent,
             content: m.content,
-            replyToMessageId: m.metadata?.extra.reply_to ?? "",
-            createdAt: m.timestamp,
+            replyToMessageId: m.replyTo,
+            createdAt: m.timestamp ? timestampFromDate(new Date(m.timestamp)) : undefined,
           };
         });
         const streaming = new Set(await hub.streaming(req.chatId));
