@@ -363,7 +363,7 @@ describe("cancel and restart", () => {
 });
 
 describe("several agents", () => {
-  it("(no TCK test; §8.2, §3.2 tenant) with two agents the default card is a directory naming each agent's card; a request must name its tenant, and that agent answers", async () => {
+  it("(no TCK test; §8.2, §3.2 tenant) with two agents the default card is a directory naming each agent's card; a request must name its tenant, and that agent answers", { timeout: 90_000 }, async () => {
     await startEchoAgent({ socketPath: orchestrator.socketPath, stateDir: orchestrator.stateDir, name: "second" });
     const res = await fetch(`${bridge.url}/.well-known/agent-card.json`, { headers: { "a2a-version": "1.0" } });
     const card = (await res.json()) as WireCard;
@@ -385,5 +385,8 @@ describe("several agents", () => {
       expect(final?.status.message?.parts[0]?.text).toBe(`echo: for ${tenant}`);
       expect(final?.metadata["baaaht.agent"]).toBe(tenant);
     }
+    // ListTasks with a tenant lists the tasks of that agent's contexts only.
+    const listed = (await (await rpc(`${bridge.url}/a2a/jsonrpc`, token, "ListTasks", { tenant: "second", includeArtifacts: true })).json()) as WireEnvelope<{ tasks: WireTask[] }>;
+    expect(listed.result.tasks.map((t) => t.artifacts?.[0]?.parts[0]?.text)).toEqual(["echo: for second", "echo: for second"]);
   });
 });

@@ -173,7 +173,7 @@ export class BridgeRequestHandler implements A2ARequestHandler {
   async listTasks(params: ListTasksRequest, ctx: ServerCallContext): Promise<ListTasksResponse> {
     checkListRequest(params);
     const session = await this.#sessions(ctx);
-    const tasks = await rethrow(() => callerTasks(session, params.contextId || undefined));
+    const tasks = await rethrow(() => callerTasks(session, { contextId: params.contextId, agent: this.#namedAgent(params.tenant, ctx) }));
     return listPage(tasks, params);
   }
 
@@ -217,11 +217,16 @@ export class BridgeRequestHandler implements A2ARequestHandler {
     return ref;
   }
 
-  /** The agent a request is for: its tenant, else the per-agent path, else the only agent. */
-  async #agent(tenant: string | undefined, ctx: ServerCallContext): Promise<string> {
+  /** The agent a request names: its tenant, else the per-agent path, else "". */
+  #namedAgent(tenant: string | undefined, ctx: ServerCallContext): string {
     const headers = ctx.state.get(STATE_HEADERS_KEY) as Record<string, string | string[] | undefined> | undefined;
     const fromPath = headers?.[PATH_AGENT_HEADER];
-    const name = tenant || (typeof fromPath === "string" ? fromPath : "") || (await this.#cards.defaultAgentName());
+    return tenant || (typeof fromPath === "string" ? fromPath : "");
+  }
+
+  /** The agent a request is for: the one it names, else the only agent. */
+  async #agent(tenant: string | undefined, ctx: ServerCallContext): Promise<string> {
+    const name = this.#namedAgent(tenant, ctx) || (await this.#cards.defaultAgentName());
     if (!name) throw new RequestMalformedError("several agents are connected: name one as the tenant");
     if (!(await this.#cards.has(name))) throw new RequestMalformedError(`no agent named "${name}" is connected`);
     return name;
